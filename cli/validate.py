@@ -1,0 +1,48 @@
+"""``claimkit validate``: implementation-guide validation with pyx12."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cli.common import (
+    EXIT_FINDINGS, EXIT_OK, FailOnOpt, FilesArg, FormatOpt, OutOpt, check_inputs, output,
+)
+from x12core.errors import InputError
+from x12core.fileio import atomic_write
+from x12core.render import render
+from x12core.validation_report import validate_files, validation_report
+
+
+def validate(
+    files: FilesArg,
+    fmt: FormatOpt = "text",  # type: ignore[assignment]
+    out: OutOpt = None,
+    fail_on: FailOnOpt = "error",  # type: ignore[assignment]
+    ack: Annotated[Path | None, typer.Option(
+        "--ack", help="Write the 999 pyx12 builds. With several files, a directory: one "
+        "<name>.999 per file.")] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=0,
+                                      help="Worker processes (0 = one per core).")] = 0,
+    strict_version: Annotated[bool, typer.Option(
+        "--strict-version", help="Do not validate 005010X222A2 against the X222A1 map.")] = False,
+) -> None:
+    """Validate X12 files against their implementation guide (pyx12) and envelope rules."""
+    check_inputs(files)
+    if ack is not None and len(files) > 1 and not ack.is_dir():
+        raise InputError(f"{ack}: --ack with several files must name an existing directory")
+    results = validate_files(files, jobs=jobs, want_ack=ack is not None,
+                             substitute_versions=not strict_version)
+    if ack is not None:
+        for result in results:
+            if result.ack is None:
+                continue
+            target = ack / (Path(result.path).name + ".999") if ack.is_dir() else ack
+            with atomic_write(target, "w", encoding="ascii") as handle:
+                handle.write(result.ack)
+    report, worst = validation_report(results)
+    with output(out) as stream:
+        render(report, fmt.value, stream)
+    raise typer.Exit(EXIT_FINDINGS if worst >= fail_on.severity else EXIT_OK)

@@ -1,0 +1,77 @@
+"""File helpers: atomic writes and retried reads for unattended runs.
+
+Every file claimkit writes (reports, 999/277CA acknowledgments, split batches)
+goes through :func:`atomic_write`: the data lands in a temporary file in the
+target directory and is renamed over the target only when complete, so a crash
+or an exception never leaves a half-written file behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
+
+from x12core.errors import InputError
+
+_TRANSIENT = {errno.EAGAIN, errno.EBUSY, errno.EINTR, errno.ETIMEDOUT, errno.ESTALE}
+
+
+def _is_transient(err: BaseException) -> bool:
+    return isinstance(err, OSError) and err.errno in _TRANSIENT
+
+
+# Network shares and watch folders hiccup: retry a few times on transient errors only.
+_retry_io = retry(retry=retry_if_exception(_is_transient), stop=stop_after_attempt(4),
+                  wait=wait_exponential(multiplier=0.05, max=1.0), reraise=True)
+
+
+@_retry_io
+def _replace(src: str, dst: str) -> None:
+    os.replace(src, dst)
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | os.PathLike[str], mode: str = "w", *, overwrite: bool = True,
+                 encoding: str | None = "utf-8", newline: str | None = None) -> Iterator[IO[Any]]:
+    """Open a temporary file next to ``path``; rename it over ``path`` on success.
+
+    With ``overwrite=False`` an existing target raises :class:`InputError`.
+    """
+    target = Path(path)
+    if not overwrite and target.exists():
+        raise InputError(f"{target}: already exists (use --force to overwrite)")
+    directory = target.parent if str(target.parent) else Path(".")
+    if not directory.is_dir():
+        raise InputError(f"{target}: directory {directory} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    try:
+        kwargs: dict[str, Any] = {} if "b" in mode else {"encoding": encoding, "newline": newline}
+        with os.fdopen(fd, mode, **kwargs) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        _replace(tmp, str(target))
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+@_retry_io
+def read_bytes(path: str | os.PathLike[str]) -> bytes:
+    """Whole-file read with the same clear errors as the reader (small files only)."""
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, not a file") from None
+    except PermissionError:
+        raise InputError(f"{path}: permission denied") from None

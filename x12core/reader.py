@@ -1,0 +1,245 @@
+"""Streaming X12 tokenizer: bytes in, :class:`Segment` objects out.
+
+Delimiters come from each ISA header (X12.5): the element separator is the byte
+right after ``ISA``, the repetition separator is ISA11 (version 00501 and later),
+the component separator is ISA16, and the segment terminator is the byte after
+ISA16. A file may hold several interchanges, each with its own delimiters.
+
+The file is read in fixed-size chunks and decoded as Latin-1, so one character
+is one byte and offsets are exact byte offsets; memory does not grow with the
+file. CR/LF after terminators, a UTF-8 byte-order mark, leading blank lines and
+files that are one long line are all accepted.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from x12core.errors import InputError, NotX12Error
+from x12core.segment import Delimiters, Segment
+
+CHUNK_SIZE = 1 << 20
+ISA_LENGTH = 106
+_BOM = b"\xef\xbb\xbf"
+_LEADING_WS = " \t\r\n"
+_ENVELOPE_TAGS = frozenset({"ISA", "GS", "GE", "IEA"})
+
+
+def parse_isa_header(text: str, path: str) -> tuple[Delimiters, int]:
+    """Read the delimiters from an ISA header at the start of ``text``.
+
+    Returns the delimiters and the length of the ISA segment including its
+    terminator. The fixed 106-character layout is what the standard requires; a
+    header padded differently is still read by counting its 16 elements (the
+    envelope layer reports the bad length as a finding).
+    """
+    if not text:
+        raise NotX12Error(path, "file is empty")
+    if "\x00" in text[:ISA_LENGTH]:
+        raise NotX12Error(path, "binary data (NUL bytes) where an ISA header was expected")
+    if not text.startswith("ISA"):
+        found = text[:3].encode("unicode_escape").decode("ascii")
+        raise NotX12Error(path, f"does not start with an ISA segment (found {found!r})")
+    if len(text) < 4:
+        raise NotX12Error(path, f"truncated ISA header ({len(text)} of {ISA_LENGTH} characters)")
+    element = text[3]
+    if element.isalnum() or element in _LEADING_WS:
+        raise NotX12Error(path, f"ISA element separator {element!r} is not a delimiter")
+    # ISA16 is the 16th element; the segment terminator is the character after it.
+    pos = 3
+    for _ in range(15):
+        pos = text.find(element, pos + 1, pos + 1 + 80)
+        if pos < 0:
+            raise NotX12Error(
+                path, f"truncated ISA header ({min(len(text), ISA_LENGTH)} of {ISA_LENGTH} characters)"
+            )
+    if pos + 2 >= len(text):
+        raise NotX12Error(path, f"truncated ISA header ({len(text)} of {ISA_LENGTH} characters)")
+    component = text[pos + 1]
+    terminator = text[pos + 2]
+    if terminator.isalnum() or terminator in (element, component):
+        raise NotX12Error(path, "ISA header has no segment terminator after ISA16")
+    fields = text[: pos + 2].split(element)
+    repetition = fields[11] if len(fields) > 11 else ""
+    version = fields[12] if len(fields) > 12 else ""
+    # ISA11 is the repetition separator from version 00501 on; in 00401 it is "U".
+    if version < "00501" or len(repetition) != 1 or repetition.isalnum():
+        repetition = ""
+    delimiters = Delimiters(element=element, component=component, repetition=repetition,
+                            segment=terminator)
+    return delimiters, pos + 3
+
+
+class SegmentReader:
+    """Iterate the segments of one X12 file, chunk by chunk.
+
+    >>> for seg in SegmentReader("batch.837"):
+    ...     print(seg.tag, seg.index, seg.line)
+
+    ``path`` names the file in messages; ``source`` may be a path or an open binary
+    stream. Raises :class:`NotX12Error` when the input does not begin with a
+    readable ISA header.
+    """
+
+    def __init__(
+        self,
+        source: str | os.PathLike[str] | BinaryIO,
+        *,
+        name: str | None = None,
+        chunk_size: int = CHUNK_SIZE,
+    ) -> None:
+        self._source = source
+        self.path = name or (os.fspath(source) if isinstance(source, (str, os.PathLike)) else
+                             getattr(source, "name", "<stream>"))
+        self.chunk_size = max(chunk_size, 2 * ISA_LENGTH)
+        self.delimiters: Delimiters | None = None
+        self.bytes_read = 0
+
+    def _open(self) -> BinaryIO:
+        if isinstance(self._source, (str, os.PathLike)):
+            try:
+                return open(self._source, "rb")  # noqa: SIM115 - closed in __iter__
+            except FileNotFoundError:
+                raise InputError(f"{self.path}: no such file") from None
+            except IsADirectoryError:
+                raise InputError(f"{self.path}: is a directory, not a file") from None
+            except OSError as err:
+                raise InputError(f"{self.path}: cannot read ({err.strerror})") from None
+        return self._source
+
+    def __iter__(self) -> Iterator[Segment]:
+        stream = self._open()
+        try:
+            yield from self._segments(stream)
+        finally:
+            if stream is not self._source:
+                stream.close()
+
+    def _segments(self, stream: BinaryIO) -> Iterator[Segment]:  # noqa: C901 - one hot loop
+        read = stream.read
+        size = self.chunk_size
+        first = read(size)
+        base = 0  # byte offset of buf[0]
+        if first.startswith(_BOM):
+            first = first[len(_BOM) :]
+            base = len(_BOM)
+        self.bytes_read = len(first) + base
+        buf = first.decode("latin-1")
+        eof = len(first) < size
+        line = 1
+        index = 0
+        position = 0
+        expect_isa = True
+        while True:
+            if expect_isa:
+                # Skip blank space before (another) ISA; it does not count as data.
+                stripped = buf.lstrip(_LEADING_WS)
+                while not stripped and not eof:
+                    line += buf.count("\n")
+                    base += len(buf)
+                    chunk = read(size)
+                    self.bytes_read += len(chunk)
+                    eof = len(chunk) < size
+                    buf = chunk.decode("latin-1")
+                    stripped = buf.lstrip(_LEADING_WS)
+                skipped = len(buf) - len(stripped)
+                line += buf.count("\n", 0, skipped)
+                base += skipped
+                buf = stripped
+                if not buf:
+                    if index == 0:
+                        raise NotX12Error(self.path, "file is empty")
+                    return
+                while len(buf) < 2 * ISA_LENGTH and not eof:
+                    chunk = read(size)
+                    self.bytes_read += len(chunk)
+                    eof = len(chunk) < size
+                    buf += chunk.decode("latin-1")
+                if index and not buf.startswith("ISA"):
+                    # Data after the last IEA that is not another interchange: hand it
+                    # on as a segment so the envelope layer can report it.
+                    pass
+                else:
+                    delims, _ = parse_isa_header(buf, self.path)
+                    self.delimiters = delims
+                    term = delims.segment
+                    el = delims.element
+                    tlen = len(term)
+                    # Newline-terminated segments: the terminator itself ends a line.
+                    term_nl = term.count("\n")
+                expect_isa = False
+            # Split what we have; the last piece may be incomplete unless at EOF.
+            pieces = buf.split(term)
+            if eof:
+                carry = ""
+            else:
+                carry = pieces.pop()
+            resync = False
+            for k, piece in enumerate(pieces):
+                start = base
+                base += len(piece) + tlen
+                if piece[:1] in "\r\n" and piece:
+                    body = piece.lstrip("\r\n")
+                    lead = len(piece) - len(body)
+                    line += piece.count("\n", 0, lead)
+                    start += lead
+                else:
+                    body = piece
+                if not body:
+                    line += term_nl
+                    continue
+                if "\n" in body:
+                    # Wrapped segment or a junk line; keep line numbers honest.
+                    seg_line = line
+                    line += body.count("\n")
+                    body = body.rstrip("\r\n")
+                else:
+                    seg_line = line
+                line += term_nl
+                elements = body.split(el)
+                tag = elements[0]
+                index += 1
+                if tag == "ST":
+                    position = 1
+                elif position:
+                    position += 1
+                seg = Segment(elements, delims, index, position if tag not in _ENVELOPE_TAGS
+                              else 0, start, seg_line)
+                if tag == "SE":
+                    position = 0
+                yield seg
+                if tag == "IEA":
+                    rest = pieces[k + 1 :]
+                    if rest or carry:
+                        buf = term.join([*rest, carry]) if rest else carry
+                    else:
+                        buf = ""
+                    if eof and not buf.strip(_LEADING_WS + "\x1a"):
+                        return
+                    expect_isa = True
+                    resync = True
+                    break
+            if resync:
+                continue
+            if eof:
+                return
+            chunk = read(size)
+            self.bytes_read += len(chunk)
+            eof = len(chunk) < size
+            buf = carry + chunk.decode("latin-1")
+
+
+def read_segments(
+    source: str | os.PathLike[str] | BinaryIO, *, name: str | None = None,
+    chunk_size: int = CHUNK_SIZE,
+) -> Iterator[Segment]:
+    """Stream the segments of ``source``; see :class:`SegmentReader`."""
+    return iter(SegmentReader(source, name=name, chunk_size=chunk_size))
+
+
+def read_text(text: str, name: str = "<text>") -> list[Segment]:
+    """Tokenize X12 held in a string (tests, case files)."""
+    return list(SegmentReader(io.BytesIO(text.encode("latin-1")), name=name))

@@ -1,0 +1,120 @@
+"""One rendering module for every command: records in, text/json/jsonl/csv out.
+
+A command builds a :class:`Report`: a summary, a stream of *items* (claims,
+payments, reconciliation rows), a function that flattens an item into CSV/JSONL
+rows, and a function that draws the text view. :func:`render` does the rest.
+Items are streamed: JSON is spooled to a temporary file so the summary can come
+first without holding every claim in memory.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+FORMATS = ("text", "json", "jsonl", "csv")
+
+
+@dataclass
+class Report:
+    """What a command hands to :func:`render`.
+
+    ``items`` is consumed once. ``summary`` is called after the items have been
+    consumed (it may read counters the item stream updated). ``extra`` adds more
+    top-level JSON keys, also called after the items.
+    """
+
+    items_key: str
+    items: Iterable[dict[str, Any]]
+    summary: Callable[[], dict[str, Any]]
+    rows: Callable[[dict[str, Any]], Iterable[dict[str, Any]]]
+    columns: Sequence[str]
+    text: Callable[[Iterable[dict[str, Any]], TextIO], None]
+    extra: Callable[[], dict[str, Any]] = field(default=lambda: {})
+    extra_rows: Callable[[], Iterable[dict[str, Any]]] = field(default=lambda: ())
+
+
+def _default(value: Any) -> Any:
+    return str(value)
+
+
+def write_json(report: Report, out: TextIO) -> None:
+    """``{"summary": ..., "<items_key>": [...], **extra}`` with the summary first."""
+    with tempfile.SpooledTemporaryFile(max_size=8 << 20, mode="w+", encoding="utf-8") as spool:
+        first = True
+        for item in report.items:
+            spool.write("\n    " if first else ",\n    ")
+            spool.write(json.dumps(item, default=_default))
+            first = False
+        summary = report.summary()
+        extra = report.extra()
+        out.write('{\n  "summary": ')
+        out.write(json.dumps(summary, default=_default))
+        out.write(f',\n  "{report.items_key}": [')
+        spool.seek(0)
+        while chunk := spool.read(1 << 16):
+            out.write(chunk)
+        out.write("\n  ]" if not first else "]")
+        for key, value in extra.items():
+            out.write(f",\n  {json.dumps(key)}: ")
+            out.write(json.dumps(value, default=_default, indent=None))
+        out.write("\n}\n")
+
+
+def iter_rows(report: Report) -> Iterator[dict[str, Any]]:
+    for item in report.items:
+        yield from report.rows(item)
+    yield from report.extra_rows()
+
+
+def write_jsonl(report: Report, out: TextIO) -> None:
+    for row in iter_rows(report):
+        out.write(json.dumps(row, default=_default))
+        out.write("\n")
+
+
+def write_csv(report: Report, out: TextIO) -> None:
+    writer = csv.DictWriter(out, fieldnames=list(report.columns), extrasaction="ignore",
+                            lineterminator="\n")
+    writer.writeheader()
+    for row in iter_rows(report):
+        writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
+
+
+def render(report: Report, fmt: str, out: TextIO) -> None:
+    """Write ``report`` to ``out`` in ``fmt`` (one of :data:`FORMATS`)."""
+    if fmt == "json":
+        write_json(report, out)
+    elif fmt == "jsonl":
+        write_jsonl(report, out)
+    elif fmt == "csv":
+        write_csv(report, out)
+    elif fmt == "text":
+        report.text(report.items, out)
+    else:
+        raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+
+
+# -- text helpers shared by the commands' text views ------------------------
+
+def table(columns: Sequence[str], rows: Iterable[Sequence[Any]], out: TextIO,
+          max_width: int = 60) -> None:
+    """A plain fixed-width table (no colour, stable for tests and pipes)."""
+    materialised = [[_cell(v, max_width) for v in row] for row in rows]
+    widths = [len(c) for c in columns]
+    for row in materialised:
+        for i, v in enumerate(row):
+            widths[i] = max(widths[i], len(v))
+    out.write("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip() + "\n")
+    out.write("  ".join("-" * w for w in widths) + "\n")
+    for row in materialised:
+        out.write("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() + "\n")
+
+
+def _cell(value: Any, max_width: int) -> str:
+    text = "" if value is None else str(value)
+    return text if len(text) <= max_width else text[: max_width - 1] + "…"
