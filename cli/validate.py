@@ -8,7 +8,14 @@ from typing import Annotated
 import typer
 
 from cli.common import (
-    EXIT_FINDINGS, EXIT_OK, FailOnOpt, FilesArg, FormatOpt, OutOpt, check_inputs, output,
+    EXIT_FINDINGS,
+    EXIT_OK,
+    FailOnOpt,
+    FilesArg,
+    FormatOpt,
+    OutOpt,
+    check_inputs,
+    output,
 )
 from x12core.errors import InputError
 from x12core.fileio import atomic_write

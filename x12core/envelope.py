@@ -206,7 +206,6 @@ class Envelope:
         if self.group is not None:
             self._report(seg, f"GS {seg[6]} starts before GE closed group {self.group.control}",
                          "Add the missing GE trailer.")
-            self._gs_in_isa += 0
         control = seg[6]
         if control in self._gs_ids:
             self._report(seg, f"group control number {control} repeats in this interchange",
@@ -321,9 +320,3 @@ class Envelope:
 
 def _valid_tag(tag: str) -> bool:
     return 2 <= len(tag) <= 3 and tag.isalnum() and tag.upper() == tag
-
-
-def transactions(segments: Iterable[Segment], path: str) -> tuple[Envelope, Iterator[TransactionBody]]:
-    """Convenience: the envelope (for its findings) and an iterator of bodies."""
-    env = Envelope(segments, path)
-    return env, iter(env)

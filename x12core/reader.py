@@ -53,9 +53,8 @@ def parse_isa_header(text: str, path: str) -> tuple[Delimiters, int]:
     for _ in range(15):
         pos = text.find(element, pos + 1, pos + 1 + 80)
         if pos < 0:
-            raise NotX12Error(
-                path, f"truncated ISA header ({min(len(text), ISA_LENGTH)} of {ISA_LENGTH} characters)"
-            )
+            shown = min(len(text), ISA_LENGTH)
+            raise NotX12Error(path, f"truncated ISA header ({shown} of {ISA_LENGTH} characters)")
     if pos + 2 >= len(text):
         raise NotX12Error(path, f"truncated ISA header ({len(text)} of {ISA_LENGTH} characters)")
     component = text[pos + 1]
@@ -101,7 +100,7 @@ class SegmentReader:
     def _open(self) -> BinaryIO:
         if isinstance(self._source, (str, os.PathLike)):
             try:
-                return open(self._source, "rb")  # noqa: SIM115 - closed in __iter__
+                return open(self._source, "rb")
             except FileNotFoundError:
                 raise InputError(f"{self.path}: no such file") from None
             except IsADirectoryError:
@@ -118,7 +117,7 @@ class SegmentReader:
             if stream is not self._source:
                 stream.close()
 
-    def _segments(self, stream: BinaryIO) -> Iterator[Segment]:  # noqa: C901 - one hot loop
+    def _segments(self, stream: BinaryIO) -> Iterator[Segment]:
         read = stream.read
         size = self.chunk_size
         first = read(size)
@@ -173,10 +172,7 @@ class SegmentReader:
                 expect_isa = False
             # Split what we have; the last piece may be incomplete unless at EOF.
             pieces = buf.split(term)
-            if eof:
-                carry = ""
-            else:
-                carry = pieces.pop()
+            carry = "" if eof else pieces.pop()
             resync = False
             for k, piece in enumerate(pieces):
                 start = base
@@ -213,10 +209,9 @@ class SegmentReader:
                 yield seg
                 if tag == "IEA":
                     rest = pieces[k + 1 :]
-                    if rest or carry:
-                        buf = term.join([*rest, carry]) if rest else carry
-                    else:
-                        buf = ""
+                    # Rejoin what follows the IEA. Before EOF every piece in ``pieces``
+                    # was followed by a terminator; at EOF the last one was not.
+                    buf = term.join(rest) if eof else "".join(p + term for p in rest) + carry
                     if eof and not buf.strip(_LEADING_WS + "\x1a"):
                         return
                     expect_isa = True
