@@ -25,7 +25,7 @@ CHUNK_SIZE = 1 << 20
 ISA_LENGTH = 106
 _BOM = b"\xef\xbb\xbf"
 _LEADING_WS = " \t\r\n"
-_ENVELOPE_TAGS = frozenset({"ISA", "GS", "GE", "IEA"})
+_SPECIAL_TAGS = frozenset({"ISA", "GS", "GE", "IEA", "ST", "SE"})
 
 
 def parse_isa_header(text: str, path: str) -> tuple[Delimiters, int]:
@@ -110,121 +110,126 @@ class SegmentReader:
         return self._source
 
     def __iter__(self) -> Iterator[Segment]:
-        stream = self._open()
-        try:
-            yield from self._segments(stream)
-        finally:
-            if stream is not self._source:
-                stream.close()
+        # One generator, no ``yield from`` layer: this loop is the hot path.
+        return self._segments(self._open())
 
     def _segments(self, stream: BinaryIO) -> Iterator[Segment]:
-        read = stream.read
-        size = self.chunk_size
-        first = read(size)
-        base = 0  # byte offset of buf[0]
-        if first.startswith(_BOM):
-            first = first[len(_BOM) :]
-            base = len(_BOM)
-        self.bytes_read = len(first) + base
-        buf = first.decode("latin-1")
-        eof = len(first) < size
-        line = 1
-        index = 0
-        position = 0
-        expect_isa = True
-        while True:
-            if expect_isa:
-                # Skip blank space before (another) ISA; it does not count as data.
-                stripped = buf.lstrip(_LEADING_WS)
-                while not stripped and not eof:
-                    line += buf.count("\n")
-                    base += len(buf)
-                    chunk = read(size)
-                    self.bytes_read += len(chunk)
-                    eof = len(chunk) < size
-                    buf = chunk.decode("latin-1")
+        try:
+            read = stream.read
+            size = self.chunk_size
+            first = read(size)
+            base = 0  # byte offset of buf[0]
+            if first.startswith(_BOM):
+                first = first[len(_BOM) :]
+                base = len(_BOM)
+            self.bytes_read = len(first) + base
+            buf = first.decode("latin-1")
+            eof = len(first) < size
+            line = 1
+            index = 0
+            position = 0
+            expect_isa = True
+            special = _SPECIAL_TAGS
+            while True:
+                if expect_isa:
+                    # Skip blank space before (another) ISA; it does not count as data.
                     stripped = buf.lstrip(_LEADING_WS)
-                skipped = len(buf) - len(stripped)
-                line += buf.count("\n", 0, skipped)
-                base += skipped
-                buf = stripped
-                if not buf:
-                    if index == 0:
-                        raise NotX12Error(self.path, "file is empty")
-                    return
-                while len(buf) < 2 * ISA_LENGTH and not eof:
-                    chunk = read(size)
-                    self.bytes_read += len(chunk)
-                    eof = len(chunk) < size
-                    buf += chunk.decode("latin-1")
-                if index and not buf.startswith("ISA"):
-                    # Data after the last IEA that is not another interchange: hand it
-                    # on as a segment so the envelope layer can report it.
-                    pass
-                else:
-                    delims, _ = parse_isa_header(buf, self.path)
-                    self.delimiters = delims
-                    term = delims.segment
-                    el = delims.element
-                    tlen = len(term)
-                    # Newline-terminated segments: the terminator itself ends a line.
-                    term_nl = term.count("\n")
-                expect_isa = False
-            # Split what we have; the last piece may be incomplete unless at EOF.
-            pieces = buf.split(term)
-            carry = "" if eof else pieces.pop()
-            resync = False
-            for k, piece in enumerate(pieces):
-                start = base
-                base += len(piece) + tlen
-                if piece[:1] in "\r\n" and piece:
+                    while not stripped and not eof:
+                        line += buf.count("\n")
+                        base += len(buf)
+                        chunk = read(size)
+                        self.bytes_read += len(chunk)
+                        eof = len(chunk) < size
+                        buf = chunk.decode("latin-1")
+                        stripped = buf.lstrip(_LEADING_WS)
+                    skipped = len(buf) - len(stripped)
+                    line += buf.count("\n", 0, skipped)
+                    base += skipped
+                    buf = stripped
+                    if not buf:
+                        if index == 0:
+                            raise NotX12Error(self.path, "file is empty")
+                        return
+                    while len(buf) < 2 * ISA_LENGTH and not eof:
+                        chunk = read(size)
+                        self.bytes_read += len(chunk)
+                        eof = len(chunk) < size
+                        buf += chunk.decode("latin-1")
+                    # Data after the last IEA that is not another interchange keeps the
+                    # previous delimiters and is handed on for the envelope layer to report.
+                    if not (index and not buf.startswith("ISA")):
+                        delims, _ = parse_isa_header(buf, self.path)
+                        self.delimiters = delims
+                        term = delims.segment
+                        el = delims.element
+                        tlen = len(term)
+                        # Newline-terminated segments: the terminator itself ends a line.
+                        term_nl = term.count("\n")
+                    expect_isa = False
+                # Split what we have; the last piece may be incomplete unless at EOF.
+                pieces = buf.split(term)
+                carry = "" if eof else pieces.pop()
+                resync = False
+                for k, piece in enumerate(pieces):
+                    start = base
+                    base += len(piece) + tlen
+                    # lstrip returns the very same object when there is nothing to strip.
                     body = piece.lstrip("\r\n")
-                    lead = len(piece) - len(body)
-                    line += piece.count("\n", 0, lead)
-                    start += lead
-                else:
-                    body = piece
-                if not body:
+                    if body is not piece:
+                        lead = len(piece) - len(body)
+                        line += piece.count("\n", 0, lead)
+                        start += lead
+                    if not body:
+                        line += term_nl
+                        continue
+                    seg_line = line
+                    if "\n" in body:
+                        # Wrapped segment or a junk line; keep line numbers honest.
+                        line += body.count("\n")
+                        body = body.rstrip("\r\n")
                     line += term_nl
-                    continue
-                if "\n" in body:
-                    # Wrapped segment or a junk line; keep line numbers honest.
-                    seg_line = line
-                    line += body.count("\n")
-                    body = body.rstrip("\r\n")
-                else:
-                    seg_line = line
-                line += term_nl
-                elements = body.split(el)
-                tag = elements[0]
-                index += 1
-                if tag == "ST":
-                    position = 1
-                elif position:
-                    position += 1
-                seg = Segment(elements, delims, index, position if tag not in _ENVELOPE_TAGS
-                              else 0, start, seg_line)
-                if tag == "SE":
-                    position = 0
-                yield seg
-                if tag == "IEA":
-                    rest = pieces[k + 1 :]
-                    # Rejoin what follows the IEA. Before EOF every piece in ``pieces``
-                    # was followed by a terminator; at EOF the last one was not.
-                    buf = term.join(rest) if eof else "".join(p + term for p in rest) + carry
+                    elements = body.split(el)
+                    index += 1
+                    tag = elements[0]
+                    if tag not in special:
+                        if position:
+                            position += 1
+                        yield Segment(elements, delims, index, position, start, seg_line)
+                        continue
+                    if tag == "ST":
+                        position = 1
+                        yield Segment(elements, delims, index, 1, start, seg_line)
+                    elif tag == "SE":
+                        yield Segment(elements, delims, index, position + 1 if position else 0,
+                                      start, seg_line)
+                        position = 0
+                    else:  # ISA, GS, GE, IEA: envelope segments have no position
+                        position = 0
+                        yield Segment(elements, delims, index, 0, start, seg_line)
+                        if tag == "IEA":
+                            rest = pieces[k + 1 :]
+                            # Rejoin what follows the IEA. Before EOF every piece in ``pieces``
+                            # was followed by a terminator; at EOF the last one was not.
+                            if eof:
+                                buf = term.join(rest)
+                            else:
+                                buf = "".join(p + term for p in rest) + carry
+                            resync = True
+                            break
+                if resync:
                     if eof and not buf.strip(_LEADING_WS + "\x1a"):
                         return
                     expect_isa = True
-                    resync = True
-                    break
-            if resync:
-                continue
-            if eof:
-                return
-            chunk = read(size)
-            self.bytes_read += len(chunk)
-            eof = len(chunk) < size
-            buf = carry + chunk.decode("latin-1")
+                    continue
+                if eof:
+                    return
+                chunk = read(size)
+                self.bytes_read += len(chunk)
+                eof = len(chunk) < size
+                buf = carry + chunk.decode("latin-1")
+        finally:
+            if stream is not self._source:
+                stream.close()
 
 
 def read_segments(
