@@ -13,6 +13,12 @@ import sys
 import typer
 
 from cli.common import EXIT_CANNOT_RUN
+from cli.explain import explain
+from cli.reconcile import reconcile
+from cli.remit import remit
+from cli.rules import rules
+from cli.scan import scan
+from cli.split import split
 from cli.validate import validate
 from x12core.errors import ClaimkitError
 
@@ -32,6 +38,12 @@ def _root() -> None:
 
 
 app.command("validate")(validate)
+app.command("scan")(scan)
+app.command("rules")(rules)
+app.command("remit")(remit)
+app.command("explain")(explain)
+app.command("split")(split)
+app.command("reconcile")(reconcile)
 
 
 def main() -> None:

@@ -32,11 +32,18 @@ def ours(raw: bytes) -> list[list[str]]:
 
 
 def pyx12s(raw: bytes) -> list[list[str]]:
+    """pyx12's segments. pyx12 takes the delimiters of the first ISA for the whole file,
+    so a file with several interchanges is handed to it one interchange at a time
+    (cut at the ISA offsets our reader found)."""
     import pyx12.x12file
 
-    text = raw.removeprefix(b"\xef\xbb\xbf").decode("latin-1").lstrip(" \t\r\n")
-    reader = pyx12.x12file.X12Reader(io.StringIO(text))
-    return [[s.get_seg_id(), *(e.format() for e in s.elements)] for s in reader]
+    starts = [s.offset for s in SegmentReader(io.BytesIO(raw), name="x") if s.tag == "ISA"]
+    out: list[list[str]] = []
+    for begin, end in zip(starts, [*starts[1:], len(raw)], strict=True):
+        text = raw[begin:end].decode("latin-1")
+        reader = pyx12.x12file.X12Reader(io.StringIO(text))
+        out.extend([s.get_seg_id(), *(e.format() for e in s.elements)] for s in reader)
+    return out
 
 
 def normalise(segments: list[list[str]]) -> list[list[str]]:

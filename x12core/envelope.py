@@ -266,7 +266,7 @@ class Envelope:
                          "Add the SE trailer.", transaction=control)
             self._pushback = seg
             return None
-        if not _valid_tag(tag):
+        if tag not in _SEEN_TAGS and not _valid_tag(tag):
             self._report(seg, f"{tag[:20]!r} is not a segment identifier",
                          "Remove the stray text or fix the delimiters.", transaction=control)
         return seg
@@ -318,5 +318,13 @@ class Envelope:
                          "(no IEA)", "Add the IEA trailer; the file may be truncated.")
 
 
+# Tags already found valid: a membership test per segment instead of four string checks
+# (this runs for every segment of every transaction).
+_SEEN_TAGS: set[str] = set()
+
+
 def _valid_tag(tag: str) -> bool:
-    return 2 <= len(tag) <= 3 and tag.isalnum() and tag.upper() == tag
+    valid = 2 <= len(tag) <= 3 and tag.isalnum() and tag.upper() == tag
+    if valid and len(_SEEN_TAGS) < 512:
+        _SEEN_TAGS.add(tag)
+    return valid

@@ -1,0 +1,85 @@
+"""``claimkit reconcile``: which sent claims were paid, denied, reversed or never answered."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cli.common import EXIT_FINDINGS, EXIT_OK, OutOpt, check_inputs, output
+from edi837.scan import ScanOptions
+from remit835.causes import CauseMap
+from remit835.reconcile import Reconciler
+from remit835.reconcile_html import write_html
+from remit835.reconcile_index import sort_files
+from remit835.reconcile_report import reconcile_report
+from x12core.errors import InputError
+from x12core.render import render
+
+
+class ReconcileFormat(StrEnum):
+    text = "text"
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+    html = "html"
+
+
+Paths = list[Path] | None
+
+
+def reconcile(
+    files: Annotated[Paths, typer.Argument(
+        help="More 837P or 835 files; each is sorted by its first ST01.",
+        show_default=False)] = None,
+    claims: Annotated[Paths, typer.Option(
+        "--claims", "-c", help="837P claim file that was sent (repeatable).")] = None,
+    remits: Annotated[Paths, typer.Option(
+        "--remits", "-r", help="835 remittance file (repeatable).")] = None,
+    fmt: Annotated[ReconcileFormat, typer.Option(
+        "--format", "-f", help="Output format; html is one self-contained page.")
+    ] = ReconcileFormat.text,
+    out: OutOpt = None,
+    redact: Annotated[bool, typer.Option(
+        "--redact", help="Mask patient names and member ids in every format.")] = False,
+    payer_profile: Annotated[str | None, typer.Option(
+        "--payer-profile", help="Scan profile (medicare|medicaid|commercial|FILE); default: "
+        "chosen per claim from SBR09.")] = None,
+    causes: Annotated[Path | None, typer.Option(
+        "--causes", help="TOML overlay merged on top of the bundled CARC/RARC cause map.")
+    ] = None,
+    top: Annotated[int, typer.Option(
+        "--top", min=1, help="How many worst items the text and html views list per table.")
+    ] = 20,
+    fail_on_unpaid: Annotated[bool, typer.Option(
+        "--fail-on-unpaid", help="Exit 1 also when a sent claim has no remit yet.")] = False,
+) -> None:
+    """Reconcile 835 remittances against the 837P claims that were sent.
+
+    Exit 1 when a remit (claim or line) matches nothing that was sent (and, with
+    --fail-on-unpaid, when a sent claim has no remit); 2 when an input cannot be read.
+    """
+    named = [*(claims or ()), *(remits or ()), *(files or ())]
+    check_inputs(named)
+    extra_claims, extra_remits = sort_files(files or ())
+    claim_files = [str(p) for p in claims or ()] + extra_claims
+    remit_files = [str(p) for p in remits or ()] + extra_remits
+    if not claim_files or not remit_files:
+        raise InputError("reconcile needs at least one 837P claim file (--claims) and one 835 "
+                         "remittance file (--remits)")
+    rec = Reconciler(claim_files, remit_files, scan_options=ScanOptions(profile=payer_profile),
+                     causes=CauseMap.load(causes))
+    rec.load()  # read every input before any output: a bad file is exit 2 with nothing written
+    report, digest = reconcile_report(rec, redact=redact, csv=fmt is ReconcileFormat.csv,
+                                      limit=top)
+    with output(out) as stream:
+        if fmt is ReconcileFormat.html:
+            write_html(report, digest, rec.totals, stream, claims=claim_files,
+                       remits=remit_files, redacted=redact)
+        else:
+            render(report, fmt.value, stream)
+    totals = rec.totals
+    failed = totals.has_unmatched or (fail_on_unpaid and totals.claim_status["unpaid"] > 0)
+    raise typer.Exit(EXIT_FINDINGS if failed else EXIT_OK)

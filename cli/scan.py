@@ -1,0 +1,113 @@
+"""``claimkit scan``: run the 837P rules over claim batches before they are sent."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cli.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    FailOnOpt,
+    FilesArg,
+    FormatOpt,
+    OutOpt,
+    check_inputs,
+    output,
+)
+from edi837.report import scan_report
+from edi837.scan import ClaimResult, FileScan, Scanner, ScanOptions
+from x12core.render import render
+
+PROGRESS_MIN_BYTES = 5 << 20  # show a progress bar for inputs of 5 MiB or more
+PROGRESS_EVERY = 500  # claims between progress-bar refreshes
+
+ProfileOpt = Annotated[str | None, typer.Option(
+    "--payer-profile", "-p", show_default=False,
+    help="medicare, medicaid, commercial, or a TOML file (may `extends` one). "
+    "Default: chosen per claim from SBR09 (MB/MA medicare, MC medicaid, else commercial).")]
+SelectOpt = Annotated[list[str] | None, typer.Option(
+    "--select", show_default=False,
+    help="Run only these rules: id, id prefix, name, category or family "
+    "(repeat or comma-separate).")]
+IgnoreOpt = Annotated[list[str] | None, typer.Option(
+    "--ignore", show_default=False, help="Skip these rules (same forms as --select).")]
+DataFileOpt = Annotated[Path | None, typer.Option(show_default=False)]
+
+
+def scan(
+    files: FilesArg,
+    fmt: FormatOpt = "text",  # type: ignore[assignment]
+    out: OutOpt = None,
+    fail_on: FailOnOpt = "error",  # type: ignore[assignment]
+    payer_profile: ProfileOpt = None,
+    select: SelectOpt = None,
+    ignore: IgnoreOpt = None,
+    validate: Annotated[bool, typer.Option(
+        "--validate", help="Also run pyx12 implementation-guide validation and attach its "
+        "findings (category structure) to the claims they belong to.")] = False,
+    ptp_file: Annotated[Path | None, typer.Option(
+        "--ptp-file", show_default=False,
+        help="CMS NCCI PTP practitioner file (quarterly .txt or CSV) instead of the "
+        "shipped subset.")] = None,
+    mue_file: Annotated[Path | None, typer.Option(
+        "--mue-file", show_default=False,
+        help="CMS MUE practitioner table (CSV) instead of the shipped subset.")] = None,
+    hcpcs_file: Annotated[Path | None, typer.Option(
+        "--hcpcs-file", show_default=False,
+        help="CMS HCPCS quarterly file (CSV export) for code start/end dates.")] = None,
+) -> None:
+    """Scan 837P claim batches for denials waiting to happen (96372 and its drug lines)."""
+    check_inputs(files)
+    check_inputs([p for p in (ptp_file, mue_file, hcpcs_file) if p is not None])
+    options = ScanOptions(profile=payer_profile, select=tuple(select or ()),
+                          ignore=tuple(ignore or ()), fail_on=fail_on.severity,
+                          validate=validate, ptp_file=ptp_file, mue_file=mue_file,
+                          hcpcs_file=hcpcs_file)
+    scanner = Scanner(options)
+    scans = [scanner.scan(path) for path in files]  # every file is checked before any output
+    with _Progress(files) as progress, output(out) as stream:
+        report, totals = scan_report(scans, fail_on.severity, progress)
+        render(report, fmt.value, stream)
+    raise typer.Exit(EXIT_FINDINGS if totals.worst >= fail_on.severity else EXIT_OK)
+
+
+class _Progress:
+    """A rich progress bar on stderr for large inputs when stderr is a terminal."""
+
+    def __init__(self, files: list[Path]) -> None:
+        self.total = sum(os.path.getsize(f) for f in files)
+        self.bar = None
+        self.done: dict[str, int] = {}
+        self.task = None
+        self.count = 0
+
+    def __enter__(self) -> Callable[[FileScan, ClaimResult], None] | None:
+        if self.total < PROGRESS_MIN_BYTES or not sys.stderr.isatty():
+            return None
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self.bar = Progress(TextColumn("scanning"), BarColumn(),
+                            TextColumn("{task.percentage:>3.0f}%"), TimeRemainingColumn(),
+                            console=Console(stderr=True), transient=True)
+        self.bar.start()
+        self.task = self.bar.add_task("scan", total=self.total)
+        return self.update
+
+    def update(self, scan: FileScan, result: ClaimResult) -> None:
+        self.count += 1
+        if self.count % PROGRESS_EVERY:
+            return
+        self.done[scan.path] = result.claim.end_offset
+        assert self.bar is not None and self.task is not None
+        self.bar.update(self.task, completed=sum(self.done.values()))
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()

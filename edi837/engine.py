@@ -1,0 +1,364 @@
+"""The rule engine: registry, selection, payer profiles, running rules, locating findings.
+
+A rule judges, the engine locates. A rule is a function registered with
+:func:`rule`; it yields :class:`Hit` values ("this segment, this element, this
+message and fix") and the engine turns each into a :class:`~x12core.findings.Finding`
+with the rule's id, name and category, the severity the claim's payer profile
+gives it, and the file, control numbers, claim id, LX line number, segment index
+and file line.
+
+Two scopes:
+
+* ``claim`` rules see one claim (``check(claim, ctx)``).
+* ``patient`` rules see every claim of one patient loop (2000B or 2000C) at once
+  (``check(claims, ctx)``), for limits that payers count across claims (MUE units
+  per patient and date). A batch groups a patient's claims under one HL loop, so
+  aggregating per loop keeps memory flat; claims for the same patient split over
+  two loops or two files are not added together (documented limitation).
+
+Adding a family of rules is adding a module under ``edi837/rules`` (and data and
+profile settings); the engine does not change.
+"""
+
+from __future__ import annotations
+
+import inspect
+import textwrap
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from edi837.model import Claim, ServiceLine
+from edi837.profiles import Profile, ProfileChooser
+from edi837.tables import Tables
+from x12core.errors import InputError
+from x12core.findings import CATEGORY_SET, Finding, Location, Severity
+from x12core.segment import Segment
+
+SCOPES = ("claim", "patient")
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """What a rule reports; the engine adds identity and location."""
+
+    segment: Segment | None
+    element: str
+    message: str
+    fix: str
+    line: ServiceLine | None = None
+    value: str | None = None  # default: the element's value in ``segment``
+    severity: Severity | None = None  # only when the rule's severity depends on the data
+    claim: Claim | None = None  # patient-scope rules: which claim the hit belongs to
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    category: str
+    severity: Severity
+    check: Callable[..., Iterable[Hit]]
+    catalog: tuple[str, ...] = ()
+    scope: str = "claim"
+    needs: tuple[str, ...] = ()  # code sets (tables.sets): each must meet the claim's codes
+    needs_modifier: str = ""  # a modifier set: one of them must be on some line
+    family: str = ""
+
+    @property
+    def doc(self) -> str:
+        return inspect.cleandoc(self.check.__doc__ or "")
+
+    @property
+    def summary(self) -> str:
+        return self.doc.split("\n", 1)[0]
+
+    def section(self, title: str) -> str:
+        """A docstring section ("Why", "Bad", "Good", "References") as text."""
+        out: list[str] = []
+        inside = False
+        for line in self.doc.splitlines():
+            if line.rstrip(":") in ("Why", "Bad", "Good", "References") and line.endswith(":"):
+                inside = line[:-1] == title
+                continue
+            if inside:
+                out.append(line)
+        return textwrap.dedent("\n".join(out)).strip("\n")
+
+
+REGISTRY: dict[str, Rule] = {}
+
+
+def rule(id: str, name: str, *, category: str, severity: Severity,
+         catalog: Sequence[str] = (), scope: str = "claim", needs: str | Sequence[str] = (),
+         needs_modifier: str = "") -> Callable[[Callable[..., Iterable[Hit]]],
+                                               Callable[..., Iterable[Hit]]]:
+    """Register a rule function. Its docstring is its documentation.
+
+    ``needs`` names code sets of which the claim must hold at least one code each,
+    and ``needs_modifier`` a set of modifiers one of which must be on the claim,
+    for the rule to run: a cheap pre-filter that keeps the hot path lean.
+    """
+
+    def register(fn: Callable[..., Iterable[Hit]]) -> Callable[..., Iterable[Hit]]:
+        if category not in CATEGORY_SET:
+            raise ValueError(f"{id}: category {category!r} is not in the contract vocabulary")
+        if scope not in SCOPES:
+            raise ValueError(f"{id}: scope must be one of {SCOPES}")
+        if id in REGISTRY or any(r.name == name for r in REGISTRY.values()):
+            raise ValueError(f"{id}/{name}: rule registered twice")
+        doc = inspect.cleandoc(fn.__doc__ or "")
+        for part in ("Why:", "Bad:", "Good:", "References:"):
+            if part not in doc:
+                raise ValueError(f"{id}: docstring needs a {part[:-1]} section")
+        family = fn.__module__.rsplit(".", 1)[-1]
+        REGISTRY[id] = Rule(id, name, category, severity, fn, tuple(catalog), scope,
+                            (needs,) if isinstance(needs, str) else tuple(needs), needs_modifier,
+                            family)
+        return fn
+
+    return register
+
+
+def all_rules() -> list[Rule]:
+    """Every registered rule, by id (importing the rule families registers them)."""
+    import edi837.rules  # noqa: F401 - registers the families
+
+    return sorted(REGISTRY.values(), key=lambda r: r.id)
+
+
+def find_rule(token: str) -> Rule | None:
+    """A rule by exact id or name (case-insensitive id)."""
+    for r in all_rules():
+        if r.id.lower() == token.lower() or r.name == token:
+            return r
+    return None
+
+
+def matches(r: Rule, token: str) -> bool:
+    low = token.lower()
+    return (r.id.lower().startswith(low) or r.name == low or r.category == low
+            or r.family == low.replace("-", "_"))
+
+
+def split_tokens(values: Iterable[str]) -> list[str]:
+    return [t.strip() for v in values for t in v.split(",") if t.strip()]
+
+
+def select_rules(select: Iterable[str] = (), ignore: Iterable[str] = (),
+                 rules: Sequence[Rule] | None = None, where: str = "--select") -> list[Rule]:
+    """Rules chosen by id, id prefix, name, category or family; unknown tokens are errors."""
+    pool = list(rules) if rules is not None else all_rules()
+    chosen = pool
+    sel = split_tokens(select)
+    if sel:
+        for token in sel:
+            if not any(matches(r, token) for r in pool):
+                raise InputError(f"{where}: no rule matches {token!r} (see `claimkit rules`)")
+        chosen = [r for r in pool if any(matches(r, t) for t in sel)]
+    ign = split_tokens(ignore)
+    for token in ign:
+        if not any(matches(r, token) for r in pool):
+            raise InputError(f"--ignore: no rule matches {token!r} (see `claimkit rules`)")
+    return [r for r in chosen if not any(matches(r, t) for t in ign)]
+
+
+class ClaimContext:
+    """What a claim rule may read besides the claim: profile, tables, per-claim indexes."""
+
+    __slots__ = ("_by_date", "claim", "codes", "memo", "modifiers", "profile", "tables")
+
+    def __init__(self, claim: Claim, profile: Profile, tables: Tables) -> None:
+        self.claim = claim
+        self.profile = profile
+        self.tables = tables
+        codes = set()
+        modifiers: set[str] = set()
+        for line in claim.lines:
+            codes.add(line.code)
+            if line.modifiers:
+                modifiers.update(line.modifiers)
+        self.codes = codes
+        self.modifiers = modifiers
+        self.memo: dict[str, object] = {}  # results rules of one family share
+        self._by_date: dict[date | None, list[ServiceLine]] | None = None
+
+    @property
+    def by_date(self) -> dict[date | None, list[ServiceLine]]:
+        """Service lines grouped by DTP*472 date (``None``: line without a date)."""
+        if self._by_date is None:
+            groups: dict[date | None, list[ServiceLine]] = {}
+            for line in self.claim.lines:
+                groups.setdefault(line.service_date, []).append(line)
+            self._by_date = groups
+        return self._by_date
+
+    def lines_on(self, day: date | None) -> list[ServiceLine]:
+        return self.by_date.get(day, [])
+
+
+@dataclass
+class PatientContext:
+    """What a patient-scope rule may read: the tables and each claim's profile."""
+
+    tables: Tables
+    profiles: dict[int, Profile] = field(default_factory=dict)  # id(claim) -> profile
+
+    def profile_for(self, claim: Claim) -> Profile:
+        return self.profiles[id(claim)]
+
+
+@dataclass
+class _Plan:
+    """The rules one profile runs, with a cache of which apply to a claim's code mix.
+
+    Each claim is probed once against the distinct pre-filter sets (``needs``,
+    ``needs_modifier``); the bitmask of probes it meets picks a cached list of the
+    rules to call, so the engine does no per-rule filtering on the hot path.
+    """
+
+    claim_rules: list[tuple[Rule, Severity | None, int]]  # rule, override, required bits
+    patient_rules: dict[str, tuple[Rule, Severity | None]]
+    code_probes: tuple[frozenset[str], ...]
+    modifier_probes: tuple[frozenset[str], ...]
+    cache: dict[int, list[tuple[Rule, Severity | None]]] = field(default_factory=dict)
+
+    def runnable(self, codes: set[str], modifiers: set[str]) -> list[tuple[Rule,
+                                                                         Severity | None]]:
+        mask = 0
+        bit = 1
+        for probe in self.code_probes:
+            if not probe.isdisjoint(codes):
+                mask |= bit
+            bit <<= 1
+        for probe in self.modifier_probes:
+            if not probe.isdisjoint(modifiers):
+                mask |= bit
+            bit <<= 1
+        rules = self.cache.get(mask)
+        if rules is None:
+            rules = self.cache[mask] = [(r, o) for r, o, need in self.claim_rules
+                                        if need & mask == need]
+        return rules
+
+
+class Engine:
+    """Run the selected rules over claims, each with its payer profile."""
+
+    def __init__(self, tables: Tables, rules: Sequence[Rule], chooser: ProfileChooser) -> None:
+        self.tables = tables
+        self.rules = list(rules)
+        self.chooser = chooser
+        self._plans: dict[str, _Plan] = {}
+        for profile in chooser.profiles():
+            self._plan(profile)  # validates the profile's rule references up front
+
+    def _plan(self, profile: Profile) -> _Plan:
+        plan = self._plans.get(profile.name)
+        if plan is not None:
+            return plan
+        everything = all_rules()
+        for key in profile.severity:
+            if not any(r.id == key or r.name == key for r in everything):
+                raise InputError(f"{profile.path}: [severity] names unknown rule {key!r}")
+        if profile.ignore:
+            select_rules((), profile.ignore, everything, where=profile.path)
+        enabled = [r for r in self.rules
+                   if not any(matches(r, t) for t in split_tokens(profile.ignore))]
+        sets = self.tables.sets
+        code_names = sorted({n for r in enabled for n in r.needs})
+        mod_names = sorted({r.needs_modifier for r in enabled if r.needs_modifier})
+        bits = {name: 1 << i for i, name in enumerate(code_names)}
+        bits.update({f"mod:{name}": 1 << (len(code_names) + i)
+                     for i, name in enumerate(mod_names)})
+        claim_rules: list[tuple[Rule, Severity | None, int]] = []
+        patient_rules: dict[str, tuple[Rule, Severity | None]] = {}
+        for r in enabled:
+            override = profile.severity.get(r.id) or profile.severity.get(r.name)
+            if r.scope == "patient":
+                patient_rules[r.id] = (r, override)
+                continue
+            need = 0
+            for name in r.needs:
+                need |= bits[name]
+            if r.needs_modifier:
+                need |= bits[f"mod:{r.needs_modifier}"]
+            claim_rules.append((r, override, need))
+        plan = self._plans[profile.name] = _Plan(
+            claim_rules, patient_rules, tuple(sets[n] for n in code_names),
+            tuple(sets[n] for n in mod_names))
+        return plan
+
+    def profile_for(self, claim: Claim) -> Profile:
+        return self.chooser.for_indicator(claim.subscriber.filing_indicator)
+
+    def check(self, claims: Sequence[Claim]) -> list[tuple[Profile, list[Finding]]]:
+        """Findings for each claim of one patient loop, in the order given."""
+        out: list[tuple[Profile, list[Finding]]] = []
+        profiles: dict[int, Profile] = {}
+        tables = self.tables
+        group_codes: set[str] = set()
+        for claim in claims:
+            profile = self.profile_for(claim)
+            profiles[id(claim)] = profile
+            ctx = ClaimContext(claim, profile, tables)
+            group_codes |= ctx.codes
+            findings: list[Finding] = []
+            for r, override in self._plan(profile).runnable(ctx.codes, ctx.modifiers):
+                for hit in r.check(claim, ctx):
+                    findings.append(locate(r, override or hit.severity or r.severity, hit,
+                                           claim))
+            out.append((profile, findings))
+        self._check_patient(claims, profiles, group_codes, out)
+        for _, findings in out:
+            if len(findings) > 1:
+                findings.sort(key=_order)
+        return out
+
+    def _check_patient(self, claims: Sequence[Claim], profiles: dict[int, Profile],
+                       codes: set[str], out: list[tuple[Profile, list[Finding]]]) -> None:
+        plans = {p.name: self._plan(p) for p in profiles.values()}
+        sets = self.tables.sets
+        patient_rules = {rid: entry[0] for plan in plans.values()
+                         for rid, entry in plan.patient_rules.items()
+                         if not any(sets[n].isdisjoint(codes) for n in entry[0].needs)}
+        if not patient_rules:
+            return
+        pctx = PatientContext(self.tables, profiles)
+        where = {id(c): i for i, c in enumerate(claims)}
+        for r in patient_rules.values():
+            for hit in r.check(claims, pctx):
+                claim = hit.claim
+                if claim is None:
+                    raise ValueError(f"{r.id}: patient-scope hit without a claim")
+                entry = plans[profiles[id(claim)].name].patient_rules.get(r.id)
+                if entry is None:
+                    continue  # this claim's profile does not apply the rule
+                severity = entry[1] or hit.severity or r.severity
+                out[where[id(claim)]][1].append(locate(r, severity, hit, claim))
+
+
+def _order(f: Finding) -> tuple[int, str]:
+    return (f.location.segment_index or 0, f.rule)
+
+
+def locate(r: Rule, severity: Severity, hit: Hit, claim: Claim) -> Finding:
+    """The finding for ``hit``: identity from the rule, place from the claim and segment."""
+    seg = hit.segment
+    value = hit.value
+    if value is None:
+        value = seg.get(hit.element) if (seg is not None and hit.element) else ""
+    txn = claim.transaction
+    line = hit.line
+    loc = Location(
+        file=claim.file,
+        interchange=txn.interchange.control if txn.interchange else "",
+        group=txn.group.control if txn.group else "",
+        transaction=txn.control, claim_id=claim.id,
+        line_number=line.number if line is not None else None,
+        segment=seg.tag if seg is not None else "",
+        segment_index=seg.index if seg is not None else None,
+        segment_position=(seg.position or None) if seg is not None else None,
+        file_line=seg.line if seg is not None else None,
+        element=hit.element, value=value)
+    return Finding(r.id, r.category, severity, hit.message, hit.fix, loc, name=r.name)

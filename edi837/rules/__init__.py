@@ -1,0 +1,24 @@
+"""Rule families. Importing this package registers every rule with the engine.
+
+One module per family; each rule is a function with an id, a readable name, a
+contract category, a default severity and a Why / Bad / Good / References
+docstring. Catalog ids (INJ-0xx) refer to shared reference §A.12.
+
+Id scheme: ``R96372-0NN`` for rules about the injection and its drug lines
+(NN follows the catalog family: 00x drug link, 01x coding, 02x bundling,
+03x modifiers, 04x units, 05x drug data, 06x JW/JZ, 07x place of service);
+``R837-0NN`` for rules that apply to any 837P claim or line (00x claim
+integrity, 01x code validity, 02x diagnosis pointers, 03x modifiers/units).
+"""
+
+from edi837.rules import (  # noqa: F401 - imported to register the rules
+    bundling,
+    claim,
+    coding,
+    diagnosis,
+    drug_data,
+    drug_link,
+    modifiers,
+    place_of_service,
+    units,
+)

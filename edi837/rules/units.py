@@ -1,0 +1,195 @@
+"""Units: medically unlikely edits (MUE) and whole, positive HCPCS units."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import date
+from decimal import Decimal
+
+from edi837.engine import ClaimContext, Hit, PatientContext, rule
+from edi837.model import Claim, ServiceLine
+from edi837.rules.common import at_units, day, rendering_npi, units_text
+from x12core.findings import Severity
+
+_MAI_WORDS = {1: "line edit", 2: "date-of-service policy limit, not appealable",
+              3: "date-of-service clinical limit, appealable with documentation"}
+
+
+def _severity(mai: int | None) -> Severity | None:
+    return Severity.ERROR if mai == 2 else None
+
+
+@rule("R96372-040", "injection-units-over-mue", category="units", severity=Severity.WARNING,
+      catalog=("INJ-040",), scope="patient", needs="injection")
+def injection_units_over_mue(claims: Sequence[Claim], ctx: PatientContext) -> Iterator[Hit]:
+    """96372 units for one patient, date and provider add up to more than its MUE (4).
+
+    Why:
+    The practitioner MUE for 96372 is 4 per date of service with adjudication
+    indicator 3: payers add up every 96372 unit for the patient, date and provider
+    across lines and claims and deny the excess (CO-151 with N362). MAI 3 can be
+    appealed with documentation (warning); an MAI 2 limit cannot (error). Units are
+    counted across the claims of one patient loop (2000B/2000C) of the batch.
+
+    Bad:
+        SV1*HC:96372*200*UN*5***1~
+
+    Good:
+        SV1*HC:96372*160*UN*4***1~
+
+    References:
+    Catalog INJ-040. CMS NCCI MUE practitioner table eff. 2024-07-01 (96372 = 4,
+    MAI 3; test-fixture value, use --mue-file for the current one) [S2].
+    """
+    t = ctx.tables
+    totals: dict[tuple[date | None, str], Decimal] = {}
+    flagged: set[tuple[date | None, str]] = set()
+    for claim in claims:
+        for line in claim.lines:
+            if line.code not in t.injection or line.units is None:
+                continue
+            mue = t.mue.get(line.code)
+            if mue is None:
+                continue
+            key = (line.service_date, rendering_npi(claim, line))
+            total = totals[key] = totals.get(key, Decimal(0)) + line.units
+            if total > mue.value and key not in flagged:
+                flagged.add(key)
+                where = "on this line" if total == line.units else "across the patient's lines"
+                yield at_units(
+                    line, f"{total} units of {line.code} on {day(line.service_date)} {where} "
+                    f"exceed its MUE of {mue.value} ({_MAI_WORDS.get(mue.mai or 0, 'MUE')})",
+                    f"Bill at most {mue.value} units per date of service; keep documentation "
+                    "for an appeal if more injections were medically necessary.",
+                    severity=_severity(mue.mai), claim=claim)
+
+
+@rule("R96372-041", "drug-units-over-limit", category="units", severity=Severity.WARNING,
+      catalog=("INJ-042",))
+def drug_units_over_limit(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+    """Drug HCPCS units on a date exceed the drug's limit (profile limit, else its MUE).
+
+    Why:
+    SV104 on a drug line is in HCPCS billing units (J1885 per 15 mg, J0696 per
+    250 mg), not milligrams or NDC units; a dose keyed in milligrams is the usual
+    cause of units far over the drug's MUE. Limits come from the profile's
+    ``[drug_unit_limits]`` and otherwise from the MUE table (test-fixture values
+    from the 2024-07-01 file; ``--mue-file`` for current ones). Units of the same
+    drug on the same date are added up within the claim.
+
+    Bad:
+        SV1*HC:J1885*25.01*UN*30***1~   (30 mg keyed as 30 units of 15 mg)
+
+    Good:
+        SV1*HC:J1885*25.01*UN*2***1~
+
+    References:
+    Catalog INJ-042. CMS NCCI MUE practitioner table eff. 2024-07-01 [S2]; CMS
+    HCPCS billing units [S3]; reference §A.8/§A.10.
+    """
+    t = ctx.tables
+    profile = ctx.profile
+    limits = profile.drug_unit_limits
+    use_mue = profile.use_mue_for_drug_units
+    totals: dict[tuple[str, date | None], Decimal] = {}
+    for line in claim.lines:
+        code = line.code
+        if line.units is None or not t.is_drug(code):
+            continue
+        limit = limits.get(code)
+        mai = None
+        if limit is None and use_mue:
+            mue = t.mue.get(code)
+            if mue is not None:
+                limit, mai = Decimal(mue.value), mue.mai
+        if limit is None:
+            continue
+        key = (code, line.service_date)
+        before = totals.get(key, Decimal(0))
+        total = totals[key] = before + line.units
+        if total > limit >= before:
+            drug = t.drugs.get(code)
+            unit = f" (one unit = {drug.billing_unit})" if drug and drug.billing_unit else ""
+            yield at_units(line, f"{total} units of {code}{unit} on {day(line.service_date)} "
+                           f"exceed its limit of {limit}",
+                           "Convert the dose to HCPCS billing units (dose / unit size, rounded "
+                           "up); bill more only with documentation.", severity=_severity(mai))
+
+
+@rule("R96372-042", "duplicate-injection-line", category="duplicate", severity=Severity.WARNING,
+      catalog=("INJ-041",), scope="patient", needs="injection")
+def duplicate_injection_line(claims: Sequence[Claim], ctx: PatientContext) -> Iterator[Hit]:
+    """A second 96372 line for the same patient, date and provider with no repeat modifier.
+
+    Why:
+    Two injections on one date are billed either as one 96372 line with 2 units or
+    as separate lines marked 76/59/XS (per payer). A second bare 96372 line with no
+    second drug to explain it looks like a duplicate submission and is denied
+    (OA-18/CO-18). Checked across the claims of one patient loop.
+
+    Bad:
+        SV1*HC:J1885*25.01*UN*2***1~
+        SV1*HC:96372*40*UN*1***1~
+        SV1*HC:96372*40*UN*1***1~
+
+    Good:
+        SV1*HC:J1885*25.01*UN*2***1~
+        SV1*HC:96372*40*UN*1***1~
+
+    References:
+    Catalog INJ-041. CARC 18 [S4]; Cahaba (76 or anatomic modifiers for repeat
+    injections) [S22].
+    """
+    t = ctx.tables
+    groups: dict[tuple[date | None, str], list[tuple[Claim, ServiceLine]]] = {}
+    drugs: dict[tuple[date | None, str], set[str]] = {}
+    for claim in claims:
+        for line in claim.lines:
+            key = (line.service_date, rendering_npi(claim, line))
+            if line.code in t.injection:
+                groups.setdefault(key, []).append((claim, line))
+            elif t.is_injectable_drug(line.code) or line.code in t.vaccines:
+                drugs.setdefault(key, set()).add(line.code)
+    for key, entries in groups.items():
+        if len(entries) < 2 or len(drugs.get(key, ())) >= len(entries):
+            continue
+        for claim, line in entries[1:]:
+            if not line.has_modifier(t.repeat_modifiers):
+                yield Hit(line.sv1 or line.lx, "SV101-2",
+                          f"second 96372 line on {day(key[0])} for the same patient and "
+                          "provider, with no 76/59/X modifier and no second drug",
+                          "Bill repeat injections as units on one 96372 line (or mark the "
+                          "extra line 76/XS per payer); remove it if it is a duplicate.",
+                          line=line, claim=claim)
+
+
+@rule("R837-031", "units-not-whole", category="units", severity=Severity.ERROR,
+      catalog=("INJ-043",))
+def units_not_whole(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+    """SV104 units missing, zero or negative (error), or fractional (warning).
+
+    Why:
+    Service units are whole HCPCS billing units: a dose below one unit is billed as
+    1 unit, and fractional units are rejected by most payers. Zero or missing units
+    cannot be priced. (NDC quantities in CTP04 may be decimal; this checks SV104.)
+
+    Bad:
+        SV1*HC:J1885*25.01*UN*0***1~
+        SV1*HC:96372*40*UN*1.5***1~
+
+    Good:
+        SV1*HC:J1885*25.01*UN*1***1~
+        SV1*HC:96372*40*UN*1***1~
+
+    References:
+    Catalog INJ-043. 005010X222A1 SV104; reference §A.8.
+    """
+    for line in claim.lines:
+        units = line.units
+        if units is None or units <= 0:
+            yield at_units(line, f"{line.code} has {units_text(line)} units", "Bill at least 1 "
+                           "unit; a dose smaller than one billing unit is billed as 1.")
+        elif units != units.to_integral_value():
+            yield at_units(line, f"{line.code} has fractional units ({units_text(line)})",
+                           "Round the dose up to whole HCPCS billing units.",
+                           severity=Severity.WARNING)

@@ -1,0 +1,228 @@
+"""Reference tables the rules read, loaded once per run as frozensets and dicts.
+
+The shipped tables are curated subsets with their source and effective date
+(``edi837/data``). :meth:`Tables.load` can lay the official CMS quarterly files
+over them (``--ptp-file``, ``--mue-file``, ``--hcpcs-file``).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from edi837.data.loaders import (
+    DATA_DIR,
+    CodeDates,
+    Mue,
+    PtpEdit,
+    TableInfo,
+    load_hcpcs,
+    load_mue,
+    load_ptp,
+    parse_any_date,
+    read_table,
+)
+from x12core.errors import InputError
+
+
+def expand(spec: str) -> list[str]:
+    """``"90476-90759"`` -> every code in the range; ``"G0008-G0010"`` keeps the letter."""
+    if "-" not in spec:
+        return [spec]
+    first, last = spec.split("-")
+    head = len(first) - len(first.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+    tail = len(first) - len(first.rstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+    prefix, suffix = first[:head], first[len(first) - tail:] if tail else ""
+    lo = int(first[head : len(first) - tail])
+    hi = int(last[head : len(last) - tail])
+    width = len(first) - head - tail
+    if hi < lo or hi - lo > 10_000:
+        raise ValueError(f"bad code range {spec!r}")
+    return [f"{prefix}{n:0{width}d}{suffix}" for n in range(lo, hi + 1)]
+
+
+@dataclass(frozen=True, slots=True)
+class Drug:
+    code: str
+    billing_unit: str
+    route: str
+    single_dose: bool | None  # None: unknown
+    antineoplastic: str  # "hormonal", "non-hormonal" or ""
+    cancer_dx_required: bool
+
+
+@dataclass
+class Tables:
+    """Everything a rule looks up. Build with :meth:`load`; treat as read-only."""
+
+    sets: dict[str, frozenset[str]]
+    drugs: dict[str, Drug]
+    mue: dict[str, Mue]
+    dates: dict[str, CodeDates]
+    ptp: dict[tuple[str, str], tuple[PtpEdit, ...]]
+    info: list[TableInfo] = field(default_factory=list)
+
+    # Hot sets, bound once so rules avoid a dict lookup per call.
+    def __post_init__(self) -> None:
+        # Derived sets, usable as rule pre-filters (``needs``) like the shipped ones.
+        s = self.sets = dict(self.sets)
+        injection = s["injection"]
+        s["antineoplastic_drugs"] = frozenset(c for c, d in self.drugs.items()
+                                              if d.antineoplastic)
+        # Codes that pair with 96372 in a PTP edit: modifier-0 partners (either column)
+        # and column-1 codes that bundle 96372 (modifier 1). E/M codes that are column 2
+        # to 96372 with modifier 1 belong to the modifier-25 rule, not here.
+        mod0: set[str] = set()
+        col1: set[str] = set()
+        for (c1, c2), edits in self.ptp.items():
+            if c1 in injection and c2 not in injection:
+                if any(e.modifier == 0 for e in edits):
+                    mod0.add(c2)
+            elif c2 in injection and c1 not in injection:
+                if any(e.modifier == 0 for e in edits):
+                    mod0.add(c1)
+                if any(e.modifier == 1 for e in edits):
+                    col1.add(c1)
+        s["ptp_modifier0_partners"] = frozenset(mod0)
+        s["ptp_column1_partners"] = frozenset(col1)
+        self.injection = s["injection"]
+        self.needs_drug = s["administration_needing_drug"]
+        self.administration = s["administration"]
+        self.injection_infusion = s["injection_infusion"]
+        self.drug_admin_primary = s["drug_administration_primary"]
+        self.antineoplastic_admin = s["antineoplastic_administration"]
+        self.vaccines = s["vaccine_products"]
+        self.vaccine_admin = s["vaccine_administration"]
+        self.immune_globulins = s["immune_globulins"]
+        self.noc = s["noc_drugs"]
+        self.non_injectable = s["non_injectable_drugs"]
+        self.drug_q_codes = s["drug_q_codes"]
+        self.em_needs_25 = s["em_separately_identifiable"]
+        self.em = s["evaluation_management"]
+        self.distinct = s["distinct_service_modifiers"]
+        self.x_modifiers = s["x_modifiers"]
+        self.repeat_modifiers = s["repeat_modifiers"]
+        self.immunization_dx = s["immunization_diagnoses"]
+        self.ndc_units = s["ndc_units"]
+        self._drug_kind: dict[str, int] = {}
+
+    # -- drug classification ----------------------------------------------
+    # 0 not a drug, 1 drug that is not injected (oral/inhalation), 2 injectable drug
+    def _kind(self, code: str) -> int:
+        kind = self._drug_kind.get(code)
+        if kind is None:
+            if code in self.vaccines:
+                kind = 0
+            elif code in self.non_injectable:
+                kind = 1
+            elif (code in self.drugs or code in self.noc or code in self.immune_globulins
+                  or code in self.drug_q_codes
+                  or (len(code) == 5 and code[0] == "J" and code[1:].isdigit())):
+                kind = 2
+            else:
+                kind = 0
+            if len(self._drug_kind) < 50_000:
+                self._drug_kind[code] = kind
+        return kind
+
+    def is_drug(self, code: str) -> bool:
+        """A supplied drug or biological (J-code, drug Q-code, NOC drug, immune globulin)."""
+        return self._kind(code) > 0
+
+    def is_injectable_drug(self, code: str) -> bool:
+        """A drug 96372 can administer: not oral (J8xxx) and not inhalation/DME (J75xx-J77xx)."""
+        return self._kind(code) == 2
+
+    def ptp_edits(self, column1: str, column2: str) -> tuple[PtpEdit, ...]:
+        return self.ptp.get((column1, column2), ())
+
+    # -- loading -----------------------------------------------------------
+    @classmethod
+    def load(cls, *, ptp_file: str | os.PathLike[str] | None = None,
+             mue_file: str | os.PathLike[str] | None = None,
+             hcpcs_file: str | os.PathLike[str] | None = None) -> Tables:
+        """The shipped tables, with any official CMS files laid over them."""
+        base = _shipped()
+        if ptp_file is None and mue_file is None and hcpcs_file is None:
+            return base
+        sets, drugs = base.sets, base.drugs
+        mue, dates, ptp = dict(base.mue), dict(base.dates), dict(base.ptp)
+        info = list(base.info)
+        keep = sets["injection"]
+        if ptp_file is not None:
+            edits = load_ptp(ptp_file, lambda a, b: a in keep or b in keep, tuple(keep))
+            ptp = _index_ptp(edits)
+            info = [i for i in info if i.name != "ptp"]
+            info.append(TableInfo("ptp", "NCCI PTP edits (user file, pairs with 96372)",
+                                  os.fspath(ptp_file), "as published", len(edits),
+                                  os.fspath(ptp_file)))
+        if mue_file is not None:
+            rows = load_mue(mue_file)
+            mue = {m.code: m for m in rows}
+            info = [i for i in info if i.name != "mue"]
+            info.append(TableInfo("mue", "MUE practitioner table (user file)",
+                                  os.fspath(mue_file), "as published", len(rows),
+                                  os.fspath(mue_file)))
+        if hcpcs_file is not None:
+            loaded = load_hcpcs(hcpcs_file)
+            for row in loaded:
+                curated = dates.get(row.code)
+                replacement = curated.replacement if curated else ""
+                dates[row.code] = CodeDates(row.code, row.start, row.end, replacement,
+                                            row.descriptor)
+            info.append(TableInfo("hcpcs-file", "HCPCS Level II quarterly file (user file)",
+                                  os.fspath(hcpcs_file), "as published", len(loaded),
+                                  os.fspath(hcpcs_file)))
+        return cls(sets, drugs, mue, dates, ptp, info)
+
+
+def _index_ptp(edits: list[PtpEdit]) -> dict[tuple[str, str], tuple[PtpEdit, ...]]:
+    index: dict[tuple[str, str], list[PtpEdit]] = {}
+    for edit in edits:
+        index.setdefault((edit.column1, edit.column2), []).append(edit)
+    return {k: tuple(v) for k, v in index.items()}
+
+
+def _flag(text: str) -> bool | None:
+    text = text.strip().lower()
+    return True if text == "y" else False if text == "n" else None
+
+
+@cache
+def _shipped(directory: Path = DATA_DIR) -> Tables:
+    info: list[TableInfo] = []
+    path = directory / "codesets.toml"
+    with open(path, "rb") as handle:
+        doc = tomllib.load(handle)
+    sets: dict[str, frozenset[str]] = {}
+    for name, spec in doc["sets"].items():
+        if "source" not in spec or "effective" not in spec:
+            raise InputError(f"{path}: set {name} needs source and effective")
+        sets[name] = frozenset(c for s in spec["codes"] for c in expand(s))
+        info.append(TableInfo(f"codesets.{name}", spec["description"], spec["source"],
+                              spec["effective"], len(sets[name]), str(path)))
+
+    t, rows = read_table("drugs.csv", directory)
+    info.append(t)
+    drugs = {r["code"]: Drug(r["code"], r["billing_unit"], r["route"], _flag(r["single_dose"]),
+                             r["antineoplastic"], _flag(r["cancer_dx_required"]) is True)
+             for r in rows}
+    t, rows = read_table("mue.csv", directory)
+    info.append(t)
+    mue = {r["code"]: Mue(r["code"], int(r["mue"]), int(r["mai"]) if r["mai"] else None,
+                          r["rationale"]) for r in rows}
+    t, rows = read_table("hcpcs.csv", directory)
+    info.append(t)
+    dates = {r["code"]: CodeDates(r["code"], parse_any_date(r["start"]),
+                                  parse_any_date(r["end"]), r["replacement"], r["descriptor"])
+             for r in rows}
+    t, rows = read_table("ptp.csv", directory)
+    info.append(t)
+    edits = [PtpEdit(r["Column 1"], r["Column 2"], parse_any_date(r["Effective Date"]),
+                     parse_any_date(r["Deletion Date *=no data"]),
+                     int(r["Modifier 0=not allowed 1=allowed 9=not applicable"]),
+                     r["PTP Edit Rationale"]) for r in rows]
+    return Tables(sets, drugs, mue, dates, _index_ptp(edits), info)

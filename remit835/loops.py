@@ -1,0 +1,210 @@
+"""Build one claim (2100 loop with its 2110 loops) from its segments.
+
+The 2100 loop starts at CLP; CAS, NM1, MIA/MOA, DTM, REF, AMT and QTY before the
+first SVC belong to the claim, and each SVC starts a 2110 loop whose DTM, CAS, REF,
+AMT and LQ follow it (005010X221A1; reference §B.4-§B.5). Unknown segments are
+skipped. Amounts become ``Decimal``; an element that is not a number is read as 0
+and reported as a ``structure`` finding, never guessed at.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from remit835.model import ZERO, Adjustment, Claim, Party, PaymentHeader, ServiceLine
+from x12core.findings import Finding, Location, Severity
+from x12core.segment import Segment
+
+RULE = "R835-PARSE"
+GROUP_CODES = frozenset({"CO", "PR", "OA", "PI"})
+# CAS: six reason/amount/quantity triples per segment: (reason index, amount designator).
+_CAS_TRIPLES = tuple((k, f"CAS{k + 1:02d}") for k in (2, 5, 8, 11, 14, 17))
+_OTHER_NAMES = frozenset({"82", "TT", "PR", "GB"})
+# Amount texts repeat a lot (fee schedules, zero); a small bounded cache skips Decimal().
+_AMOUNTS: dict[str, Decimal] = {"": ZERO}
+_AMOUNTS_MAX = 16_384
+
+
+class Problems:
+    """Collects structure findings with the context of the transaction being read."""
+
+    def __init__(self, where: dict[str, str]) -> None:
+        self.where = where
+        self.findings: list[Finding] = []
+
+    def add(self, seg: Segment | None, element: str, message: str, fix: str,
+            severity: Severity = Severity.ERROR, claim_id: str = "") -> None:
+        loc = Location.at(seg, element, claim_id=claim_id, **self.where)
+        self.findings.append(Finding(RULE, "structure", severity, message, fix, loc,
+                                     name="remit-data"))
+
+    def money(self, text: str, seg: Segment | None, element: str, claim_id: str = "") -> Decimal:
+        """An amount element as Decimal; empty is zero, anything unreadable is reported."""
+        value = _AMOUNTS.get(text)
+        if value is not None:
+            return value
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            value = None
+        if value is None or not value.is_finite():
+            self.add(seg, element, f"{element} {text[:20]!r} is not an amount; read as 0",
+                     "Ask the payer for a corrected 835.", claim_id=claim_id)
+            return ZERO
+        if len(_AMOUNTS) >= _AMOUNTS_MAX:
+            _AMOUNTS.clear()
+            _AMOUNTS[""] = ZERO
+        _AMOUNTS[text] = value
+        return value
+
+
+def pad(elements: list[str], size: int) -> list[str]:
+    return elements if len(elements) >= size else elements + [""] * (size - len(elements))
+
+
+def _procedure(value: str, sep: str) -> tuple[str, str, tuple[str, ...], str]:
+    """SVC01/SVC06 composite: qualifier, code, modifiers (-3..-6), description (-7)."""
+    parts = value.split(sep)
+    n = len(parts)
+    code = parts[1] if n > 1 else ""
+    modifiers = tuple(m for m in parts[2:6] if m) if n > 2 else ()
+    return parts[0], code, modifiers, parts[6] if n > 6 else ""
+
+
+def _adjustments(seg: Segment, problems: Problems, claim_id: str, out: list[Adjustment]) -> None:
+    """All triples of one CAS segment (2100 or 2110), appended to ``out``."""
+    els = seg.elements
+    n = len(els)
+    group = els[1] if n > 1 else ""
+    if group not in GROUP_CODES:
+        if group == "CR":
+            problems.add(seg, "CAS01", "group code CR was removed in 5010; read as a "
+                         "correction/reversal adjustment", "Nothing to fix on your side.",
+                         Severity.WARNING, claim_id)
+        else:
+            problems.add(seg, "CAS01", f"CAS01 {group!r} is not a group code (CO, PR, OA, PI)",
+                         "Ask the payer for a corrected 835.", claim_id=claim_id)
+    known = _AMOUNTS.get
+    for k, element in _CAS_TRIPLES:
+        if k >= n:
+            break
+        reason = els[k]
+        if not reason:
+            continue
+        text = els[k + 1] if k + 1 < n else ""
+        amount = known(text)
+        if amount is None:
+            amount = problems.money(text, seg, element, claim_id)
+        out.append(Adjustment(group, reason, amount, els[k + 2] if k + 2 < n else "", seg,
+                              element))
+
+
+def _party(els: list[str]) -> Party:
+    e = pad(els, 10)
+    return Party(entity=e[1], name=e[3], id_qualifier=e[8], id=e[9], first_name=e[4])
+
+
+class _LineParts:
+    """A 2110 loop being collected."""
+
+    __slots__ = ("adjustments", "amounts", "control", "dates", "references", "remarks", "svc")
+
+    def __init__(self, svc: Segment) -> None:
+        self.svc = svc
+        self.adjustments: list[Adjustment] = []
+        self.dates: list[tuple[str, str]] = []
+        self.remarks: list[str] = []
+        self.references: list[tuple[str, str]] = []
+        self.amounts: list[tuple[str, Decimal]] = []
+        self.control = ""
+
+    def build(self, ordinal: int, problems: Problems, claim_id: str) -> ServiceLine:
+        seg = self.svc
+        e = pad(seg.elements, 8)
+        sep = seg.delimiters.component
+        qualifier, code, modifiers, description = _procedure(e[1], sep)
+        oq, ocode, omods, _ = _procedure(e[6], sep) if e[6] else ("", "", (), "")
+        money = problems.money
+        return ServiceLine(
+            ordinal, qualifier, code, modifiers, money(e[2], seg, "SVC02", claim_id),
+            money(e[3], seg, "SVC03", claim_id), e[5], oq, ocode, omods, e[7], description,
+            e[4], self.control, tuple(self.dates), tuple(self.adjustments),
+            tuple(self.remarks), tuple(self.references), tuple(self.amounts), seg)
+
+
+def build_claim(segs: list[Segment], header: PaymentHeader, header_number: str,
+                problems: Problems) -> Claim:
+    """One 2100 loop (CLP first) with its 2110 loops."""
+    clp = segs[0]
+    e = pad(clp.elements, 10)
+    claim_id = e[1]
+    money = problems.money
+    adjustments: list[Adjustment] = []
+    remarks: list[str] = []
+    dates: list[tuple[str, str]] = []
+    refs: list[tuple[str, str]] = []
+    amounts: list[tuple[str, Decimal]] = []
+    quantities: list[tuple[str, str]] = []
+    others: list[Party] = []
+    patient = insured = corrected = None
+    lines: list[ServiceLine] = []
+    line: _LineParts | None = None
+    for i in range(1, len(segs)):
+        seg = segs[i]
+        tag = seg.tag
+        els = seg.elements
+        if tag == "SVC":
+            if line is not None:
+                lines.append(line.build(len(lines) + 1, problems, claim_id))
+            line = _LineParts(seg)
+        elif tag == "CAS":
+            # 2110 CAS inside a service line, 2100 CAS before the first SVC.
+            _adjustments(seg, problems, claim_id,
+                         line.adjustments if line is not None else adjustments)
+        elif len(els) < 3:
+            continue
+        elif line is not None:
+            if tag == "DTM":
+                line.dates.append((els[1], els[2]))
+            elif tag == "REF":
+                if els[1] == "6R":
+                    line.control = els[2]  # 2110 REF*6R line item control number
+                else:
+                    line.references.append((els[1], els[2]))
+            elif tag == "LQ":
+                if els[1] == "HE":  # LQ01 HE: remark code list (RARC); RX is NCPDP
+                    line.remarks.append(els[2])
+            elif tag == "AMT":
+                line.amounts.append((els[1], money(els[2], seg, "AMT02", claim_id)))
+        elif tag == "NM1":
+            entity = els[1]
+            if entity == "QC":
+                patient = _party(els)
+            elif entity == "IL":
+                insured = _party(els)
+            elif entity == "74":
+                corrected = _party(els)
+            elif entity in _OTHER_NAMES:
+                others.append(_party(els))
+        elif tag == "MOA":
+            # MOA03-MOA07: claim-level remark codes (outpatient adjudication).
+            remarks.extend(r for r in els[3:8] if r)
+        elif tag == "MIA":
+            # MIA05 and MIA20-MIA23: claim-level remark codes (inpatient adjudication).
+            remarks.extend(r for r in (els[5:6] + els[20:24]) if r)
+        elif tag == "DTM":
+            dates.append((els[1], els[2]))
+        elif tag == "REF":
+            refs.append((els[1], els[2]))
+        elif tag == "AMT":
+            amounts.append((els[1], money(els[2], seg, "AMT02", claim_id)))
+        elif tag == "QTY":
+            quantities.append((els[1], els[2]))
+    if line is not None:
+        lines.append(line.build(len(lines) + 1, problems, claim_id))
+    return Claim(
+        claim_id, e[2], money(e[3], clp, "CLP03", claim_id), money(e[4], clp, "CLP04", claim_id),
+        money(e[5], clp, "CLP05", claim_id) if e[5] else None, e[6], e[7], e[8], e[9], header,
+        header_number, tuple(adjustments), tuple(lines), tuple(remarks), patient, insured,
+        corrected, tuple(others), tuple(dates), tuple(refs), tuple(amounts), tuple(quantities),
+        clp)

@@ -1,0 +1,469 @@
+"""Stream 835 files into payments and claims, balancing as they pass.
+
+    for stream in read_remits("era.835"):      # one PaymentStream per ST*835
+        print(stream.header.trace, stream.header.amount)
+        for claim in stream:                   # claims one at a time
+            ...
+        payment = stream.finish()              # PLB, totals, payment balancing
+
+Only one claim's segments are held at a time, so a single huge ST does not
+grow memory. The 2100/2110 loops are recognised by their leading segments
+(CLP starts a claim, SVC a service line, LX/PLB/SE end a claim), as in the
+005010X221A1 loop skeleton (reference §B.1). Balancing (:mod:`remit835.balance`)
+runs on every claim as it is built; the transaction equation once PLB and SE
+have been read.
+
+Problems that are not imbalances (an amount that is not a number, a 4010 CR
+group code, a transaction that is not an 835) are ``structure`` findings.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
+from decimal import Decimal, InvalidOperation
+from itertools import chain
+from typing import BinaryIO
+
+from remit835.balance import check_claim, check_payment
+from remit835.model import (
+    ZERO,
+    Adjustment,
+    Claim,
+    HeaderNumber,
+    Party,
+    Payment,
+    PaymentHeader,
+    ProviderAdjustment,
+    ServiceLine,
+)
+from x12core.envelope import Envelope, TransactionBody
+from x12core.errors import InputError
+from x12core.findings import Finding, Location, Severity
+from x12core.reader import CHUNK_SIZE, SegmentReader
+from x12core.segment import Segment
+
+RULE = "R835-PARSE"
+GROUP_CODES = frozenset({"CO", "PR", "OA", "PI"})
+_CLAIM_END = frozenset({"CLP", "LX", "TS3", "TS2", "PLB"})
+# CAS: six reason/amount/quantity triples per segment; index of each reason code.
+_CAS_TRIPLES = tuple((k, f"CAS{k + 1:02d}") for k in (2, 5, 8, 11, 14, 17))
+# PLB: six reason/amount pairs per segment (PLB03/04 ... PLB13/14).
+_PLB_PAIRS = tuple((k, f"PLB{k + 1:02d}") for k in (3, 5, 7, 9, 11, 13))
+_OTHER_NAMES = frozenset({"82", "TT", "PR", "GB"})
+Source = str | os.PathLike[str] | BinaryIO
+
+
+class _Problems:
+    """Collects structure findings with the context of the transaction being read."""
+
+    def __init__(self, header: dict[str, str]) -> None:
+        self.where = header
+        self.findings: list[Finding] = []
+
+    def add(self, seg: Segment | None, element: str, message: str, fix: str,
+            severity: Severity = Severity.ERROR, claim_id: str = "") -> None:
+        loc = Location.at(seg, element, claim_id=claim_id, **self.where)
+        self.findings.append(Finding(RULE, "structure", severity, message, fix, loc,
+                                     name="remit-data"))
+
+    def money(self, text: str, seg: Segment, element: str, claim_id: str = "") -> Decimal:
+        """An amount element as Decimal; empty is zero, anything else unreadable is reported."""
+        if not text:
+            return ZERO
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            value = None
+        if value is None or not value.is_finite():
+            self.add(seg, element, f"{element} {text[:20]!r} is not an amount; read as 0",
+                     "Ask the payer for a corrected 835.", claim_id=claim_id)
+            return ZERO
+        return value
+
+
+def _pad(elements: list[str], size: int) -> list[str]:
+    return elements if len(elements) >= size else elements + [""] * (size - len(elements))
+
+
+def _procedure(value: str, sep: str) -> tuple[str, str, tuple[str, ...], str]:
+    """SVC01/SVC06 composite: qualifier, code, modifiers (-3..-6), description (-7)."""
+    parts = value.split(sep)
+    n = len(parts)
+    code = parts[1] if n > 1 else ""
+    modifiers = tuple(m for m in parts[2:6] if m) if n > 2 else ()
+    return parts[0], code, modifiers, parts[6] if n > 6 else ""
+
+
+def _adjustments(seg: Segment, problems: _Problems, claim_id: str) -> list[Adjustment]:
+    """All triples of one CAS segment (2100 or 2110)."""
+    els = seg.elements
+    n = len(els)
+    group = els[1] if n > 1 else ""
+    if group not in GROUP_CODES:
+        if group == "CR":
+            problems.add(seg, "CAS01", "group code CR was removed in 5010; read as a "
+                         "correction/reversal adjustment", "Nothing to fix on your side.",
+                         Severity.WARNING, claim_id)
+        else:
+            problems.add(seg, "CAS01", f"CAS01 {group!r} is not a group code (CO, PR, OA, PI)",
+                         "Ask the payer for a corrected 835.", claim_id=claim_id)
+    out = []
+    for k, element in _CAS_TRIPLES:
+        if k >= n:
+            break
+        reason = els[k]
+        if not reason:
+            continue
+        amount = problems.money(els[k + 1] if k + 1 < n else "", seg, element, claim_id)
+        out.append(Adjustment(group, reason, amount, els[k + 2] if k + 2 < n else "", seg,
+                              element))
+    return out
+
+
+def _party(els: list[str]) -> Party:
+    e = _pad(els, 10)
+    return Party(entity=e[1], name=e[3], id_qualifier=e[8], id=e[9], first_name=e[4])
+
+
+class _LineParts:
+    """A 2110 loop being collected."""
+
+    __slots__ = ("adjustments", "amounts", "control", "dates", "references", "remarks", "svc")
+
+    def __init__(self, svc: Segment) -> None:
+        self.svc = svc
+        self.adjustments: list[Adjustment] = []
+        self.dates: list[tuple[str, str]] = []
+        self.remarks: list[str] = []
+        self.references: list[tuple[str, str]] = []
+        self.amounts: list[tuple[str, Decimal]] = []
+        self.control = ""
+
+    def build(self, ordinal: int, problems: _Problems, claim_id: str) -> ServiceLine:
+        seg = self.svc
+        e = _pad(seg.elements, 8)
+        sep = seg.delimiters.component
+        qualifier, code, modifiers, description = _procedure(e[1], sep)
+        oq, ocode, omods, _ = _procedure(e[6], sep) if e[6] else ("", "", (), "")
+        money = problems.money
+        return ServiceLine(
+            ordinal=ordinal, qualifier=qualifier, procedure=code, modifiers=modifiers,
+            charge=money(e[2], seg, "SVC02", claim_id), paid=money(e[3], seg, "SVC03", claim_id),
+            units=e[5], original_qualifier=oq, original_procedure=ocode,
+            original_modifiers=omods, original_units=e[7], description=description,
+            revenue_code=e[4], line_control=self.control, dates=tuple(self.dates),
+            adjustments=tuple(self.adjustments), remarks=tuple(self.remarks),
+            references=tuple(self.references), amounts=tuple(self.amounts), segment=seg)
+
+
+def build_claim(segs: list[Segment], header: PaymentHeader, header_number: str,
+                problems: _Problems) -> Claim:
+    """One 2100 loop (CLP first) with its 2110 loops."""
+    clp = segs[0]
+    e = _pad(clp.elements, 10)
+    claim_id = e[1]
+    money = problems.money
+    adjustments: list[Adjustment] = []
+    remarks: list[str] = []
+    dates: list[tuple[str, str]] = []
+    refs: list[tuple[str, str]] = []
+    amounts: list[tuple[str, Decimal]] = []
+    quantities: list[tuple[str, str]] = []
+    others: list[Party] = []
+    patient = insured = corrected = None
+    lines: list[ServiceLine] = []
+    line: _LineParts | None = None
+    for seg in segs[1:]:
+        tag = seg.tag
+        els = seg.elements
+        if tag == "SVC":
+            if line is not None:
+                lines.append(line.build(len(lines) + 1, problems, claim_id))
+            line = _LineParts(seg)
+        elif tag == "CAS":
+            # 2110 CAS when inside a service line, 2100 CAS before the first SVC.
+            (line.adjustments if line is not None else adjustments).extend(
+                _adjustments(seg, problems, claim_id))
+        elif line is not None:
+            if len(els) < 3:
+                continue
+            if tag == "DTM":
+                line.dates.append((els[1], els[2]))
+            elif tag == "REF":
+                if els[1] == "6R":
+                    line.control = els[2]  # 2110 REF*6R line item control number
+                else:
+                    line.references.append((els[1], els[2]))
+            elif tag == "LQ":
+                if els[1] == "HE":  # LQ01 HE: remark code list (RARC); RX is NCPDP
+                    line.remarks.append(els[2])
+            elif tag == "AMT":
+                line.amounts.append((els[1], money(els[2], seg, "AMT02", claim_id)))
+        elif tag == "NM1":
+            entity = els[1] if len(els) > 1 else ""
+            if entity == "QC":
+                patient = _party(els)
+            elif entity == "IL":
+                insured = _party(els)
+            elif entity == "74":
+                corrected = _party(els)
+            elif entity in _OTHER_NAMES:
+                others.append(_party(els))
+        elif tag == "MOA":
+            # MOA03-MOA07: claim-level remark codes (outpatient adjudication).
+            remarks.extend(r for r in els[3:8] if r)
+        elif tag == "MIA":
+            # MIA05 and MIA20-MIA23: claim-level remark codes (inpatient adjudication).
+            remarks.extend(r for r in (els[5:6] + els[20:24]) if r)
+        elif len(els) < 3:
+            continue
+        elif tag == "DTM":
+            dates.append((els[1], els[2]))
+        elif tag == "REF":
+            refs.append((els[1], els[2]))
+        elif tag == "AMT":
+            amounts.append((els[1], money(els[2], clp, "AMT02", claim_id)))
+        elif tag == "QTY":
+            quantities.append((els[1], els[2]))
+    if line is not None:
+        lines.append(line.build(len(lines) + 1, problems, claim_id))
+    return Claim(
+        claim_id=claim_id, status_code=e[2], charge=money(e[3], clp, "CLP03", claim_id),
+        paid=money(e[4], clp, "CLP04", claim_id),
+        patient_responsibility=money(e[5], clp, "CLP05", claim_id) if e[5] else None,
+        filing_indicator=e[6], payer_claim_id=e[7], facility_code=e[8], frequency=e[9],
+        payment=header, header_number=header_number, adjustments=tuple(adjustments),
+        lines=tuple(lines), remarks=tuple(remarks), patient=patient, insured=insured,
+        corrected=corrected, other_names=tuple(others), dates=tuple(dates),
+        references=tuple(refs), amounts=tuple(amounts), quantities=tuple(quantities),
+        segment=clp)
+
+
+class PaymentStream:
+    """One ST*835: ``header`` at once, claims by iterating, :meth:`finish` for the rest."""
+
+    def __init__(self, body: TransactionBody, path: str) -> None:
+        self._body = body
+        txn = body.transaction
+        where = txn.location(path)
+        self.problems = _Problems({k: str(v) for k, v in where.items()})
+        self.findings = self.problems.findings
+        self._pending: Segment | None = None
+        self.header = self._read_header(path)
+        self.payment: Payment | None = None
+        self._gen: Iterator[Claim] | None = None
+        self._claims_paid = ZERO
+        self._count = 0
+        self._unbalanced = 0
+        self._plb: list[ProviderAdjustment] = []
+        self._numbers: list[HeaderNumber] = []
+
+    # -- header (BPR, TRN, DTM*405, 1000A, 1000B) ---------------------------------
+    def _read_header(self, path: str) -> PaymentHeader:
+        txn = self._body.transaction
+        bpr: list[str] = []
+        bpr_seg = None
+        trn: list[str] = []
+        production = ""
+        parties: dict[str, tuple[list[str], list[tuple[str, str]]]] = {}
+        current: list[tuple[str, str]] | None = None
+        for seg in self._body:
+            tag = seg.tag
+            if tag in _CLAIM_END:
+                self._pending = seg
+                break
+            els = seg.elements
+            if tag == "BPR":
+                bpr, bpr_seg = _pad(els, 17), seg
+            elif tag == "TRN":
+                trn = _pad(els, 4)
+            elif tag == "DTM" and len(els) > 2 and els[1] == "405":
+                production = els[2]
+            elif tag == "N1":
+                refs: list[tuple[str, str]] = []
+                parties.setdefault(els[1] if len(els) > 1 else "", (els, refs))
+                current = refs
+            elif tag == "REF" and current is not None and len(els) > 2:
+                current.append((els[1], els[2]))  # 1000A/1000B additional ids
+        if bpr_seg is None:
+            self.problems.add(txn.segment, "", f"transaction {txn.control} has no BPR "
+                              "segment; its payment amount is unknown",
+                              "Ask the payer for a complete 835.")
+            bpr = [""] * 17
+        amount = self.problems.money(bpr[2], bpr_seg, "BPR02") if bpr_seg else ZERO
+        return PaymentHeader(
+            file=path, interchange=txn.interchange.control if txn.interchange else "",
+            group=txn.group.control if txn.group else "", transaction=txn.control,
+            handling=bpr[1], amount=amount, credit_debit=bpr[3], method=bpr[4],
+            payment_date=bpr[16], trace=trn[2] if trn else "", trace_payer=trn[3] if trn else "",
+            production_date=production, payer=_n1(parties.get("PR")),
+            payee=_n1(parties.get("PE")), segment=bpr_seg)
+
+    # -- claims -----------------------------------------------------------------
+    def __iter__(self) -> Iterator[Claim]:
+        if self._gen is not None:
+            raise RuntimeError("a PaymentStream can be iterated once")
+        self._gen = self._claims()
+        return self._gen
+
+    def _claims(self) -> Iterator[Claim]:
+        segs: list[Segment] = []
+        number = ""
+        pending = self._pending
+        self._pending = None
+        body: Iterable[Segment] = self._body if pending is None else chain((pending,), self._body)
+        for seg in body:
+            tag = seg.tag
+            if tag not in _CLAIM_END:
+                if segs:
+                    segs.append(seg)
+                continue
+            if segs:
+                claim = self._claim(segs, number)
+                segs = []
+                yield claim
+            if tag == "CLP":
+                segs = [seg]
+            elif tag == "LX":
+                number = seg[1]
+                self._numbers.append(HeaderNumber(number))
+            elif tag == "TS3" and self._numbers:
+                last = self._numbers[-1]
+                self._numbers[-1] = HeaderNumber(
+                    last.number, seg[1], seg[2], seg[3], seg[4],
+                    self.problems.money(seg[5], seg, "TS305") if seg[5] else None)
+            elif tag == "PLB":
+                self._provider_adjustments(seg)
+        if segs:
+            yield self._claim(segs, number)
+        self._finish()
+
+    def _claim(self, segs: list[Segment], number: str) -> Claim:
+        claim = build_claim(segs, self.header, number, self.problems)
+        imbalances = check_claim(claim)
+        if imbalances:
+            claim = replace(claim, imbalances=imbalances)
+            if not claim.balanced:
+                self._unbalanced += 1
+        self._claims_paid += claim.paid
+        self._count += 1
+        return claim
+
+    def _provider_adjustments(self, seg: Segment) -> None:
+        els = seg.elements
+        n = len(els)
+        sep = seg.delimiters.component
+        for k, element in _PLB_PAIRS:
+            if k >= n:
+                break
+            if not els[k]:
+                continue
+            reason, _, reference = els[k].partition(sep)
+            amount = self.problems.money(els[k + 1] if k + 1 < n else "", seg, element)
+            self._plb.append(ProviderAdjustment(seg[1], seg[2], reason, reference, amount, seg,
+                                                element))
+
+    def _finish(self) -> None:
+        plb = tuple(self._plb)
+        self.payment = Payment(
+            header=self.header, provider_adjustments=plb, claim_count=self._count,
+            claims_paid=self._claims_paid, unbalanced_claims=self._unbalanced,
+            header_numbers=tuple(self._numbers),
+            imbalances=check_payment(self.header, self._claims_paid, plb),
+            trailer=self._body.trailer)
+
+    def finish(self) -> Payment:
+        """Read whatever claims are left; the payment with PLB, totals and balancing."""
+        rest = self._gen if self._gen is not None else iter(self)
+        for _ in rest:
+            pass
+        assert self.payment is not None
+        return self.payment
+
+
+def _n1(found: tuple[list[str], list[tuple[str, str]]] | None) -> Party:
+    if found is None:
+        return Party("", "", "", "")
+    els, refs = found
+    e = _pad(els, 5)
+    return Party(entity=e[1], name=e[2], id_qualifier=e[3], id=e[4], references=tuple(refs))
+
+
+class RemitReader:
+    """The 835 transactions of one file, as :class:`PaymentStream` objects.
+
+    ``findings`` holds envelope problems and skipped non-835 transactions; read it
+    after iterating. Raises :class:`~x12core.errors.NotX12Error` for input that is
+    not X12 at all.
+    """
+
+    def __init__(self, source: Source, *, name: str | None = None,
+                 chunk_size: int = CHUNK_SIZE) -> None:
+        self._reader = SegmentReader(source, name=name, chunk_size=chunk_size)
+        self.path = self._reader.path
+        self.findings: list[Finding] = []
+        self.counts: dict[str, int] = {}
+
+    def __iter__(self) -> Iterator[PaymentStream]:
+        env = Envelope(self._reader, self.path)
+        for body in env:
+            txn = body.transaction
+            if txn.set_id != "835":
+                self.findings.append(Finding(
+                    RULE, "structure", Severity.WARNING,
+                    f"transaction {txn.control} is a {txn.set_id or 'blank'} transaction set, "
+                    "not an 835; skipped", "Give claimkit remit only 835 files.",
+                    Location.at(txn.segment, "ST01", **txn.location(self.path)),
+                    name="not-835"))
+                continue
+            stream = PaymentStream(body, self.path)
+            yield stream
+            stream.finish()
+        self.findings.extend(env.findings)
+        self.counts = env.counts
+
+
+def read_remits(source: Source, *, name: str | None = None,
+                chunk_size: int = CHUNK_SIZE) -> RemitReader:
+    """Stream the 835 transactions of ``source`` (path or binary stream)."""
+    return RemitReader(source, name=name, chunk_size=chunk_size)
+
+
+def iter_claims(source: Source, *, name: str | None = None) -> Iterator[Claim]:
+    """Every claim of every 835 in ``source``; ``claim.payment`` names its payment."""
+    for stream in read_remits(source, name=name):
+        yield from stream
+
+
+def load_remits(source: Source, *, name: str | None = None
+                ) -> list[tuple[Payment, list[Claim], list[Finding]]]:
+    """Everything in memory: (payment, claims, structure findings) per 835. Small files only."""
+    out = []
+    for stream in read_remits(source, name=name):
+        claims = list(stream)
+        out.append((stream.finish(), claims, stream.findings))
+    return out
+
+
+def read_text(text: str, name: str = "<text>") -> list[tuple[Payment, list[Claim], list[Finding]]]:
+    """:func:`load_remits` for X12 held in a string (tests, examples)."""
+    return load_remits(io.BytesIO(text.encode("latin-1")), name=name)
+
+
+def check_835(path: str | os.PathLike[str]) -> None:
+    """Fail fast (before any output) on input that is not an 835.
+
+    Reads only up to the first ST: raises :class:`NotX12Error` for non-X12 input and
+    :class:`InputError` when the first transaction set is not an 835 or there is none.
+    """
+    name = os.fspath(path)
+    for seg in SegmentReader(path):
+        if seg.tag == "ST":
+            if seg[1] != "835":
+                raise InputError(f"{name}: not an 835 remittance (first transaction set is "
+                                 f"{seg[1] or 'blank'})")
+            return
+    raise InputError(f"{name}: no transaction sets in this interchange")

@@ -1,0 +1,296 @@
+"""The `claimkit remit` report: claims streamed, totals and findings gathered on the way.
+
+JSON follows ``shared/contract.md``: ``summary``, ``claims`` (with ``lines`` and
+``adjustments`` each carrying ``category``, ``denial`` and ``action``), then
+``payments`` and ``findings`` (balancing and structure problems with location and
+difference). JSONL/CSV write one row per adjustment; a line or claim without any
+adjustment still gets one row, so nothing disappears; findings follow as
+``record = "finding"`` rows. Money is always a decimal string with two places.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from remit835.causes import CauseMap
+from remit835.model import ZERO, Claim, Imbalance, Payment, money
+from remit835.outcome import (
+    DENIED,
+    PARTIAL,
+    REVERSED,
+    ClaimOutcome,
+    Classified,
+    LineOutcome,
+    assess,
+)
+from remit835.parse import read_remits
+from remit835.report_text import write_text
+from x12core.findings import Finding, Severity
+from x12core.render import Report
+
+ROW_COLUMNS = (
+    "record", "file", "interchange", "transaction", "trace", "payer_id", "claim_id",
+    "status_code", "claim_status", "payer_claim_id", "claim_charge", "claim_paid",
+    "line_number", "line_control", "procedure", "modifiers", "original_procedure",
+    "service_date", "line_charge", "line_paid", "units", "line_status", "group", "reason",
+    "amount", "quantity", "remarks", "category", "denial", "core_scenario", "action",
+    "severity", "message", "element", "file_line", "difference",
+)
+
+
+@dataclass
+class Totals:
+    """Counters the claim stream fills in; read after the items are consumed."""
+
+    payments: list[dict[str, Any]] = field(default_factory=list)
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    claims: int = 0
+    paid: Decimal = ZERO
+    lines: dict[str, int] = field(default_factory=dict)
+    claim_status: dict[str, int] = field(default_factory=dict)
+    causes: dict[str, list[Any]] = field(default_factory=dict)  # category -> [lines, dollars]
+    routine: dict[str, Decimal] = field(default_factory=dict)  # non-denial category -> dollars
+    unmapped: dict[str, None] = field(default_factory=dict)
+    reversed_ids: dict[str, None] = field(default_factory=dict)  # CLP01 of reversals seen
+    errors: int = 0
+    corrections: int = 0
+
+    @property
+    def balanced(self) -> bool:
+        return not any(f["category"] == "balancing" and f["severity"] == "error"
+                       for f in self.findings)
+
+    def summary(self) -> dict[str, Any]:
+        top = sorted(self.causes.items(), key=lambda kv: (-kv[1][1], kv[0]))
+        return {
+            "payments": len(self.payments), "claims": self.claims, "paid": money(self.paid),
+            "denied_lines": self.lines.get(DENIED, 0), "balanced": self.balanced,
+            "partial_lines": self.lines.get(PARTIAL, 0), "lines": dict(self.lines),
+            "claim_status": dict(self.claim_status),
+            "payment_total": money(sum((Decimal(p["amount"]) for p in self.payments), ZERO)),
+            "root_causes": [{"category": c, "lines": n, "amount": money(d)} for c, (n, d) in top],
+            "routine": {c: money(d) for c, d in sorted(self.routine.items())},
+            "unmapped": list(self.unmapped), "errors": self.errors,
+            "reversals": self.claim_status.get("reversed", 0), "corrections": self.corrections,
+            "warnings": sum(1 for f in self.findings if f["severity"] == "warning"),
+        }
+
+
+def _finding(f: Finding, imbalance: Imbalance | None = None) -> dict[str, Any]:
+    out = f.envelope_dict()
+    out["claim_id"] = f.location.claim_id
+    if imbalance is not None:
+        out["level"] = imbalance.level
+        out["difference"] = money(imbalance.difference)
+    return out
+
+
+_CAUSE_FIELDS: dict[int, tuple[Any, dict[str, Any]]] = {}
+
+
+def _cause_fields(cause: Any) -> dict[str, Any]:
+    """The cause half of an adjustment record, built once per distinct cause."""
+    hit = _CAUSE_FIELDS.get(id(cause))
+    if hit is None or hit[0] is not cause:
+        hit = (cause, {"category": cause.category, "denial": cause.denial,
+                       "action": cause.action, "core_scenario": cause.core,
+                       "matched": cause.matched, "unprocessable": cause.unprocessable})
+        _CAUSE_FIELDS[id(cause)] = hit
+    return hit[1]
+
+
+def _adjustment(c: Classified) -> dict[str, Any]:
+    a = c.adjustment
+    return {"group": a.group, "reason": a.reason, "amount": money(a.amount),
+            "quantity": a.quantity, **_cause_fields(c.cause)}
+
+
+def _line(lo: LineOutcome) -> dict[str, Any]:
+    line = lo.line
+    return {"line_number": line.ordinal, "procedure": line.procedure,
+            "modifiers": list(line.modifiers), "qualifier": line.qualifier,
+            "original_procedure": line.original_procedure,
+            "original_modifiers": list(line.original_modifiers),
+            "line_control": line.line_control, "service_date": line.service_date,
+            "charge": money(line.charge), "paid": money(line.paid), "units": line.paid_units,
+            "original_units": line.original_units, "allowed": money(line.allowed),
+            "status": lo.status, "denied": lo.denied,
+            "balanced": line.charge - line.adjusted == line.paid,
+            "categories": list(lo.categories),
+            "adjustments": [_adjustment(c) for c in lo.adjustments],
+            "remarks": list(line.remarks)}
+
+
+def claim_record(outcome: ClaimOutcome) -> dict[str, Any]:
+    """One claim as the contract's JSON object (plus extra fields)."""
+    claim = outcome.claim
+    pay = claim.payment
+    return {
+        "claim_id": claim.claim_id, "status_code": claim.status_code,
+        "status": outcome.status, "status_text": claim.status,
+        "charge": money(claim.charge), "paid": money(claim.paid),
+        "patient_responsibility": money(claim.patient_responsibility or ZERO),
+        "payer_claim_id": claim.payer_claim_id, "balanced": claim.balanced,
+        "file": pay.file, "interchange": pay.interchange, "transaction": pay.transaction,
+        "trace": pay.trace, "payer_id": pay.payer_id, "filing_indicator": claim.filing_indicator,
+        "facility_code": claim.facility_code, "frequency": claim.frequency,
+        "received_date": claim.date("050"), "categories": list(outcome.categories),
+        "remarks": list(claim.remarks),
+        "adjustments": [_adjustment(c) for c in outcome.adjustments],
+        "lines": [_line(lo) for lo in outcome.lines],
+    }
+
+
+def payment_record(payment: Payment) -> dict[str, Any]:
+    h = payment.header
+    return {"file": h.file, "interchange": h.interchange, "transaction": h.transaction,
+            "trace": h.trace, "payer_id": h.payer_id, "payer": h.payer.name,
+            "payee": h.payee.name, "payee_id": h.payee.id, "amount": money(h.amount),
+            "credit_debit": h.credit_debit, "method": h.method, "handling": h.handling,
+            "payment_date": h.payment_date, "claims": payment.claim_count,
+            "claims_paid": money(payment.claims_paid), "balanced": payment.balanced,
+            "provider_adjustments": [
+                {"reason": p.reason, "reference": p.reference, "amount": money(p.amount),
+                 "provider": p.provider, "fiscal_date": p.fiscal_date}
+                for p in payment.provider_adjustments]}
+
+
+def _count(totals: Totals, outcome: ClaimOutcome) -> None:
+    totals.claims += 1
+    claim = outcome.claim
+    totals.paid += claim.paid
+    totals.claim_status[outcome.status] = totals.claim_status.get(outcome.status, 0) + 1
+    causes = totals.causes
+    for lo in outcome.lines:
+        totals.lines[lo.status] = totals.lines.get(lo.status, 0) + 1
+        # A reversal's negated amounts net the dollars; its lines are not denied lines.
+        seen: set[str] = {c.cause.category for c in lo.adjustments} if lo.status == REVERSED \
+            else set()
+        for c in lo.adjustments:
+            _tally(totals, c, seen, causes)
+    for c in outcome.adjustments:
+        _tally(totals, c, set(), causes)
+    for imbalance in claim.imbalances:
+        _add_finding(totals, imbalance.finding, imbalance)
+
+
+def _tally(totals: Totals, c: Classified, seen: set[str],
+           causes: dict[str, list[Any]]) -> None:
+    cause = c.cause
+    if not cause.mapped:
+        totals.unmapped[c.adjustment.code] = None
+    if cause.denial:
+        entry = causes.setdefault(cause.category, [0, ZERO])
+        if cause.category not in seen:  # count a line once per category
+            entry[0] += 1
+            seen.add(cause.category)
+        entry[1] += c.adjustment.amount
+    else:
+        totals.routine[cause.category] = totals.routine.get(cause.category, ZERO) + \
+            c.adjustment.amount
+
+
+def _add_finding(totals: Totals, f: Finding, imbalance: Imbalance | None = None) -> None:
+    if f.severity is Severity.ERROR:
+        totals.errors += 1
+    totals.findings.append(_finding(f, imbalance))
+
+
+def iter_outcomes(paths: Sequence[str | os.PathLike[str]], causes: CauseMap,
+                  totals: Totals) -> Iterator[ClaimOutcome]:
+    """Every claim of every file, assessed; ``totals`` fills in as they pass."""
+    for path in paths:
+        reader = read_remits(path)
+        for stream in reader:
+            for claim in stream:
+                outcome = assess(claim, causes)
+                _count(totals, outcome)
+                if claim.is_reversal:
+                    totals.reversed_ids[claim.claim_id] = None
+                yield outcome
+            payment = stream.finish()
+            totals.payments.append(payment_record(payment))
+            for f in stream.findings:
+                _add_finding(totals, f)
+            for imbalance in payment.imbalances:
+                _add_finding(totals, imbalance.finding, imbalance)
+        for f in reader.findings:
+            _add_finding(totals, f)
+
+
+def remit_report(paths: Sequence[str | os.PathLike[str]], causes: CauseMap
+                 ) -> tuple[Report, Totals]:
+    """The report for `claimkit remit` and the totals (read them after rendering)."""
+    totals = Totals()
+
+    def items() -> Iterator[dict[str, Any]]:
+        for outcome in iter_outcomes(paths, causes, totals):
+            record = claim_record(outcome)
+            # B.7: a reversal (CLP02 22) is usually followed by the corrected claim, same CLP01.
+            record["correction"] = (not outcome.claim.is_reversal
+                                    and outcome.claim.claim_id in totals.reversed_ids)
+            if record["correction"]:
+                totals.corrections += 1
+            yield record
+
+    def extra() -> dict[str, Any]:
+        return {"payments": totals.payments, "findings": totals.findings}
+
+    def extra_rows() -> Iterable[dict[str, Any]]:
+        for f in totals.findings:
+            # Not **f: its "group" is GS06, while the rows' "group" is the CAS group code.
+            yield {"record": "finding", "file": f["file"], "interchange": f["interchange"],
+                   "transaction": f["transaction"], "claim_id": f.get("claim_id", ""),
+                   "line_number": f["line_number"] or "", "category": f["category"],
+                   "severity": f["severity"], "message": f["message"], "action": f["fix"],
+                   "element": f["element"], "file_line": f["file_line"],
+                   "difference": f.get("difference", "")}
+
+    report = Report("claims", items(), totals.summary, rows, ROW_COLUMNS,
+                    lambda records, out: write_text(records, out, totals),
+                    extra=extra, extra_rows=extra_rows)
+    return report, totals
+
+
+def rows(item: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Flat rows of one claim record: one per adjustment, at least one per line."""
+    base = {"file": item["file"], "interchange": item["interchange"],
+            "transaction": item["transaction"], "trace": item["trace"],
+            "payer_id": item["payer_id"], "claim_id": item["claim_id"],
+            "status_code": item["status_code"], "claim_status": item["status"],
+            "payer_claim_id": item["payer_claim_id"], "claim_charge": item["charge"],
+            "claim_paid": item["paid"]}
+    for adj in item["adjustments"]:
+        yield {"record": "adjustment", **base, **_adj_row(adj, item["remarks"])}
+    for line in item["lines"]:
+        row = {**base, "line_number": line["line_number"], "line_control": line["line_control"],
+               "procedure": line["procedure"], "modifiers": " ".join(line["modifiers"]),
+               "original_procedure": line["original_procedure"],
+               "service_date": line["service_date"], "line_charge": line["charge"],
+               "line_paid": line["paid"], "units": line["units"], "line_status": line["status"]}
+        if not line["adjustments"]:
+            yield {"record": "line", **row, "remarks": " ".join(line["remarks"])}
+        for adj in line["adjustments"]:
+            yield {"record": "adjustment", **row, **_adj_row(adj, line["remarks"])}
+    if not item["adjustments"] and not item["lines"]:
+        yield {"record": "claim", **base}
+
+
+def _adj_row(adj: dict[str, Any], remarks: list[str]) -> dict[str, Any]:
+    return {"group": adj["group"], "reason": adj["reason"], "amount": adj["amount"],
+            "quantity": adj["quantity"], "remarks": " ".join(remarks),
+            "category": adj["category"], "denial": adj["denial"],
+            "core_scenario": adj["core_scenario"] or "", "action": adj["action"]}
+
+
+def has_errors(totals: Totals) -> bool:
+    """Exit 1 when anything is unbalanced or the envelope is broken (error findings)."""
+    return totals.errors > 0
+
+
+__all__ = ["Claim", "Totals", "claim_record", "has_errors", "iter_outcomes", "payment_record",
+           "remit_report", "rows"]

@@ -1,0 +1,116 @@
+"""Text view of `claimkit remit`: what was paid, what was denied, why, what to do.
+
+The summary needs every claim, the table of denied lines can be long: table rows
+are spooled to a temporary file while claims stream, then the summary is written
+first and the table after it. Memory stays flat however big the file is.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Iterable, Iterator
+from typing import Any, TextIO
+
+from x12core.render import table
+
+TABLE = ("claim", "line", "procedure", "billed", "paid", "status", "codes", "remarks",
+         "category", "action")
+_MAX = 40  # cell width cap, except the action, which is the point of the table
+_SHOWN = ("denied", "partial")
+
+
+def _denied_rows(record: dict[str, Any]) -> Iterator[list[str]]:
+    claim_id = record["claim_id"]
+    denials = [a for a in record["adjustments"] if a["denial"]]
+    if denials and record["status"] != "reversed":
+        yield _row(claim_id, "claim", "", record["charge"], record["paid"], record["status"],
+                   denials, record["remarks"])
+    for line in record["lines"]:
+        if line["status"] not in _SHOWN:
+            continue
+        denials = [a for a in line["adjustments"] if a["denial"]]
+        procedure = ":".join([line["procedure"], *line["modifiers"]])
+        yield _row(claim_id, line["line_control"] or f"#{line['line_number']}", procedure,
+                   line["charge"], line["paid"], line["status"], denials, line["remarks"])
+
+
+def _row(claim: str, line: str, procedure: str, billed: str, paid: str, status: str,
+         denials: list[dict[str, Any]], remarks: list[str]) -> list[str]:
+    main = max(denials, key=lambda a: abs(float(a["amount"])), default=None)
+    codes = " ".join(f"{a['group']}-{a['reason']}" for a in denials)
+    categories = ", ".join(dict.fromkeys(a["category"] for a in denials))
+    return [claim, line, procedure, billed, paid, status, codes, " ".join(remarks), categories,
+            main["action"] if main else ""]
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= _MAX else text[: _MAX - 1] + "…"
+
+
+def write_text(records: Iterable[dict[str, Any]], out: TextIO, totals: Any) -> None:
+    with tempfile.SpooledTemporaryFile(max_size=4 << 20, mode="w+", encoding="utf-8") as spool:
+        widths = [len(c) for c in TABLE]
+        count = 0
+        for record in records:
+            for row in _denied_rows(record):
+                cells = [_clip(v) for v in row[:-1]] + [row[-1]]
+                for i, cell in enumerate(cells[:-1]):
+                    widths[i] = max(widths[i], len(cell))
+                spool.write(json.dumps(cells) + "\n")
+                count += 1
+        _summary(totals, out)
+        if not count:
+            out.write("\nNo denied or partially paid lines.\n")
+            return
+        out.write(f"\nDenied and partially paid lines ({count})\n")
+        right = {3, 4}  # money columns
+        def fmt(cells: list[str]) -> str:
+            parts = [c.rjust(w) if i in right else c.ljust(w)
+                     for i, (c, w) in enumerate(zip(cells[:-1], widths, strict=False))]
+            return "  ".join([*parts, cells[-1]]).rstrip() + "\n"
+        out.write(fmt(list(TABLE)))
+        out.write("  ".join("-" * w for w in widths[:-1]) + "  " + "-" * 6 + "\n")
+        spool.seek(0)
+        for raw in spool:
+            out.write(fmt(json.loads(raw)))
+
+
+def _summary(totals: Any, out: TextIO) -> None:
+    s = totals.summary()
+    lines = s["lines"]
+    out.write(f"{s['payments']} payment(s), {s['claims']} claim(s): paid {s['paid']} on claims, "
+              f"{s['payment_total']} in payments\n")
+    out.write("Lines: " + ", ".join(f"{n} {status}" for status, n in sorted(
+        lines.items(), key=lambda kv: -kv[1])) + "\n" if lines else "Lines: none\n")
+    out.write(f"Denied lines: {s['denied_lines']}, partially paid: {s['partial_lines']}\n")
+    if s["reversals"]:
+        out.write(f"Reversals: {s['reversals']} claim(s) reversed, {s['corrections']} corrected "
+                  "claim(s) follow; net each pair before counting denials\n")
+    if totals.payments:
+        out.write("\nPayments\n")
+        table(("file", "trace", "payer", "amount", "method", "date", "claims", "balanced"),
+              ((p["file"], p["trace"], f"{p['payer']} ({p['payer_id']})", p["amount"],
+                p["method"], p["payment_date"], p["claims"], "yes" if p["balanced"] else "NO")
+               for p in totals.payments), out, max_width=40)
+    if s["root_causes"]:
+        out.write("\nTop root causes (denied dollars)\n")
+        table(("category", "lines", "amount"),
+              ((c["category"], c["lines"], c["amount"]) for c in s["root_causes"][:8]), out)
+    if s["routine"]:
+        out.write("Routine adjustments (not denials): " + ", ".join(
+            f"{c} {d}" for c, d in s["routine"].items()) + "\n")
+    if s["unmapped"]:
+        out.write(f"\nUnmapped codes (not in the cause map): {', '.join(s['unmapped'])}; "
+                  "look them up and add them with --causes FILE\n")
+    problems = [f for f in totals.findings if f["severity"] != "info"]
+    if not problems:
+        out.write("\nBalancing: every line, claim and payment balances.\n")
+        return
+    unbalanced = sum(1 for f in problems if f["category"] == "balancing"
+                     and f["severity"] == "error")
+    out.write(f"\nProblems: {unbalanced} imbalance(s), {len(problems) - unbalanced} other\n")
+    for f in problems:  # one line each, never clipped: the amounts are the point
+        where = f"{f['file']}:{f['file_line']}" if f["file_line"] else f["file"]
+        element = f" {f['element']}" if f["element"] else ""
+        out.write(f"  {f['severity']}: {where}{element}: {f['message']}\n")

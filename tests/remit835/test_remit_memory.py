@@ -1,0 +1,86 @@
+"""Memory stays flat: one ST*835 with 10x more claims must not need more memory.
+
+The 835 is produced as it is read (no disk, no big string) and holds every claim in a
+single transaction, the case where a reader that collects a whole ST would grow.
+"""
+
+from __future__ import annotations
+
+import io
+import tracemalloc
+
+from remit835.causes import default_map
+from remit835.outcome import assess
+from remit835.parse import read_remits
+from tests.x12text import isa
+
+CLAIM = (
+    "CLP*PCN{n}*1*125.01*72**MB*ICN{n}*11*1~\nNM1*QC*1*DOE*JANE****MI*M{n}~\n"
+    "SVC*HC:J1885:JZ*25.01*0**2~\nDTM*472*20250301~\nCAS*CO*16*25.01~\nREF*6R*PCN{n}-1~\n"
+    "LQ*HE*M119~\nSVC*HC:96372*100*72**1~\nDTM*472*20250301~\nCAS*CO*45*28~\n"
+    "REF*6R*PCN{n}-2~\n"
+)
+SEGMENTS_PER_CLAIM = 11
+
+
+class RemitStream(io.RawIOBase):
+    """A readable 835 of ``claims`` claims in one transaction, generated as it is read."""
+
+    def __init__(self, claims: int) -> None:
+        self.claims = claims
+        self.n = 0
+        self.pending = (isa() + "~\nGS*HP*S*R*20250315*1200*1*X*005010X221A1~\nST*835*0001~\n"
+                        f"BPR*I*{72 * claims}*C*ACH~\nTRN*1*EFT1*1512345678~\n"
+                        "N1*PR*ACME*XV*88801~\nN1*PE*CLINIC*XX*1234567893~\nLX*1~\n").encode()
+        self.done = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+        while len(self.pending) < len(buffer) and not self.done:
+            if self.n < self.claims:
+                self.n += 1
+                self.pending += CLAIM.format(n=self.n).encode()
+            else:
+                count = self.claims * SEGMENTS_PER_CLAIM + 7
+                self.pending += f"SE*{count}*0001~\nGE*1*1~\nIEA*1*000000701~\n".encode()
+                self.done = True
+        size = min(len(buffer), len(self.pending))
+        buffer[:size] = self.pending[:size]
+        self.pending = self.pending[size:]
+        return size
+
+
+def run(claims: int) -> tuple[int, bool]:
+    """Read, balance and classify every claim; (denied lines, payment balanced)."""
+    causes = default_map()
+    stream = io.BufferedReader(RemitStream(claims), 1 << 16)
+    denied = 0
+    balanced = False
+    # Small reader chunks so both sizes span many chunks (the chunk is the reader's
+    # fixed buffer, 1 MiB by default).
+    for payment in read_remits(stream, name="gen.835", chunk_size=1 << 16):
+        for claim in payment:
+            denied += sum(lo.denied for lo in assess(claim, causes).lines)
+        balanced = payment.finish().balanced
+    return denied, balanced
+
+
+def peak(claims: int) -> tuple[int, int, bool]:
+    tracemalloc.start()
+    try:
+        denied, balanced = run(claims)
+        return tracemalloc.get_traced_memory()[1], denied, balanced
+    finally:
+        tracemalloc.stop()
+
+
+def test_memory_is_flat_in_one_huge_transaction() -> None:
+    # Untraced warm-up: fills the interpreter's free lists (tuples are kept for reuse, up
+    # to a fixed number), which would otherwise look like growth in the first pass.
+    run(2_000)
+    small, small_denied, _ = peak(1_000)
+    big, big_denied, balanced = peak(4_000)
+    assert (small_denied, big_denied, balanced) == (1_000, 4_000, True)
+    assert big < small * 1.2 + 32 * 1024, (small, big)
