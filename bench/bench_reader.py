@@ -12,8 +12,12 @@ from __future__ import annotations
 
 import argparse
 import io
+import sys
+from pathlib import Path
 
-from bench.common import best_of, child_peak_rss, file_mib, generated
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
+
+from bench.common import best_of, child_peak_rss, file_mib, generated  # noqa: E402
 
 
 def read_ours(path: str) -> int:

@@ -15,13 +15,14 @@ Timed on the same file in the same run:
             segment against the 835 map).
 
 Targets (issue 4): pipeline at least 5x faster than x12valid and within 5x of split.
-Memory: peak RSS of a child process running the pipeline on 20,000 and 200,000 claims;
+Memory: peak RSS (VmHWM) of a fresh process running the pipeline on 20,000 and 200,000 claims;
 flat memory means the two peaks are about the same although the file is 10x larger.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -31,7 +32,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as `python bench/bench_remit.py`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import best_of, child_peak_rss, file_mib, generated
+from bench.common import best_of, file_mib, generated
 
 
 def plain_split(path: str) -> int:
@@ -100,15 +101,37 @@ def main() -> None:
               f"faster, with JSON report {t_pyx12 / t_cmd:.1f}x)")
     if args.no_memory or args.file:
         return
-    code = ("from bench.bench_remit import pipeline\n"
-            "pipeline(sys.argv[1])")
-    base = child_peak_rss("import remit835.outcome, remit835.parse; "
-                          "from remit835.causes import default_map; default_map()")
+    base = peak_rss()
     for n in (args.claims, args.big):
         p = generated("835", n)
-        m = child_peak_rss(code, str(p))
+        m = peak_rss(str(p))
         print(f"peak RSS, {n:>7,} claims ({file_mib(p):6.1f} MiB): {m['rss_mib']:6.1f} MiB "
               f"in {m['seconds']:.1f} s (interpreter + imports alone {base['rss_mib']:.1f} MiB)")
+
+
+_CHILD = """
+import json, sys, time
+from bench.bench_remit import pipeline
+t0 = time.perf_counter()
+if len(sys.argv) > 1:
+    pipeline(sys.argv[1])
+else:  # the baseline: same imports and cause map, no file
+    import remit835.outcome, remit835.parse, remit835.causes
+    remit835.causes.default_map()
+with open("/proc/self/status") as f:
+    hwm = next(int(x.split()[1]) for x in f if x.startswith("VmHWM:"))
+print(json.dumps({"rss_mib": hwm / 1024, "seconds": time.perf_counter() - t0}))
+"""
+
+
+def peak_rss(*args: str) -> dict[str, float]:
+    """Peak RSS of a fresh interpreter running the pipeline (VmHWM: this process only;
+    ru_maxrss would also count the parent's memory inherited at fork on Linux)."""
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    out = subprocess.run([sys.executable, "-c", _CHILD, *args], capture_output=True,
+                         text=True, check=True, env=env, cwd=root)
+    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
 if __name__ == "__main__":

@@ -46,11 +46,14 @@ def child_peak_rss(code: str, *args: str) -> dict[str, float]:
     so imports are included. ``baseline`` (same imports, no work) is subtracted
     by the caller when it wants the growth only.
     """
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss across fork+exec, so a child of a
+    # big parent would report the parent's peak.
     wrapper = (
-        "import resource, sys, time, json\n"
+        "import sys, time, json\n"
         "t0 = time.perf_counter()\n"
         f"{code}\n"
-        "print(json.dumps({'rss_mib': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024,"
+        "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0]\n"
+        "print(json.dumps({'rss_mib': int(hwm.split()[1]) / 1024,"
         " 'seconds': time.perf_counter() - t0}))\n"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Container, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -32,7 +32,7 @@ from typing import IO, Any
 
 from x12core.errors import ClaimkitError, InputError
 from x12core.fileio import atomic_write
-from x12core.reader import SegmentReader, parse_isa_header
+from x12core.reader import SegmentReader
 from x12core.segment import Segment
 
 # An HL loop longer than this before its first claim is not an 837P hierarchy level.
@@ -297,14 +297,24 @@ class _Side:
             self.fh.seek(0, os.SEEK_END)
 
 
-def _line_ending(path: str | os.PathLike[str]) -> str:
-    """What follows the ISA terminator in the input ("\\r\\n", "\\n" or nothing)."""
+def _line_ending(path: str) -> str:
+    """What the input puts between segments after the terminator: "\r\n", "\n" or nothing.
+
+    Read from the bytes between the ISA and the next segment; the reader raises the
+    usual one-line errors for a missing file or one that is not X12.
+    """
+    segments = iter(SegmentReader(path))
+    try:
+        first, second = next(segments), next(segments, None)
+    finally:
+        segments.close()  # type: ignore[attr-defined]
+    if second is None:
+        return "\n"
+    end = first.offset + len(first.text()) + len(first.delimiters.segment)
     with open(path, "rb") as handle:
-        head = handle.read(4096).decode("latin-1")
-    text = head.removeprefix("\ufeff").removeprefix("ï»¿").lstrip(" \t\r\n")
-    _, length = parse_isa_header(text, os.fspath(path))
-    after = text[length: length + 2]
-    return "\r\n" if after.startswith("\r\n") else "\n" if after.startswith("\n") else ""
+        handle.seek(end)
+        gap = handle.read(max(0, second.offset - end)).decode("latin-1")
+    return gap if gap in ("", "\n", "\r\n") else "\n"
 
 
 def _decider(held: Decision) -> Callable[[ClaimRef], bool]:
@@ -335,100 +345,121 @@ def split_file(path: str | os.PathLike[str], clean_out: str | os.PathLike[str],
     starts: list[int | None] = [controls.isa, controls.gs]
     sides = [_Side(r, slot, lambda p=r.path: outputs.open(p, "wb"), starts, controls.st, newline)
              for slot, r in enumerate((clean, hold))]
-    _walk(name, sides, _decider(held), starts)
+    _Walk(name, sides, _decider(held), starts).run()
     if clean.claims + hold.claims == 0:
         raise SplitError(f"{name}: no claims (no CLM segment) to split")
     return SplitResult(clean, hold)
 
 
-def _walk(name: str, sides: list[_Side], decide: Callable[[ClaimRef], bool],
-          starts: list[int | None]) -> None:
-    isa = gs = st = None
-    header: list[str] = []
-    chain: list[_Loop] = []
-    target: _Side | None = None
-    where = 0  # 0 outside a set, 1 set header, 2 HL loop before its first claim
-    segments: Iterator[Segment] = iter(SegmentReader(name))
-    for seg in segments:
-        tag = seg.tag
-        if target is not None and tag not in _BOUNDARY:
-            target.write(seg.text())  # the claim, exactly as read
-            continue
-        target = None
-        if tag == "CLM":
-            if st is None or gs is None or isa is None:
-                raise SplitError(f"{name}: line {seg.line}: CLM outside a transaction set; "
-                                 "fix the envelope first (`claimkit validate`)")
-            ref = ClaimRef(seg.index, seg[1], isa[13].strip(), gs[6], st[2])
-            target = sides[1] if decide(ref) else sides[0]
-            if not target.in_isa:
-                target.open_isa(isa)
-            if not target.in_gs:
-                target.open_gs(gs)
-            if not target.in_st:
-                target.open_st(st, header)
-            target.place(chain)
-            target.write(seg.text())
-            target.result.claims += 1
-            where = 0
-        elif tag == "HL":
-            parent = seg[2]
-            while chain and chain[-1].hl[1] != parent:
-                chain.pop()
-            if not parent:
-                chain.clear()
-            chain.append(_Loop(seg))
-            where = 2
-        elif tag == "ST":
-            if seg[1] != "837":
-                raise SplitError(f"{name}: transaction set {seg[2]} is a {seg[1] or '?'}, "
-                                 "not an 837 claim; split reads 837 claim batches")
-            for side in sides:
-                side.close_st()
-            st, header, chain, where = seg, [], [], 1
-        elif tag == "SE":
-            for side in sides:
-                side.close_st()
-            st, where = None, 0
-        elif tag == "GS":
-            if seg[1] != "HC":
-                kind = _FUNCTIONAL_IDS.get(seg[1], f"functional group {seg[1] or '?'}")
-                raise SplitError(f"{name}: holds {kind} (GS01 {seg[1]}), not HC 837 claims; "
-                                 "split reads 837 claim batches")
-            for side in sides:
-                side.close_gs()
-            gs = seg
-            if starts[1] is None:
-                starts[1] = int(seg[6]) if seg[6].isdigit() else 1
-        elif tag == "GE":
-            for side in sides:
-                side.close_gs()
-            gs = None
-        elif tag == "ISA":
-            for side in sides:
-                side.close_isa()
-            isa = seg
-            if starts[0] is None:
-                starts[0] = int(seg[13]) if seg[13].strip().isdigit() else 1
-        elif tag == "IEA":
-            for side in sides:
-                side.close_isa()
-            isa = gs = None
-        elif where == 2:
-            loop = chain[-1]
+class _Walk:
+    """Pass 2: route each claim, with the loops and envelopes it needs, to its output."""
+
+    def __init__(self, name: str, sides: list[_Side], decide: Callable[[ClaimRef], bool],
+                 starts: list[int | None]) -> None:
+        self.name, self.sides, self.decide, self.starts = name, sides, decide, starts
+        self.isa: Segment | None = None
+        self.gs: Segment | None = None
+        self.st: Segment | None = None
+        self.header: list[str] = []  # BHT, 1000A, 1000B: copied into every output set
+        self.chain: list[_Loop] = []  # the HL levels above the next claim
+        self.where = 0  # 0 outside a set, 1 set header, 2 HL loop before its first claim
+        self.on = {"CLM": self.claim, "HL": self.hl, "ST": self.st_, "SE": self.se,
+                   "GS": self.gs_, "GE": self.ge, "ISA": self.isa_, "IEA": self.iea}
+
+    def run(self) -> None:
+        target: _Side | None = None
+        on = self.on
+        for seg in SegmentReader(self.name):
+            handler = on.get(seg.tag)
+            if handler is None:
+                if target is not None:
+                    target.write(seg.text())  # the claim, exactly as read
+                else:
+                    self.other(seg)
+                continue
+            target = handler(seg)
+        for side in self.sides:
+            side.close_isa()
+
+    def claim(self, seg: Segment) -> _Side:
+        isa, gs, st = self.isa, self.gs, self.st
+        if st is None or gs is None or isa is None:
+            raise SplitError(f"{self.name}: line {seg.line}: CLM outside a transaction set; "
+                             "fix the envelope first (`claimkit validate`)")
+        side = self.sides[1 if self.decide(ClaimRef(seg.index, seg[1], isa[13].strip(),
+                                                        gs[6], st[2])) else 0]
+        if not side.in_isa:
+            side.open_isa(isa)
+        if not side.in_gs:
+            side.open_gs(gs)
+        if not side.in_st:
+            side.open_st(st, self.header)
+        side.place(self.chain)
+        side.write(seg.text())
+        side.result.claims += 1
+        self.where = 0
+        return side
+
+    def hl(self, seg: Segment) -> None:
+        # HL02 names the parent: keep the chain down to it (2000A <- 2000B <- 2000C).
+        parent, chain = seg[2], self.chain
+        while chain and chain[-1].hl[1] != parent:
+            chain.pop()
+        if not parent:
+            chain.clear()
+        chain.append(_Loop(seg))
+        self.where = 2
+
+    def st_(self, seg: Segment) -> None:
+        if seg[1] != "837":
+            raise SplitError(f"{self.name}: transaction set {seg[2]} is a {seg[1] or '?'}, "
+                             "not an 837 claim; split reads 837 claim batches")
+        self.se(seg)
+        self.st, self.header, self.chain, self.where = seg, [], [], 1
+
+    def se(self, seg: Segment) -> None:
+        for side in self.sides:
+            side.close_st()
+        self.st, self.where = None, 0
+
+    def gs_(self, seg: Segment) -> None:
+        if seg[1] != "HC":
+            kind = _FUNCTIONAL_IDS.get(seg[1], f"functional group {seg[1] or '?'}")
+            raise SplitError(f"{self.name}: holds {kind} (GS01 {seg[1]}), not HC 837 claims; "
+                             "split reads 837 claim batches")
+        self.ge(seg)
+        self.gs = seg
+        if self.starts[1] is None:
+            self.starts[1] = int(seg[6]) if seg[6].isdigit() else 1
+
+    def ge(self, seg: Segment) -> None:
+        for side in self.sides:
+            side.close_gs()
+        self.gs = None
+
+    def isa_(self, seg: Segment) -> None:
+        self.iea(seg)
+        self.isa = seg
+        if self.starts[0] is None:
+            self.starts[0] = int(seg[13]) if seg[13].strip().isdigit() else 1
+
+    def iea(self, seg: Segment) -> None:
+        for side in self.sides:
+            side.close_isa()
+        self.isa = self.gs = None
+
+    def other(self, seg: Segment) -> None:
+        """A segment before the first claim of a set or loop (or stray, which is dropped)."""
+        if self.where == 2:
+            loop = self.chain[-1]
             if len(loop.segs) >= MAX_LOOP_SEGMENTS:
-                raise SplitError(f"{name}: HL {loop.hl[1]} at line {loop.hl.line} has more than "
-                                 f"{MAX_LOOP_SEGMENTS} segments before a claim; not an 837P "
-                                 "hierarchy")
+                raise SplitError(f"{self.name}: HL {loop.hl[1]} at line {loop.hl.line} has "
+                                 f"more than {MAX_LOOP_SEGMENTS} segments before a claim; not "
+                                 "an 837P hierarchy")
             loop.segs.append(seg.text())
-        elif where == 1:
-            if len(header) >= MAX_LOOP_SEGMENTS:
-                raise SplitError(f"{name}: transaction set {st[2] if st else ''} has no HL "
-                                 "hierarchy; not an 837P")
-            header.append(seg.text())
-        # else: stray data outside a set; envelope findings are the scanner's job.
-    for side in sides:
-        side.close_isa()
-
-
-_BOUNDARY = frozenset({"CLM", "HL", "ST", "SE", "GS", "GE", "ISA", "IEA"})
+        elif self.where == 1:
+            if len(self.header) >= MAX_LOOP_SEGMENTS:
+                raise SplitError(f"{self.name}: a transaction set has no HL hierarchy; not an "
+                                 "837P")
+            self.header.append(seg.text())
+        # where == 0: data outside a set; envelope findings are the scanner's job.

@@ -52,8 +52,13 @@ def check_claim(claim: Claim) -> tuple[Imbalance, ...]:
     where = _where(claim.payment, claim.claim_id)
     line_total = ZERO
     line_charges = ZERO
+    owed = ZERO  # Σ PR-group amounts, for CLP05
     for line in claim.lines:
-        adjusted = line.adjusted
+        adjusted = ZERO
+        for a in line.adjustments:
+            adjusted += a.amount
+            if a.group == "PR":
+                owed += a.amount
         line_total += adjusted
         line_charges += line.charge
         computed = line.charge - adjusted
@@ -65,7 +70,11 @@ def check_claim(claim: Claim) -> tuple[Imbalance, ...]:
                 f"not balance: SVC02 {money(line.charge)} - line adjustments "
                 f"{money(adjusted)} = {money(computed)}, but SVC03 is {money(line.paid)}",
                 FIX, line.segment, "SVC03", **{**where, "line_number": line.ordinal}))
-    claim_level = sum((a.amount for a in claim.adjustments), ZERO)
+    claim_level = ZERO
+    for a in claim.adjustments:
+        claim_level += a.amount
+        if a.group == "PR":
+            owed += a.amount
     computed = claim.charge - claim_level - line_total
     if computed != claim.paid:
         # 2100: CLP03 - Σ claim CAS - Σ line CAS = CLP04.
@@ -75,17 +84,15 @@ def check_claim(claim: Claim) -> tuple[Imbalance, ...]:
             f"adjustments {money(claim_level)} - line adjustments {money(line_total)} = "
             f"{money(computed)}, but CLP04 is {money(claim.paid)}",
             FIX, claim.segment, "CLP04", **where))
-    if claim.patient_responsibility is not None:
-        owed = sum((a.amount for a in claim.all_adjustments() if a.group == "PR"), ZERO)
-        if owed != claim.patient_responsibility:
-            out.append(_imbalance(
-                "patient-responsibility", owed, claim.patient_responsibility, "R835-BAL-PR",
-                "patient-responsibility-mismatch",
-                f"claim {claim.claim_id}: CLP05 patient responsibility is "
-                f"{money(claim.patient_responsibility)} but its PR adjustments add up to "
-                f"{money(owed)}",
-                "Bill the patient from the PR adjustments, and ask the payer which figure "
-                "is right.", claim.segment, "CLP05", Severity.WARNING, **where))
+    if claim.patient_responsibility is not None and owed != claim.patient_responsibility:
+        out.append(_imbalance(
+            "patient-responsibility", owed, claim.patient_responsibility, "R835-BAL-PR",
+            "patient-responsibility-mismatch",
+            f"claim {claim.claim_id}: CLP05 patient responsibility is "
+            f"{money(claim.patient_responsibility)} but its PR adjustments add up to "
+            f"{money(owed)}",
+            "Bill the patient from the PR adjustments, and ask the payer which figure "
+            "is right.", claim.segment, "CLP05", Severity.WARNING, **where))
     if claim.lines and line_charges != claim.charge:
         out.append(_imbalance(
             "line-charges", line_charges, claim.charge, "R835-BAL-CHARGES", "line-charges-differ",

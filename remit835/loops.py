@@ -125,6 +125,7 @@ class _LineParts:
         qualifier, code, modifiers, description = _procedure(e[1], sep)
         oq, ocode, omods, _ = _procedure(e[6], sep) if e[6] else ("", "", (), "")
         money = problems.money
+        # Positional, in field order (hot path: one call per service line).
         return ServiceLine(
             ordinal, qualifier, code, modifiers, money(e[2], seg, "SVC02", claim_id),
             money(e[3], seg, "SVC03", claim_id), e[5], oq, ocode, omods, e[7], description,
@@ -202,6 +203,7 @@ def build_claim(segs: list[Segment], header: PaymentHeader, header_number: str,
             quantities.append((els[1], els[2]))
     if line is not None:
         lines.append(line.build(len(lines) + 1, problems, claim_id))
+    # Positional, in field order (hot path: one call per claim).
     return Claim(
         claim_id, e[2], money(e[3], clp, "CLP03", claim_id), money(e[4], clp, "CLP04", claim_id),
         money(e[5], clp, "CLP05", claim_id) if e[5] else None, e[6], e[7], e[8], e[9], header,

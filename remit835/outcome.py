@@ -55,7 +55,9 @@ class LineOutcome:
         (``reversal`` for a line of a reversal claim)."""
         if self.status == REVERSED:
             return (REVERSED_CATEGORY,)
-        return _unique(c.cause.category for c in self.denials)
+        if self.status == PAID:
+            return ()  # no denial adjustment on a paid line
+        return _unique(c.cause.category for c in self.adjustments if c.cause.denial)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,20 +84,25 @@ def _unique(items: object) -> tuple[str, ...]:
 
 def classify(adjustments: tuple[Adjustment, ...], remarks: tuple[str, ...], causes: CauseMap,
              reversal: bool) -> tuple[Classified, ...]:
+    if not adjustments:
+        return ()
     classify_one = causes.classify
-    return tuple(Classified(a, classify_one(a.group, a.reason, remarks, reversal))
-                 for a in adjustments)
+    return tuple([Classified(a, classify_one(a.group, a.reason, remarks, reversal))
+                  for a in adjustments])
 
 
 def line_status(line: ServiceLine, adjustments: tuple[Classified, ...], reversal: bool) -> str:
     if reversal:
         return REVERSED
-    if any(c.cause.denial for c in adjustments):
-        # §C.3 rules 3-4: nothing paid on a charged line = denied; something paid = partial.
-        return PARTIAL if line.paid > 0 else DENIED
-    if any(c.cause.category == PENDING for c in adjustments):
-        return PENDING
-    return PAID
+    pending = False
+    for c in adjustments:
+        cause = c.cause
+        if cause.denial:
+            # §C.3 rules 3-4: nothing paid on a charged line = denied; something paid = partial.
+            return PARTIAL if line.paid > 0 else DENIED
+        if cause.category == PENDING:
+            pending = True
+    return PENDING if pending else PAID
 
 
 def assess(claim: Claim, causes: CauseMap) -> ClaimOutcome:

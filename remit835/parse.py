@@ -14,7 +14,8 @@ runs on every claim as it is built; the transaction equation once PLB and SE
 have been read.
 
 Problems that are not imbalances (an amount that is not a number, a 4010 CR
-group code, a transaction that is not an 835) are ``structure`` findings.
+group code, a transaction that is not an 835) are ``structure`` findings. The
+claim loops themselves are built by :mod:`remit835.loops`.
 """
 
 from __future__ import annotations
@@ -23,21 +24,19 @@ import io
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
-from decimal import Decimal, InvalidOperation
 from itertools import chain
 from typing import BinaryIO
 
 from remit835.balance import check_claim, check_payment
+from remit835.loops import RULE, Problems, build_claim, pad
 from remit835.model import (
     ZERO,
-    Adjustment,
     Claim,
     HeaderNumber,
     Party,
     Payment,
     PaymentHeader,
     ProviderAdjustment,
-    ServiceLine,
 )
 from x12core.envelope import Envelope, TransactionBody
 from x12core.errors import InputError
@@ -45,201 +44,10 @@ from x12core.findings import Finding, Location, Severity
 from x12core.reader import CHUNK_SIZE, SegmentReader
 from x12core.segment import Segment
 
-RULE = "R835-PARSE"
-GROUP_CODES = frozenset({"CO", "PR", "OA", "PI"})
 _CLAIM_END = frozenset({"CLP", "LX", "TS3", "TS2", "PLB"})
-# CAS: six reason/amount/quantity triples per segment; index of each reason code.
-_CAS_TRIPLES = tuple((k, f"CAS{k + 1:02d}") for k in (2, 5, 8, 11, 14, 17))
 # PLB: six reason/amount pairs per segment (PLB03/04 ... PLB13/14).
 _PLB_PAIRS = tuple((k, f"PLB{k + 1:02d}") for k in (3, 5, 7, 9, 11, 13))
-_OTHER_NAMES = frozenset({"82", "TT", "PR", "GB"})
 Source = str | os.PathLike[str] | BinaryIO
-
-
-class _Problems:
-    """Collects structure findings with the context of the transaction being read."""
-
-    def __init__(self, header: dict[str, str]) -> None:
-        self.where = header
-        self.findings: list[Finding] = []
-
-    def add(self, seg: Segment | None, element: str, message: str, fix: str,
-            severity: Severity = Severity.ERROR, claim_id: str = "") -> None:
-        loc = Location.at(seg, element, claim_id=claim_id, **self.where)
-        self.findings.append(Finding(RULE, "structure", severity, message, fix, loc,
-                                     name="remit-data"))
-
-    def money(self, text: str, seg: Segment, element: str, claim_id: str = "") -> Decimal:
-        """An amount element as Decimal; empty is zero, anything else unreadable is reported."""
-        if not text:
-            return ZERO
-        try:
-            value = Decimal(text)
-        except InvalidOperation:
-            value = None
-        if value is None or not value.is_finite():
-            self.add(seg, element, f"{element} {text[:20]!r} is not an amount; read as 0",
-                     "Ask the payer for a corrected 835.", claim_id=claim_id)
-            return ZERO
-        return value
-
-
-def _pad(elements: list[str], size: int) -> list[str]:
-    return elements if len(elements) >= size else elements + [""] * (size - len(elements))
-
-
-def _procedure(value: str, sep: str) -> tuple[str, str, tuple[str, ...], str]:
-    """SVC01/SVC06 composite: qualifier, code, modifiers (-3..-6), description (-7)."""
-    parts = value.split(sep)
-    n = len(parts)
-    code = parts[1] if n > 1 else ""
-    modifiers = tuple(m for m in parts[2:6] if m) if n > 2 else ()
-    return parts[0], code, modifiers, parts[6] if n > 6 else ""
-
-
-def _adjustments(seg: Segment, problems: _Problems, claim_id: str) -> list[Adjustment]:
-    """All triples of one CAS segment (2100 or 2110)."""
-    els = seg.elements
-    n = len(els)
-    group = els[1] if n > 1 else ""
-    if group not in GROUP_CODES:
-        if group == "CR":
-            problems.add(seg, "CAS01", "group code CR was removed in 5010; read as a "
-                         "correction/reversal adjustment", "Nothing to fix on your side.",
-                         Severity.WARNING, claim_id)
-        else:
-            problems.add(seg, "CAS01", f"CAS01 {group!r} is not a group code (CO, PR, OA, PI)",
-                         "Ask the payer for a corrected 835.", claim_id=claim_id)
-    out = []
-    for k, element in _CAS_TRIPLES:
-        if k >= n:
-            break
-        reason = els[k]
-        if not reason:
-            continue
-        amount = problems.money(els[k + 1] if k + 1 < n else "", seg, element, claim_id)
-        out.append(Adjustment(group, reason, amount, els[k + 2] if k + 2 < n else "", seg,
-                              element))
-    return out
-
-
-def _party(els: list[str]) -> Party:
-    e = _pad(els, 10)
-    return Party(entity=e[1], name=e[3], id_qualifier=e[8], id=e[9], first_name=e[4])
-
-
-class _LineParts:
-    """A 2110 loop being collected."""
-
-    __slots__ = ("adjustments", "amounts", "control", "dates", "references", "remarks", "svc")
-
-    def __init__(self, svc: Segment) -> None:
-        self.svc = svc
-        self.adjustments: list[Adjustment] = []
-        self.dates: list[tuple[str, str]] = []
-        self.remarks: list[str] = []
-        self.references: list[tuple[str, str]] = []
-        self.amounts: list[tuple[str, Decimal]] = []
-        self.control = ""
-
-    def build(self, ordinal: int, problems: _Problems, claim_id: str) -> ServiceLine:
-        seg = self.svc
-        e = _pad(seg.elements, 8)
-        sep = seg.delimiters.component
-        qualifier, code, modifiers, description = _procedure(e[1], sep)
-        oq, ocode, omods, _ = _procedure(e[6], sep) if e[6] else ("", "", (), "")
-        money = problems.money
-        return ServiceLine(
-            ordinal=ordinal, qualifier=qualifier, procedure=code, modifiers=modifiers,
-            charge=money(e[2], seg, "SVC02", claim_id), paid=money(e[3], seg, "SVC03", claim_id),
-            units=e[5], original_qualifier=oq, original_procedure=ocode,
-            original_modifiers=omods, original_units=e[7], description=description,
-            revenue_code=e[4], line_control=self.control, dates=tuple(self.dates),
-            adjustments=tuple(self.adjustments), remarks=tuple(self.remarks),
-            references=tuple(self.references), amounts=tuple(self.amounts), segment=seg)
-
-
-def build_claim(segs: list[Segment], header: PaymentHeader, header_number: str,
-                problems: _Problems) -> Claim:
-    """One 2100 loop (CLP first) with its 2110 loops."""
-    clp = segs[0]
-    e = _pad(clp.elements, 10)
-    claim_id = e[1]
-    money = problems.money
-    adjustments: list[Adjustment] = []
-    remarks: list[str] = []
-    dates: list[tuple[str, str]] = []
-    refs: list[tuple[str, str]] = []
-    amounts: list[tuple[str, Decimal]] = []
-    quantities: list[tuple[str, str]] = []
-    others: list[Party] = []
-    patient = insured = corrected = None
-    lines: list[ServiceLine] = []
-    line: _LineParts | None = None
-    for seg in segs[1:]:
-        tag = seg.tag
-        els = seg.elements
-        if tag == "SVC":
-            if line is not None:
-                lines.append(line.build(len(lines) + 1, problems, claim_id))
-            line = _LineParts(seg)
-        elif tag == "CAS":
-            # 2110 CAS when inside a service line, 2100 CAS before the first SVC.
-            (line.adjustments if line is not None else adjustments).extend(
-                _adjustments(seg, problems, claim_id))
-        elif line is not None:
-            if len(els) < 3:
-                continue
-            if tag == "DTM":
-                line.dates.append((els[1], els[2]))
-            elif tag == "REF":
-                if els[1] == "6R":
-                    line.control = els[2]  # 2110 REF*6R line item control number
-                else:
-                    line.references.append((els[1], els[2]))
-            elif tag == "LQ":
-                if els[1] == "HE":  # LQ01 HE: remark code list (RARC); RX is NCPDP
-                    line.remarks.append(els[2])
-            elif tag == "AMT":
-                line.amounts.append((els[1], money(els[2], seg, "AMT02", claim_id)))
-        elif tag == "NM1":
-            entity = els[1] if len(els) > 1 else ""
-            if entity == "QC":
-                patient = _party(els)
-            elif entity == "IL":
-                insured = _party(els)
-            elif entity == "74":
-                corrected = _party(els)
-            elif entity in _OTHER_NAMES:
-                others.append(_party(els))
-        elif tag == "MOA":
-            # MOA03-MOA07: claim-level remark codes (outpatient adjudication).
-            remarks.extend(r for r in els[3:8] if r)
-        elif tag == "MIA":
-            # MIA05 and MIA20-MIA23: claim-level remark codes (inpatient adjudication).
-            remarks.extend(r for r in (els[5:6] + els[20:24]) if r)
-        elif len(els) < 3:
-            continue
-        elif tag == "DTM":
-            dates.append((els[1], els[2]))
-        elif tag == "REF":
-            refs.append((els[1], els[2]))
-        elif tag == "AMT":
-            amounts.append((els[1], money(els[2], clp, "AMT02", claim_id)))
-        elif tag == "QTY":
-            quantities.append((els[1], els[2]))
-    if line is not None:
-        lines.append(line.build(len(lines) + 1, problems, claim_id))
-    return Claim(
-        claim_id=claim_id, status_code=e[2], charge=money(e[3], clp, "CLP03", claim_id),
-        paid=money(e[4], clp, "CLP04", claim_id),
-        patient_responsibility=money(e[5], clp, "CLP05", claim_id) if e[5] else None,
-        filing_indicator=e[6], payer_claim_id=e[7], facility_code=e[8], frequency=e[9],
-        payment=header, header_number=header_number, adjustments=tuple(adjustments),
-        lines=tuple(lines), remarks=tuple(remarks), patient=patient, insured=insured,
-        corrected=corrected, other_names=tuple(others), dates=tuple(dates),
-        references=tuple(refs), amounts=tuple(amounts), quantities=tuple(quantities),
-        segment=clp)
 
 
 class PaymentStream:
@@ -249,7 +57,7 @@ class PaymentStream:
         self._body = body
         txn = body.transaction
         where = txn.location(path)
-        self.problems = _Problems({k: str(v) for k, v in where.items()})
+        self.problems = Problems({k: str(v) for k, v in where.items()})
         self.findings = self.problems.findings
         self._pending: Segment | None = None
         self.header = self._read_header(path)
@@ -277,9 +85,9 @@ class PaymentStream:
                 break
             els = seg.elements
             if tag == "BPR":
-                bpr, bpr_seg = _pad(els, 17), seg
+                bpr, bpr_seg = pad(els, 17), seg
             elif tag == "TRN":
-                trn = _pad(els, 4)
+                trn = pad(els, 4)
             elif tag == "DTM" and len(els) > 2 and els[1] == "405":
                 production = els[2]
             elif tag == "N1":
@@ -388,7 +196,7 @@ def _n1(found: tuple[list[str], list[tuple[str, str]]] | None) -> Party:
     if found is None:
         return Party("", "", "", "")
     els, refs = found
-    e = _pad(els, 5)
+    e = pad(els, 5)
     return Party(entity=e[1], name=e[2], id_qualifier=e[3], id=e[4], references=tuple(refs))
 
 

@@ -90,6 +90,7 @@ def _finding(f: Finding, imbalance: Imbalance | None = None) -> dict[str, Any]:
 
 
 _CAUSE_FIELDS: dict[int, tuple[Any, dict[str, Any]]] = {}
+_NONE: frozenset[int] = frozenset()
 
 
 def _cause_fields(cause: Any) -> dict[str, Any]:
@@ -109,7 +110,7 @@ def _adjustment(c: Classified) -> dict[str, Any]:
             "quantity": a.quantity, **_cause_fields(c.cause)}
 
 
-def _line(lo: LineOutcome) -> dict[str, Any]:
+def _line(lo: LineOutcome, unbalanced: frozenset[int]) -> dict[str, Any]:
     line = lo.line
     return {"line_number": line.ordinal, "procedure": line.procedure,
             "modifiers": list(line.modifiers), "qualifier": line.qualifier,
@@ -119,8 +120,7 @@ def _line(lo: LineOutcome) -> dict[str, Any]:
             "charge": money(line.charge), "paid": money(line.paid), "units": line.paid_units,
             "original_units": line.original_units, "allowed": money(line.allowed),
             "status": lo.status, "denied": lo.denied,
-            "balanced": line.charge - line.adjusted == line.paid,
-            "categories": list(lo.categories),
+            "balanced": line.ordinal not in unbalanced, "categories": list(lo.categories),
             "adjustments": [_adjustment(c) for c in lo.adjustments],
             "remarks": list(line.remarks)}
 
@@ -129,6 +129,8 @@ def claim_record(outcome: ClaimOutcome) -> dict[str, Any]:
     """One claim as the contract's JSON object (plus extra fields)."""
     claim = outcome.claim
     pay = claim.payment
+    unbalanced = frozenset(i.finding.location.line_number or 0 for i in claim.imbalances
+                           if i.level == "line") if claim.imbalances else _NONE
     return {
         "claim_id": claim.claim_id, "status_code": claim.status_code,
         "status": outcome.status, "status_text": claim.status,
@@ -141,7 +143,7 @@ def claim_record(outcome: ClaimOutcome) -> dict[str, Any]:
         "received_date": claim.date("050"), "categories": list(outcome.categories),
         "remarks": list(claim.remarks),
         "adjustments": [_adjustment(c) for c in outcome.adjustments],
-        "lines": [_line(lo) for lo in outcome.lines],
+        "lines": [_line(lo, unbalanced) for lo in outcome.lines],
     }
 
 

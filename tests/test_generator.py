@@ -554,3 +554,20 @@ def test_streaming_is_fast() -> None:
     assert summary.claims == 2000 and sink.n > 0
     assert time.perf_counter() - start < 3.0
     assert sum(1 for _ in outcomes(200, seed=1)) == 200
+
+
+def test_mixed_sample_covers_every_835_role() -> None:
+    truth = read_truth((SAMPLES / "837p" / "mixed.truth.jsonl").read_text())
+    roles = {r["remit_role"] for r in truth} - {None}
+    assert roles == {"unpaid", "eligibility-denial", "reversal-corrected", "claim-level-cas",
+                     "reversal-only", "recode", "unmatched-remit"}
+
+
+def test_payer_restriction_drops_impossible_defects() -> None:
+    claims = list(iter_claims(300, seed=4, defect_rate=1.0, payers=["acme", "bluetest"]))
+    assert {c.payer.key for c in claims} == {"acme", "bluetest"}
+    seeded = {c.defects[0] for c in claims}
+    assert not seeded & {"missing-jz", "jw-and-jz", "jz-on-admin", "missing-ndc"}
+    early = list(iter_claims(200, seed=4, defect_rate=1.0, batch_date="2024-02-01"))
+    assert "terminated-code" not in {c.defects[0] for c in early}
+    assert all(ln.code != "J1010" for c in early for ln in c.lines)

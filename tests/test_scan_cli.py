@@ -15,8 +15,9 @@ from tests.edi837.x12claims import KETOROLAC, claim, subscriber, wrap
 
 ROOT = Path(__file__).resolve().parent.parent
 CLEAN = claim("CLEAN1", [KETOROLAC, ["SV1*HC:96372*40*UN*1***1"]])
-NO_DRUG = claim("NODRUG1", [["SV1*HC:96372*40*UN*1***1"]])
-WARN_ONLY = claim("WARN1", [KETOROLAC, ["SV1*HC:96372:25*40*UN*1***1"]])
+NO_DRUG = claim("NODRUG1", [["SV1*HC:96372*40*UN*1***1", "DTP*472*D8*20250110"]])
+WARN_ONLY = claim("WARN1", [[s.replace("20250115", "20250120") for s in KETOROLAC],
+                            ["SV1*HC:96372:25*40*UN*1***1", "DTP*472*D8*20250120"]])
 
 
 @pytest.fixture
@@ -122,7 +123,7 @@ def test_bad_options_are_one_line_and_exit_2(cli, batch: Path, args: list[str],
 
 def test_envelope_problems_go_to_file_findings(cli, tmp_path: Path) -> None:
     path = tmp_path / "b.837"
-    path.write_text(wrap(subscriber("MB") + CLEAN).replace("SE*", "SE*9", 1))
+    path.write_text(wrap(subscriber("MB") + CLEAN).replace("\nSE*", "\nSE*9", 1))
     r = cli("scan", path, "-f", "json")
     doc = json.loads(r.out)
     assert r.code == 1 and doc["summary"]["held"] == 0

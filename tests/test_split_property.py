@@ -57,7 +57,7 @@ _style = st.sampled_from([Style(), Style(newline="\r\n"), Style(newline=""),
                           Style("|", ">", "~", "\n"), Style("*", ":", "\n", "")])
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(batch=_batch, style=_style)
 def test_split_invariants(batch: BatchSpec, style: Style) -> None:
     specs = list(claims_of(batch))

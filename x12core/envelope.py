@@ -98,7 +98,15 @@ class TransactionBody:
     def __next__(self) -> Segment:
         if self.done:
             raise StopIteration
-        seg = self._envelope._next_in_transaction(self)
+        env = self._envelope
+        if env._pushback is None:
+            # Fast path for the common case, a segment whose tag was already seen valid
+            # (never a control tag: those are handled before _valid_tag records a tag).
+            seg = next(env._it, None)
+            if seg is not None and seg.tag in _SEEN_TAGS:
+                return seg
+            env._pushback = seg  # anything else (or the end) takes the checked path below
+        seg = env._next_in_transaction(self)
         if seg is None:
             self.done = True
             raise StopIteration

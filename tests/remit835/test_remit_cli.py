@@ -197,3 +197,36 @@ def test_reversal_then_correction_is_recognised(cli, tmp_path: Path) -> None:
     assert (doc["summary"]["reversals"], doc["summary"]["corrections"]) == (1, 1)
     assert doc["summary"]["paid"] == "6.00" and doc["summary"]["denied_lines"] == 0
     assert "Reversals: 1 claim(s) reversed, 1 corrected" in cli("remit", path).out
+
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+
+
+def test_bundled_multi_payer_file(cli) -> None:
+    r = cli("remit", FIXTURES / "835" / "multi-payer.835", "-f", "json")
+    assert r.code == 0, r.err
+    doc = json.loads(r.out)
+    assert doc["summary"]["payments"] == 10 and doc["summary"]["balanced"] is True
+    assert len({p["payer_id"] for p in doc["payments"]}) == 5
+    assert all(p["balanced"] for p in doc["payments"])
+    assert {c["payer_id"] for c in doc["claims"]} == {p["payer_id"] for p in doc["payments"]}
+
+
+def test_bundled_unbalanced_file_exits_1(cli) -> None:
+    r = cli("remit", FIXTURES / "835" / "unbalanced.835", "-f", "json")
+    assert r.code == 1
+    findings = json.loads(r.out)["findings"]
+    levels = sorted((f["level"], f["severity"]) for f in findings if f["severity"] != "info")
+    assert levels == [("claim", "error"), ("line", "error"),
+                      ("patient-responsibility", "warning"), ("payment", "error")]
+    # SVC02 raised by 5.00 also leaves the lines' charges 5.00 over CLP03: noted, not failed.
+    assert [(f["level"], f["difference"]) for f in findings if f["severity"] == "info"] == [
+        ("line-charges", "5.00")]
+
+
+@pytest.mark.parametrize("name", ["empty.837", "not-x12.txt", "truncated-isa.837", "binary.bin"])
+def test_bundled_bad_inputs_exit_2(cli, name: str) -> None:
+    path = FIXTURES / "bad" / name
+    r = cli("remit", path)
+    assert r.code == 2 and r.out == ""
+    assert r.err.count("\n") == 1 and r.err.startswith(f"claimkit: {path}: not an X12 file")
