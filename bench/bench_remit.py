@@ -10,7 +10,8 @@ Timed on the same file in the same run:
             the floor for any Python reader.
 - pipeline: ``claimkit remit``'s work: stream + envelope + parse + balance + root causes
             (remit835.parse.read_remits + remit835.outcome.assess), no rendering.
-- command:  the same plus rendering the full JSON report (to /dev/null), in process.
+- command:  the same plus rendering the text view (the default) or the full JSON report
+            (to /dev/null), in process.
 - x12valid: pyx12's validator on the file (a subprocess, run once; it parses every
             segment against the 835 map).
 
@@ -22,7 +23,6 @@ flat memory means the two peaks are about the same although the file is 10x larg
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -32,7 +32,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as `python bench/bench_remit.py`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import best_of, file_mib, generated
+from bench.common import best_of, child_peak_rss, file_mib, generated
 
 
 def plain_split(path: str) -> int:
@@ -57,14 +57,14 @@ def pipeline(path: str) -> int:
     return claims
 
 
-def command(path: str) -> None:
+def command(path: str, fmt: str = "json") -> None:
     from remit835.causes import default_map
     from remit835.report import remit_report
     from x12core.render import render
 
     report, _ = remit_report([path], default_map())
     with open(os.devnull, "w", encoding="utf-8") as out:
-        render(report, "json", out)
+        render(report, fmt, out)
 
 
 def x12valid(path: str) -> float:
@@ -89,11 +89,13 @@ def main() -> None:
     segments = plain_split(path)
     t_split = best_of(lambda: plain_split(path), 3)
     t_pipe = best_of(lambda: pipeline(path), 3)
-    t_cmd = best_of(lambda: command(path), 1)
+    t_text = best_of(lambda: command(path, "text"), 2)
+    t_cmd = best_of(lambda: command(path), 2)
     print(f"file: {Path(path).name}  {file_mib(Path(path)):.1f} MiB  {claims:,} claims  "
           f"{segments:,} segments")
     print(f"plain split            : {t_split:7.3f} s")
     print(f"remit pipeline         : {t_pipe:7.3f} s  ({t_pipe / t_split:.1f}x split)")
+    print(f"remit + text report    : {t_text:7.3f} s  ({t_text / t_split:.1f}x split)")
     print(f"remit + JSON report    : {t_cmd:7.3f} s  ({t_cmd / t_split:.1f}x split)")
     if not args.no_pyx12:
         t_pyx12 = x12valid(path)
@@ -101,37 +103,14 @@ def main() -> None:
               f"faster, with JSON report {t_pyx12 / t_cmd:.1f}x)")
     if args.no_memory or args.file:
         return
-    base = peak_rss()
+    base = child_peak_rss("import remit835.outcome, remit835.parse, remit835.causes\n"
+                          "remit835.causes.default_map()")
+    code = "from bench.bench_remit import pipeline\npipeline(sys.argv[1])"
     for n in (args.claims, args.big):
         p = generated("835", n)
-        m = peak_rss(str(p))
+        m = child_peak_rss(code, str(p))
         print(f"peak RSS, {n:>7,} claims ({file_mib(p):6.1f} MiB): {m['rss_mib']:6.1f} MiB "
               f"in {m['seconds']:.1f} s (interpreter + imports alone {base['rss_mib']:.1f} MiB)")
-
-
-_CHILD = """
-import json, sys, time
-from bench.bench_remit import pipeline
-t0 = time.perf_counter()
-if len(sys.argv) > 1:
-    pipeline(sys.argv[1])
-else:  # the baseline: same imports and cause map, no file
-    import remit835.outcome, remit835.parse, remit835.causes
-    remit835.causes.default_map()
-with open("/proc/self/status") as f:
-    hwm = next(int(x.split()[1]) for x in f if x.startswith("VmHWM:"))
-print(json.dumps({"rss_mib": hwm / 1024, "seconds": time.perf_counter() - t0}))
-"""
-
-
-def peak_rss(*args: str) -> dict[str, float]:
-    """Peak RSS of a fresh interpreter running the pipeline (VmHWM: this process only;
-    ru_maxrss would also count the parent's memory inherited at fork on Linux)."""
-    root = Path(__file__).resolve().parent.parent
-    env = {**os.environ, "PYTHONPATH": str(root)}
-    out = subprocess.run([sys.executable, "-c", _CHILD, *args], capture_output=True,
-                         text=True, check=True, env=env, cwd=root)
-    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
 if __name__ == "__main__":

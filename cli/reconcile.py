@@ -50,9 +50,9 @@ def reconcile(
     causes: Annotated[Path | None, typer.Option(
         "--causes", help="TOML overlay merged on top of the bundled CARC/RARC cause map.")
     ] = None,
-    top: Annotated[int, typer.Option(
-        "--top", min=1, help="How many worst items the text and html views list per table.")
-    ] = 20,
+    top: Annotated[int | None, typer.Option(
+        "--top", min=1, help="How many worst items the text and html views list per table "
+        "[default: 20 for text, 200 for html].", show_default=False)] = None,
     fail_on_unpaid: Annotated[bool, typer.Option(
         "--fail-on-unpaid", help="Exit 1 also when a sent claim has no remit yet.")] = False,
 ) -> None:
@@ -72,8 +72,9 @@ def reconcile(
     rec = Reconciler(claim_files, remit_files, scan_options=ScanOptions(profile=payer_profile),
                      causes=CauseMap.load(causes))
     rec.load()  # read every input before any output: a bad file is exit 2 with nothing written
+    limit = top or (200 if fmt is ReconcileFormat.html else 20)
     report, digest = reconcile_report(rec, redact=redact, csv=fmt is ReconcileFormat.csv,
-                                      limit=top)
+                                      limit=limit)
     with output(out) as stream:
         if fmt is ReconcileFormat.html:
             write_html(report, digest, rec.totals, stream, claims=claim_files,

@@ -21,10 +21,10 @@ from cli.common import EXIT_FINDINGS, EXIT_OK, FailOnOpt, check_inputs
 from cli.scan import IgnoreOpt, ProfileOpt, SelectOpt
 from edi837.ack277 import Ack277Writer
 from edi837.claim_ack import adjudicate, first_pass, rejected_sets
-from edi837.report import claim_record
+from edi837.report import ScanTotals, claim_record
 from edi837.scan import ClaimResult, ScanOptions, scan_file
 from edi837.split import ControlNumbers, OutputSet, SplitError, SplitResult, split_file
-from x12core.findings import Finding, count_by_severity
+from x12core.findings import Finding
 from x12core.reader import SegmentReader
 from x12core.render import Report, render
 from x12core.validate import ValidationResult, validate_file
@@ -86,7 +86,7 @@ def split(
         rejected = rejected_sets(checked.ack or "") if checked is not None and ack else set()
         leftovers: list[Finding] = []
         held_at: set[int] = set()
-        tally = _Tally()
+        totals = ScanTotals()
         acks = None
         if claim_ack is not None:
             received = date.fromtimestamp(file.stat().st_mtime)
@@ -95,10 +95,11 @@ def split(
                 when=datetime.now(), received=received, isa_control=_first_isa13(file))
         results = adjudicate(scan, fail_on=options.fail_on, rejected=rejected,
                              ig_findings=checked.findings if checked else (), leftovers=leftovers)
-        results = tally.count(first_pass(results, held_at, acks=acks, fail_on=options.fail_on))
+        results = _counted(first_pass(results, held_at, acks=acks, fail_on=options.fail_on),
+                           totals)
         if report is not None:
             stream = outputs.open(report, "w", encoding="utf-8", newline="")
-            render(_report(results, tally, lambda: [*scan.file_findings, *leftovers]), "json",
+            render(_report(results, totals, lambda: [*scan.file_findings, *leftovers]), "json",
                    stream)
         else:
             for _ in results:
@@ -108,8 +109,8 @@ def split(
             else None
         result = split_file(file, clean, held, held_at, outputs=outputs,
                             controls=ControlNumbers(isa_control, gs_control, st_control))
-        if result.claims != tally.claims or result.held.claims != len(held_at):
-            raise SplitError(f"{file}: the scan saw {tally.claims} claims ({len(held_at)} held) "
+        if result.claims != totals.claims or result.held.claims != len(held_at):
+            raise SplitError(f"{file}: the scan saw {totals.claims} claims ({len(held_at)} held) "
                              f"but the split placed {result.claims} ({result.held.claims} held); "
                              "nothing was written")
     summary = _summary(file, result, report, ack, ack_note, claim_ack, ack_summary)
@@ -117,22 +118,14 @@ def split(
     raise typer.Exit(EXIT_FINDINGS if result.held.claims else EXIT_OK)
 
 
-class _Tally:
-    """Counts made while pass 1 streams by (the report's summary comes after its items)."""
-
-    def __init__(self) -> None:
-        self.claims = self.held = 0
-        self.findings: list[int] = [0, 0, 0]  # errors, warnings, info
-
-    def count(self, results: Iterable[ClaimResult]) -> Iterator[ClaimResult]:
-        for r in results:
-            self.claims += 1
-            self.held += r.held
-            counts = count_by_severity(list(r.findings))
-            self.findings[0] += counts["errors"]
-            self.findings[1] += counts["warnings"]
-            self.findings[2] += counts["info"]
-            yield r
+def _counted(results: Iterable[ClaimResult], totals: ScanTotals) -> Iterator[ClaimResult]:
+    """Count claims and findings as pass 1 streams by (the report's summary comes last)."""
+    totals.files = 1
+    for r in results:
+        totals.claims += 1
+        totals.held += r.held
+        totals.add(r.findings)
+        yield r
 
 
 def _first_isa13(path: Path) -> int:
@@ -143,9 +136,9 @@ def _first_isa13(path: Path) -> int:
     return 1
 
 
-def _report(results: Iterable[ClaimResult], tally: _Tally,
+def _report(results: Iterable[ClaimResult], totals: ScanTotals,
             file_findings: Callable[[], list[Finding]]) -> Report:
-    """The contract's scan report, with the held claims only (what staff must fix)."""
+    """The contract's scan report (as ``claimkit scan -f json``) with the held claims only."""
 
     def items() -> Iterator[dict[str, Any]]:
         for r in results:
@@ -153,13 +146,14 @@ def _report(results: Iterable[ClaimResult], tally: _Tally,
                 yield claim_record(r)
 
     def summary() -> dict[str, Any]:
-        return {"files": 1, "claims": tally.claims, "clean": tally.claims - tally.held,
-                "held": tally.held, "errors": tally.findings[0], "warnings": tally.findings[1],
-                "info": tally.findings[2], "file_findings": len(file_findings())}
+        totals.file_findings = file_findings()
+        totals.add(totals.file_findings)
+        return totals.summary()
 
     return Report("claims", items(), summary, lambda item: item["findings"], (),
                   lambda _items, _out: None,
-                  extra=lambda: {"file_findings": [f.envelope_dict() for f in file_findings()]})
+                  extra=lambda: {"file_findings": [f.envelope_dict()
+                                                   for f in totals.file_findings]})
 
 
 def _write_999(file: Path, result: ValidationResult, target: Path, outputs: OutputSet) -> str:

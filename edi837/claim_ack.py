@@ -2,16 +2,20 @@
 
 :class:`AckBuilder` turns a scanned :class:`~edi837.model.Claim` into a
 :class:`~edi837.ack277.ClaimAck` (submitter, billing provider, patient, charge,
-service period, status and messages); :func:`first_pass` walks a scan once,
-feeding the 277CA writer and collecting the CLM segment indices of held claims
-(a set of ints: the only thing that grows with the batch) for the split pass.
+service period, status and messages); :func:`adjudicate` adds pyx12's findings
+(and a 999's rejected sets) to the claims they concern; :func:`first_pass` walks
+the scan once, feeding the 277CA writer and collecting the CLM segment indices of
+held claims (a set of ints: the only thing that grows with the batch) for the
+split pass.
 """
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Iterator
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
+from typing import Any
 
 from edi837.ack277 import Ack277Writer, AckMessage, Batch, ClaimAck, Entity
 from edi837.model import Claim, Party
@@ -23,7 +27,11 @@ RULE_999 = "X12-999"
 
 
 def _bht03(path: str, st: Segment) -> str:
-    """BHT03 of the set that ``st`` opens: the BHT follows the ST (X222A1 header)."""
+    """BHT03 of the set that ``st`` opens: the BHT follows the ST (X222A1 header).
+
+    The claim model does not carry BHT03, which 2200B TRN02 must echo; one short read
+    at the ST's byte offset per transaction set gets it without another pass.
+    """
     try:
         with open(path, "rb") as handle:
             handle.seek(st.offset)
@@ -122,35 +130,89 @@ def rejected_sets(ack_999: str) -> set[tuple[str, str]]:
     return out
 
 
+_ENVELOPE_TAGS = frozenset({"ISA", "GS", "ST", "SE", "GE", "IEA"})
+
+
+class _Placer:
+    """Places pyx12 findings on claims: inside the claim, or in a loop copied with it.
+
+    The split copies the set header (BHT, 1000A, 1000B) and the claim's 2000A/B/C
+    loops into the output with the claim, so an error there travels with every
+    claim under it and holds them all. Envelope errors do not: the split writes
+    new envelopes. The owner of a finding between claims is the nearest HL before
+    it (none: the set header); an HL is known once a claim under it is seen.
+    """
+
+    def __init__(self, findings: Iterable[Finding], leftovers: list[Finding]) -> None:
+        self.leftovers = leftovers
+        self.located: list[Finding] = []
+        for f in findings:
+            if f.location.segment_index and f.location.segment not in _ENVELOPE_TAGS:
+                self.located.append(f)
+            else:
+                leftovers.append(f)
+        self.located.sort(key=lambda f: f.location.segment_index or 0)
+        self.cursor = 0
+        self.known: list[int] = []  # HL segment indices seen, ascending
+        self.active: list[list[Any]] = []  # [owner HL or 0 (header), ST index, finding, used]
+
+    def place(self, claim: Claim) -> list[Finding]:
+        levels = {h.index for h in (claim.billing_provider.hl, claim.subscriber.hl) if h}
+        levels.add(claim.loop_index)
+        for h in sorted(levels):
+            if h and (not self.known or self.known[-1] < h):
+                self.known.append(h)
+        st = claim.transaction.segment.index
+        out: list[Finding] = []
+        located = self.located
+        while self.cursor < len(located):
+            f = located[self.cursor]
+            at = f.location.segment_index or 0
+            if at > claim.last_index:
+                break
+            self.cursor += 1
+            if at >= claim.first_index:
+                out.append(f)
+            elif at < st:
+                self.leftovers.append(f)
+            else:
+                k = bisect.bisect_right(self.known, at) - 1
+                owner = self.known[k] if k >= 0 and self.known[k] > st else 0
+                self.active.append([owner, st, f, False])
+        keep = []
+        for entry in self.active:
+            owner, where, f, _ = entry
+            if where == st and (owner == 0 or owner in levels):
+                out.append(f)
+                entry[3] = True
+                keep.append(entry)
+            elif not entry[3]:
+                self.leftovers.append(f)
+        self.active = keep
+        return [f.with_location(claim_id=claim.id, line_number=(
+            line.number if (line := claim.line_at(f.location.segment_index or 0)) else None))
+            for f in out]
+
+    def finish(self) -> None:
+        self.leftovers.extend(e[2] for e in self.active if not e[3])
+        self.leftovers.extend(self.located[self.cursor:])
+
+
 def adjudicate(results: Iterable[ClaimResult], *, fail_on: Severity,
                ig_findings: Iterable[Finding] = (),
                rejected: AbstractSet[tuple[str, str]] = frozenset(),
                leftovers: list[Finding] | None = None) -> Iterator[ClaimResult]:
-    """Add pyx12 findings to the claims they point into, and hold claims of rejected sets.
+    """Add pyx12 findings to the claims they concern, and hold claims of rejected sets.
 
-    pyx12 runs once per split (for the 999 and for ``--validate``); its findings are
-    sorted by segment index, as the claims are, so one cursor places them. Findings
-    outside every claim go to ``leftovers`` (the report's file findings).
+    pyx12 runs once per split (for the 999 and for ``--validate``). A finding inside
+    a claim, or in the header or an HL loop the claim is copied with, joins the
+    claim's findings; the rest (envelopes, loops without claims) go to
+    ``leftovers`` (the report's file findings).
     """
-    pending = list(ig_findings)
-    located = sorted((f for f in pending if f.location.segment_index),
-                     key=lambda f: f.location.segment_index or 0)
-    spare = leftovers if leftovers is not None else []
-    spare.extend(f for f in pending if not f.location.segment_index)
-    cursor = 0
+    placer = _Placer(ig_findings, leftovers if leftovers is not None else [])
     for result in results:
         claim = result.claim
-        extra: list[Finding] = []
-        while cursor < len(located) and (located[cursor].location.segment_index or 0) \
-                <= claim.last_index:
-            f = located[cursor]
-            cursor += 1
-            if (f.location.segment_index or 0) < claim.first_index:
-                spare.append(f)
-            else:
-                line = claim.line_at(f.location.segment_index or 0)
-                extra.append(f.with_location(claim_id=claim.id,
-                                             line_number=line.number if line else None))
+        extra = placer.place(claim)
         txn = claim.transaction
         if (txn.group.control if txn.group else "", txn.control) in rejected:
             # The 999 rejected the whole set: the submitter will resend all of it, so
@@ -166,7 +228,7 @@ def adjudicate(results: Iterable[ClaimResult], *, fail_on: Severity,
             held = any(f.severity >= fail_on for f in findings)
             result = replace(result, findings=findings, status="held" if held else "clean")
         yield result
-    spare.extend(located[cursor:])
+    placer.finish()
 
 
 def first_pass(results: Iterable[ClaimResult], held: set[int], *,

@@ -250,6 +250,8 @@ class Engine:
         self.rules = list(rules)
         self.chooser = chooser
         self._plans: dict[str, _Plan] = {}
+        self._patient_cache: dict[frozenset[str], list[tuple[Rule, tuple[frozenset[str],
+                                                                          ...]]]] = {}
         for profile in chooser.profiles():
             self._plan(profile)  # validates the profile's rule references up front
 
@@ -315,23 +317,33 @@ class Engine:
                 findings.sort(key=_order)
         return out
 
+    def _patient_rules(self, names: frozenset[str]) -> list[tuple[Rule, tuple[frozenset[str],
+                                                                                ...]]]:
+        """Patient-scope rules any of these profiles applies, with their pre-filter sets."""
+        found = self._patient_cache.get(names)
+        if found is None:
+            sets = self.tables.sets
+            merged = {rid: entry[0] for name in sorted(names)
+                      for rid, entry in self._plans[name].patient_rules.items()}
+            found = self._patient_cache[names] = [
+                (r, tuple(sets[n] for n in r.needs)) for r in merged.values()]
+        return found
+
     def _check_patient(self, claims: Sequence[Claim], profiles: dict[int, Profile],
                        codes: set[str], out: list[tuple[Profile, list[Finding]]]) -> None:
-        plans = {p.name: self._plan(p) for p in profiles.values()}
-        sets = self.tables.sets
-        patient_rules = {rid: entry[0] for plan in plans.values()
-                         for rid, entry in plan.patient_rules.items()
-                         if not any(sets[n].isdisjoint(codes) for n in entry[0].needs)}
-        if not patient_rules:
+        names = frozenset(p.name for p in profiles.values())
+        runnable = [r for r, needs in self._patient_rules(names)
+                    if not any(n.isdisjoint(codes) for n in needs)]
+        if not runnable:
             return
         pctx = PatientContext(self.tables, profiles)
         where = {id(c): i for i, c in enumerate(claims)}
-        for r in patient_rules.values():
+        for r in runnable:
             for hit in r.check(claims, pctx):
                 claim = hit.claim
                 if claim is None:
                     raise ValueError(f"{r.id}: patient-scope hit without a claim")
-                entry = plans[profiles[id(claim)].name].patient_rules.get(r.id)
+                entry = self._plans[profiles[id(claim)].name].patient_rules.get(r.id)
                 if entry is None:
                     continue  # this claim's profile does not apply the rule
                 severity = entry[1] or hit.severity or r.severity

@@ -87,6 +87,7 @@ class Tables:
                 if any(e.modifier == 1 for e in edits):
                     col1.add(c1)
         s["ptp_modifier0_partners"] = frozenset(mod0)
+        s["dated_codes"] = frozenset(self.dates)
         s["ptp_column1_partners"] = frozenset(col1)
         self.injection = s["injection"]
         self.needs_drug = s["administration_needing_drug"]

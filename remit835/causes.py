@@ -157,7 +157,8 @@ class CauseMap:
             r in self.rarcs and self.rarcs[r].unprocessable for r in remarks)
         if unprocessable:
             what = (f"what {rarc.code} names ({rarc.meaning})" if rarc and not rarc.unprocessable
-                    else "what the other remark codes name")
+                    else "the missing or invalid data (no other remark says which: compare the "
+                    "claim with the payer's front-end edits)")
             action = self.special.get("unprocessable", "{what}").format(what=what)
         if group == "PR":
             if any(r in self.rarcs and self.rarcs[r].protected for r in remarks):

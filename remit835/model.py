@@ -280,9 +280,19 @@ class Payment:
         return sum((p.amount for p in self.provider_adjustments), ZERO)
 
 
+_MONEY_TEXT: dict[Decimal, str] = {}
+
+
 def money(value: Decimal | None) -> str:
     """Decimal string with two places, as the contract writes money ("-2.50", never "-0.00")."""
     if value is None:
         return ""
-    text = f"{value:.2f}"
-    return "0.00" if text == "-0.00" else text
+    text = _MONEY_TEXT.get(value)
+    if text is None:
+        text = f"{value:.2f}"
+        if text == "-0.00":
+            text = "0.00"
+        if len(_MONEY_TEXT) >= 16_384:  # amounts repeat; keep the cache bounded
+            _MONEY_TEXT.clear()
+        _MONEY_TEXT[value] = text
+    return text

@@ -111,6 +111,7 @@ class ClaimResult:
     member_id: str
     dos: str
     adjustments: tuple[Adj, ...]  # claim-level, counted remits
+    remarks: tuple[str, ...]  # claim-level remark codes (MOA), counted remits
     lines: tuple[LineResult, ...]
     remits: tuple[tuple[Remit, str], ...]  # every remit read for the claim, with its role
     predicted_by: tuple[str, ...]
@@ -282,7 +283,8 @@ class Reconciler:
             remit_claim_id=last.claim_id if last else "",
             payer_claim_id=last.payer_claim_id if last else "", file=sent.file,
             patient=sent.patient, member_id=sent.member_id, dos=sent.dos,
-            adjustments=adjustments, lines=tuple(lines), remits=tuple(history),
+            adjustments=adjustments, remarks=_claim_remarks(counted), lines=tuple(lines),
+            remits=tuple(history),
             predicted_by=sent.rules, held=sent.held)
 
     def _settle_line(self, j: int, line: SentLine,
@@ -355,7 +357,12 @@ class Reconciler:
             remit_claim_id=claim_id, payer_claim_id=first.payer_claim_id, file="",
             patient=first.patient, member_id=first.member_id,
             dos=min((ln.dos for ln in lines if ln.dos), default=""), adjustments=adjustments,
-            lines=lines, remits=tuple(history), predicted_by=(), remit_status=own)
+            remarks=_claim_remarks(counted), lines=lines, remits=tuple(history), predicted_by=(),
+            remit_status=own)
+
+
+def _claim_remarks(remits: list[Remit]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(r for remit in remits for r in remit.remarks))
 
 
 def _unmatched_line(rl: RemitLine, ordinal: int) -> LineResult:

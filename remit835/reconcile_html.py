@@ -4,8 +4,9 @@ Built with :class:`x12core.html.HtmlReport` (lxml), so every value -- claim ids,
 names, payer text -- is escaped by construction; no external assets, no script.
 Sections (their ``id`` is stable for tests and links): ``totals``, ``chart``
 (denied dollars by root cause, inline SVG), ``denied`` (denied and partly denied
-lines with the action to take), ``unpaid``, ``unmatched``, ``reversed``,
-``prediction`` (scan versus remit).
+lines with the action to take), ``unpaid``, ``unmatched``, ``unmatched-lines``,
+``reversed``, ``prediction`` (scan versus remit), ``missed``, ``predicted``,
+``flagged-paid``.
 """
 
 from __future__ import annotations
@@ -38,10 +39,11 @@ def _more(report: HtmlReport, shown: int, total: int) -> None:
 def _denied_rows(rows: Iterable[dict[str, Any]]) -> Iterable[list[str]]:
     for r in rows:
         codes = [_split_code(c) for c in r["codes"]]
+        rarcs = dict.fromkeys([*(x for _, x in codes if x), *r["remarks"]])
         yield [r["claim_id"], str(r["line_number"] or ""),
                " ".join((r["procedure"], *r["modifiers"])), r["charge"], r["paid"],
                r["denied_amount"], " ".join(c for c, _ in codes),
-               " ".join(x for _, x in codes if x), " ".join(r["denial_categories"]),
+               " ".join(rarcs), " ".join(r["denial_categories"]),
                r["action"], " ".join(r["predicted_by"]) or "-", r["prediction"]]
 
 
@@ -91,6 +93,13 @@ def build_html(totals: Totals, digest: Digest, *, claims: Sequence[str], remits:
                  section_id="unmatched", numeric=["charge", "paid"],
                  empty="Every remit matched a sent claim.")
     _more(report, len(unmatched), totals.unmatched_claims)
+    stray = digest.ranked(digest.stray)
+    report.table("Remit lines with no sent line (in claims that were sent)",
+                 ["claim", "REF*6R", "procedure", "charge", "paid", "remit outcome"],
+                 ([r["claim_id"], r["line_control"], r["procedure"], r["charge"], r["paid"],
+                   r["remit_status"]] for r in stray), section_id="unmatched-lines",
+                 numeric=["charge", "paid"], empty="Every remit line matched a sent line.")
+    _more(report, len(stray), totals.unmatched_lines)
     reversed_ = digest.ranked(digest.reversed)
     report.table("Reversed claims (no correction yet)",
                  ["claim", "charge", "net cash", "payer ICN"],

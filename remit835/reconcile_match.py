@@ -32,7 +32,7 @@ class Reason:
 
     group: str
     reason: str
-    remarks: tuple[str, ...]  # the remark codes that applied (line LQ*HE, then claim MOA)
+    remarks: tuple[str, ...]  # the remark code that decided the category, if one did
     category: str
     denial: bool
     action: str
@@ -87,6 +87,7 @@ class Remit:
     status: str  # remit835.outcome claim status
     adjustments: tuple[Adj, ...]  # claim-level (2100 CAS)
     lines: tuple[RemitLine, ...]
+    remarks: tuple[str, ...]  # MOA / MIA claim-level remark codes
     patient: str  # NM1*QC "LAST, FIRST"
     member_id: str  # NM1*IL (else NM1*QC) id
     balanced: bool
@@ -97,8 +98,9 @@ class Remit:
         return self.status_code == "22"
 
 
-def _reason(c: Classified, remarks: tuple[str, ...]) -> Reason:
+def _reason(c: Classified) -> Reason:
     a, cause = c.adjustment, c.cause
+    remarks = (cause.remark,) if cause.remark else ()
     key = (a.group, a.reason, remarks, cause.category, cause.denial, cause.action)
     hit = _REASONS.get(key)
     if hit is None:
@@ -108,8 +110,8 @@ def _reason(c: Classified, remarks: tuple[str, ...]) -> Reason:
     return hit
 
 
-def _adjs(classified: Iterable[Classified], remarks: tuple[str, ...]) -> tuple[Adj, ...]:
-    return tuple(Adj(_reason(c, remarks), c.adjustment.amount) for c in classified)
+def _adjs(classified: Iterable[Classified]) -> tuple[Adj, ...]:
+    return tuple(Adj(_reason(c), c.adjustment.amount) for c in classified)
 
 
 def compact(claim: Claim, causes: CauseMap, seq: int) -> Remit:
@@ -119,12 +121,11 @@ def compact(claim: Claim, causes: CauseMap, seq: int) -> Remit:
     lines = []
     for lo in outcome.lines:
         line = lo.line
-        remarks = line.remarks + claim.remarks if claim.remarks else line.remarks
         lines.append(RemitLine(
             procedure=line.submitted_procedure, adjudicated=line.procedure,
             modifiers=line.submitted_modifiers, control=line.line_control,
             dos=line.service_date or claim_dos, charge=line.charge, paid=line.paid,
-            status=lo.status, adjustments=_adjs(lo.adjustments, remarks),
+            status=lo.status, adjustments=_adjs(lo.adjustments),
             remarks=line.remarks))
     pay = claim.payment
     patient = claim.patient
@@ -133,8 +134,8 @@ def compact(claim: Claim, causes: CauseMap, seq: int) -> Remit:
         file=pay.file, trace=pay.trace, payment_date=pay.payment_date or pay.production_date,
         payer_id=pay.payer_id, claim_id=claim.claim_id, status_code=claim.status_code,
         payer_claim_id=claim.payer_claim_id, charge=claim.charge, paid=claim.paid,
-        status=outcome.status, adjustments=_adjs(outcome.adjustments, claim.remarks),
-        lines=tuple(lines),
+        status=outcome.status, adjustments=_adjs(outcome.adjustments), lines=tuple(lines),
+        remarks=claim.remarks,
         patient=f"{patient.name}, {patient.first_name}".rstrip(", ") if patient else "",
         member_id=person.id if person else "", balanced=claim.balanced, seq=seq)
 

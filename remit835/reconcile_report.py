@@ -81,7 +81,7 @@ def claim_row(r: ClaimResult, redact: bool = False) -> dict[str, Any]:
         "prediction": "", "procedure": "", "modifiers": [], "adjudicated_procedure": "",
         "dos": _iso(r.dos), "match": r.match, "codes": _codes(r.adjustments),
         "action": _action(r.adjustments, r.status), "adjustments": [_adj(a) for a in r.adjustments],
-        "remarks": [], "patient": REDACTED if redact and r.patient else r.patient,
+        "remarks": list(r.remarks), "patient": REDACTED if redact and r.patient else r.patient,
         "member_id": REDACTED if redact and r.member_id else r.member_id,
         "payer_claim_id": r.payer_claim_id, "remit_claim_id": r.remit_claim_id,
         "remit_status": r.remit_status, "held": r.held,
@@ -134,6 +134,7 @@ class Digest:
     unpaid: list[tuple[Decimal, int, dict[str, Any]]] = field(default_factory=list)
     unmatched: list[tuple[Decimal, int, dict[str, Any]]] = field(default_factory=list)
     reversed: list[tuple[Decimal, int, dict[str, Any]]] = field(default_factory=list)
+    stray: list[tuple[Decimal, int, dict[str, Any]]] = field(default_factory=list)  # lines
     seq: int = 0
 
     def _keep(self, heap: list[tuple[Decimal, int, dict[str, Any]]], key: Decimal,
@@ -156,6 +157,8 @@ class Digest:
         for ln, row in zip(result.lines, rows[1:], strict=True):
             if ln.status in ("denied", "partial"):
                 self._keep(self.denied, ln.denied_amount, row)
+            elif ln.status == "unmatched-remit" and result.sent:
+                self._keep(self.stray, abs(ln.paid), row)
 
     @staticmethod
     def ranked(heap: list[tuple[Decimal, int, dict[str, Any]]]) -> list[dict[str, Any]]:

@@ -45,8 +45,9 @@ def write_text(records: Iterable[dict[str, Any]], out: TextIO, totals: Totals,
               f"claims); net cash in these remits {dollars(totals.net_paid)}\n")
     if totals.unmatched_claims or totals.unmatched_lines:
         out.write(f"UNMATCHED: {totals.unmatched_claims} remit claim(s) for claims never sent "
-                  f"({dollars(totals.unmatched_paid)} paid); {totals.unmatched_lines} remit "
-                  "line(s) in sent claims match no sent line\n")
+                  f"({dollars(totals.unmatched_paid)} paid)\n"
+                  f"UNMATCHED: {totals.unmatched_lines} remit line(s) in sent claims match no "
+                  "sent line\n")
     _causes(out, s)
     _prediction(out, s)
     _worst(out, digest, totals)
@@ -110,6 +111,12 @@ def _worst(out: TextIO, digest: Digest, totals: Totals) -> None:
               [(r["claim_id"], r["payer_claim_id"], r["charge"], r["paid"], r["remit_status"],
                 r["patient"], _join(x["trace"] for x in r["remits"])) for r in unmatched],
               out, max_width=30)
+    stray = digest.ranked(digest.stray)
+    if stray:
+        out.write(f"\nRemit lines with no sent line ({len(stray)} of {totals.unmatched_lines})\n")
+        table(("claim", "line_control", "proc", "charge", "paid", "remit_status"),
+              [(r["claim_id"], r["line_control"], r["procedure"], r["charge"], r["paid"],
+                r["remit_status"]) for r in stray], out, max_width=30)
     rev = digest.ranked(digest.reversed)
     if rev:
         out.write(f"\nReversed claims ({len(rev)} of {totals.claim_status.get('reversed', 0)})"

@@ -58,6 +58,7 @@ class Totals:
     reversed_ids: dict[str, None] = field(default_factory=dict)  # CLP01 of reversals seen
     errors: int = 0
     corrections: int = 0
+    payment_total: Decimal = ZERO  # Σ BPR02, debits (BPR03 D) negative
 
     @property
     def balanced(self) -> bool:
@@ -71,7 +72,7 @@ class Totals:
             "denied_lines": self.lines.get(DENIED, 0), "balanced": self.balanced,
             "partial_lines": self.lines.get(PARTIAL, 0), "lines": dict(self.lines),
             "claim_status": dict(self.claim_status),
-            "payment_total": money(sum((Decimal(p["amount"]) for p in self.payments), ZERO)),
+            "payment_total": money(self.payment_total),
             "root_causes": [{"category": c, "lines": n, "amount": money(d)} for c, (n, d) in top],
             "routine": {c: money(d) for c, d in sorted(self.routine.items())},
             "unmapped": list(self.unmapped), "errors": self.errors,
@@ -196,6 +197,18 @@ def _tally(totals: Totals, c: Classified, seen: set[str],
             c.adjustment.amount
 
 
+def _unknown_remarks(totals: Totals, claim: Claim, causes: CauseMap) -> None:
+    """RARCs the map does not know: listed with the unmapped codes, never dropped."""
+    known = causes.rarcs
+    for remark in claim.remarks:
+        if remark not in known:
+            totals.unmapped[remark] = None
+    for line in claim.lines:
+        for remark in line.remarks:
+            if remark not in known:
+                totals.unmapped[remark] = None
+
+
 def _add_finding(totals: Totals, f: Finding, imbalance: Imbalance | None = None) -> None:
     if f.severity is Severity.ERROR:
         totals.errors += 1
@@ -211,11 +224,15 @@ def iter_outcomes(paths: Sequence[str | os.PathLike[str]], causes: CauseMap,
             for claim in stream:
                 outcome = assess(claim, causes)
                 _count(totals, outcome)
+                _unknown_remarks(totals, claim, causes)
                 if claim.is_reversal:
                     totals.reversed_ids[claim.claim_id] = None
                 yield outcome
             payment = stream.finish()
             totals.payments.append(payment_record(payment))
+            header = payment.header
+            totals.payment_total += -header.amount if header.credit_debit == "D" \
+                else header.amount
             for f in stream.findings:
                 _add_finding(totals, f)
             for imbalance in payment.imbalances:

@@ -103,7 +103,9 @@ def _summary(totals: Any, out: TextIO) -> None:
     if s["unmapped"]:
         out.write(f"\nUnmapped codes (not in the cause map): {', '.join(s['unmapped'])}; "
                   "look them up and add them with --causes FILE\n")
-    problems = [f for f in totals.findings if f["severity"] != "info"]
+    order = {name: i for i, name in enumerate(dict.fromkeys(f["file"] for f in totals.findings))}
+    problems = sorted((f for f in totals.findings if f["severity"] != "info"),
+                      key=lambda f: (order[f["file"]], f["file_line"] or 0))
     if not problems:
         out.write("\nBalancing: every line, claim and payment balances.\n")
         return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -13,6 +14,7 @@ from edi837.ack277 import AckMessage, ClaimAck, clean_text, stc12_max_length, wr
 from edi837.claim_ack import AckBuilder, adjudicate, rejected_sets
 from edi837.parse import read_claims
 from edi837.scan import scan_file
+from tests.conftest import CliResult
 from tests.test_split_batches import (
     BatchSpec,
     ClaimSpec,
@@ -22,10 +24,12 @@ from tests.test_split_batches import (
     claims_of,
     render,
 )
+from tests.test_split_batches import read_claims as read_split
 from x12core.findings import Severity
 from x12core.reader import SegmentReader
 from x12core.validate import validate_file
 
+Cli = Callable[..., CliResult]
 WHEN = datetime(2025, 3, 16, 9, 30)
 BATCH: BatchSpec = [
     [[[ProviderSpec([SubscriberSpec([ClaimSpec("A1", 2)], [PatientSpec([ClaimSpec("A2", held=True)])]),
@@ -179,3 +183,28 @@ def test_missing_values_still_make_a_valid_277ca(tmp_path: Path) -> None:
     assert validate_file(out).findings == []
     assert "STC*A7:454*20250316*U*0********R1 odd~" in out.read_text()
     assert Decimal("0") == Decimal(next(s[4] for s in segments(out) if s[0] == "STC"))
+
+
+def test_guide_errors_in_shared_loops_hold_every_claim_under_them(tmp_path: Path,
+                                                                  cli: Cli) -> None:
+    text = render(BATCH)
+    text = text.replace("REF*EI*123456781", "REF*XX*123456781")  # 2010AA of A4's provider
+    text = text.replace("BATCH0002*20250315", "BATCH0002*20251315")  # BHT04 of A5's set
+    text = text.replace("SE*25*0001~\nGE*1*7020", "SE*99*0001~\nGE*1*7020")  # B1 envelope
+    src = tmp_path / "loops.837"
+    src.write_text(text)
+    checked = validate_file(src)
+    assert {f.location.segment for f in checked.findings} == {"REF", "BHT", "SE"}
+    leftovers: list = []
+    results = list(adjudicate(scan_file(src), fail_on=Severity.ERROR, leftovers=leftovers,
+                              ig_findings=checked.findings))
+    ig = {r.claim.id: sorted(f.location.segment for f in r.findings if f.rule == "X12-IG")
+          for r in results}
+    assert ig == {"A1": [], "A2": [], "A3": [], "A4": ["REF", "REF"], "A5": ["BHT"], "B1": []}
+    assert [f.location.segment for f in leftovers] == ["SE"]  # the split rewrites SE01
+    clean, held = tmp_path / "c.837", tmp_path / "h.837"
+    result = cli("split", src, "--clean", clean, "--held", held, "--validate",
+                 "--select", "R837-004")  # one rule that does not fire here
+    assert result.code == 1, result.err
+    assert sorted(c.id for c in read_split(held)) == ["A4", "A5"]
+    assert validate_file(clean).findings == []  # the clean batch is clean for pyx12 too

@@ -27,9 +27,8 @@ B12 = ["SV1*HC:J3420*30*UN*1***1", "LIN**N4*63323004401", "CTP****1*ML"]
 LONG_ID = "PCNLONG0123456789ABCDEFGH"  # 25 characters; the payer keeps 20
 
 
-def line(code: str, charge: str, **kw: str) -> list[str]:
-    return [f"SV1*HC:{code}*{charge}*UN*1***1", *kw.get("extra", "").split("|")][:None] \
-        if kw.get("extra") else [f"SV1*HC:{code}*{charge}*UN*1***1"]
+def line(code: str, charge: str) -> list[str]:
+    return [f"SV1*HC:{code}*{charge}*UN*1***1"]
 
 
 def claims_837(patient: str = "TESTPATIENT*ALPHA") -> str:
@@ -75,7 +74,7 @@ def clp(claim_id: str, status: str, charge: str, paid: str, icn: str, *lines: li
         cas: str = "", moa: str = "") -> list[str]:
     segs = [f"CLP*{claim_id}*{status}*{charge}*{paid}**12*{icn}*11*1"]
     segs += [f"CAS*{c.replace(':', '*')}" for c in cas.split()]
-    segs.append(f"NM1*QC*1*REMITPATIENT*BETA****MI*R{claim_id[-3:]}")
+    segs.append(f"NM1*QC*1*REMITPATIENT*BETA****MI*REMITID{claim_id[-3:]}")
     if moa:
         segs.append("MOA***" + "*".join(moa.split()))
     for ln in lines:
@@ -270,10 +269,10 @@ def test_totals_and_prediction_summary(results) -> None:
     s = results[1].totals.summary()
     assert (s["claims"], s["remitted"], s["unpaid_claims"], s["unmatched_remits"],
             s["unmatched_remit_lines"]) == (15, 14, 2, 1, 1)
-    assert s["claim_status"] == {"denied": 1, "paid": 7, "partial": 3, "reversed": 1,
+    assert s["claim_status"] == {"denied": 1, "paid": 8, "partial": 3, "reversed": 1,
                                  "unmatched-remit": 1, "unpaid": 2}
     assert s["match"] == {"claims": {"exact": 13, "truncated": 1},
-                          "lines": {"exact": 13, "fallback": 2}}
+                          "lines": {"exact": 17, "fallback": 2}}
     # 40 (drug-link) + 50 (units) + 305 (eligibility, claim level) + 40 (place of service)
     assert s["denied"] == "435.00"
     assert {c["category"]: c["amount"] for c in s["denied_by_category"]} == {
@@ -284,7 +283,7 @@ def test_totals_and_prediction_summary(results) -> None:
     assert [m["category"] for m in p["missed_by_category"]] == ["eligibility", "units"]
     assert p["flagged_paid_by_rule"] == [{"rule": "R837-002", "lines": 1},
                                         {"rule": "R96372-020", "lines": 1}]
-    assert s["paid"] == "1450.00"  # every counted remit of the sent claims
+    assert s["paid"] == "1185.00"  # every counted remit of the sent claims
 
 
 def test_remit_order_does_not_matter(tmp_path: Path) -> None:

@@ -75,10 +75,11 @@ def test_999_rejection_holds_the_whole_set(cli: Cli, tmp_path: Path) -> None:
     summary = json.loads(result.out)
     # pyx12 rejects the set (one CTP05 error): a receiver would not forward any of it.
     assert "IK5*R" in ack.read_text() and summary["clean"]["file"] is None
-    assert not clean.exists() and summary["held"]["claims"] == 30
+    total = len(read_claims(MIXED))
+    assert not clean.exists() and summary["held"]["claims"] == total
     # ... and the 277CA rejects each of them (one status per claim, none accepted).
     status = statuses(tmp_path / "b.277")
-    assert len(status) == 30 and all(s[:2] in ("A3", "A7") for s in status.values())
+    assert len(status) == total and all(s[:2] in ("A3", "A7") for s in status.values())
 
 
 def test_clean_batch_exits_0_and_writes_no_held_file(cli: Cli, tmp_path: Path) -> None:

@@ -145,7 +145,7 @@ def injection_for_immunization_diagnosis(claim: Claim, ctx: ClaimContext) -> Ite
 
 
 @rule("R837-010", "code-not-valid-on-date", category="coding", severity=Severity.ERROR,
-      catalog=("INJ-080",))
+      catalog=("INJ-080",), needs="dated_codes")
 def code_not_valid_on_date(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     """A HCPCS/CPT code billed on a date it was not valid (terminated or not yet added).
 

@@ -10,6 +10,8 @@ from x12core.findings import Severity
 
 MAX_POINTERS = 4  # SV107-1 .. SV107-4
 MAX_DIAGNOSES = 12  # 2300 HI: up to 12 diagnosis codes
+# Valid pointer strings for a claim with n diagnoses: a set lookup per pointer.
+_VALID = tuple(frozenset(str(i) for i in range(1, n + 1)) for n in range(MAX_DIAGNOSES + 1))
 
 
 @rule("R837-020", "diagnosis-pointer-missing", category="diagnosis", severity=Severity.ERROR,
@@ -60,15 +62,19 @@ def diagnosis_pointer_invalid(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     Catalog INJ-070. 005010X222A1 loop 2400 SV107, loop 2300 HI [S25].
     """
     count = min(len(claim.diagnoses), MAX_DIAGNOSES)
+    valid = _VALID[count]
     for line in claim.lines:
-        for k, pointer in enumerate(line.pointers, 1):
+        pointers = line.pointers
+        if len(pointers) <= MAX_POINTERS and valid.issuperset(pointers):
+            continue
+        for k, pointer in enumerate(pointers, 1):
             element = f"SV107-{min(k, MAX_POINTERS)}"
             if k > MAX_POINTERS:
                 yield Hit(line.sv1, element, f"{line.code} has more than {MAX_POINTERS} "
                           "diagnosis pointers", "Keep at most four pointers in SV107.",
                           line=line, value=pointer)
                 break
-            if not pointer.isdigit() or not 1 <= int(pointer) <= count:
+            if pointer not in valid and not (pointer.isdigit() and 1 <= int(pointer) <= count):
                 have = f"the claim has {count} diagnosis code{'s' if count != 1 else ''}"
                 yield Hit(line.sv1, element, f"diagnosis pointer {pointer} on {line.code} points "
                           f"at no diagnosis ({have})",

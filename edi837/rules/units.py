@@ -141,6 +141,9 @@ def duplicate_injection_line(claims: Sequence[Claim], ctx: PatientContext) -> It
     injections) [S22].
     """
     t = ctx.tables
+    injection = t.injection
+    if sum(1 for c in claims for ln in c.lines if ln.code in injection) < 2:
+        return
     groups: dict[tuple[date | None, str], list[tuple[Claim, ServiceLine]]] = {}
     drugs: dict[tuple[date | None, str], set[str]] = {}
     for claim in claims:

@@ -23,7 +23,8 @@ PLB = ["PLB*1234567893*20251231*L6:ICN0001*-2.50*WO:ICN0777*40"]
 def era(tmp_path: Path) -> Path:
     # Payer 1: a paid claim and a denied drug line, interest and a recoupment (176 + 2.50 - 40).
     # Payer 2: a reversal (a debit: BPR03 D) and an unknown code on a second ST.
-    unknown = ["CLP*PCN0003*1*50*0**12*ICN0003*11*1", "SVC*HC:99999*50*0**1", "CAS*CO*Z99*50"]
+    unknown = ["CLP*PCN0003*1*50*0**12*ICN0003*11*1", "SVC*HC:99999*50*0**1", "CAS*CO*Z99*50",
+               "LQ*HE*N9999"]
     path = tmp_path / "era.835"
     path.write_text(interchange(
         [*header("138.50"), "LX*1", *PAID_CLAIM, *DRUG_CLAIM, *PLB],
@@ -46,7 +47,9 @@ def test_json_follows_the_contract(cli, era: Path) -> None:
     s = doc["summary"]
     assert (s["payments"], s["claims"], s["paid"], s["denied_lines"], s["balanced"]) == (
         2, 4, "32.00", 2, True)
-    assert s["unmapped"] == ["CO-Z99"]
+    assert s["unmapped"] == ["CO-Z99", "N9999"]
+    # 138.50 credit (payer 1) and 144.00 debit (payer 2, BPR03 D)
+    assert s["payment_total"] == "-5.50"
     pay = doc["payments"][0]
     assert {k: pay[k] for k in ("file", "trace", "payer_id", "amount", "balanced")} == {
         "file": str(era), "trace": "EFT0001", "payer_id": "88801", "amount": "138.50",
@@ -96,7 +99,7 @@ def test_text_view_summarises_and_lists_denied_lines(cli, era: Path) -> None:
     assert "PCN0002-1" in table and "CO-16" in table and "M119" in table
     assert "Fix the NDC" in table and "CO-Z99" in table
     assert "every line, claim and payment balances" in out
-    assert "Unmapped codes (not in the cause map): CO-Z99" in out
+    assert "Unmapped codes (not in the cause map): CO-Z99, N9999" in out
 
 
 def test_unbalanced_exits_1_with_location_and_difference(cli, unbalanced: Path) -> None:
@@ -135,7 +138,7 @@ def test_causes_overlay_changes_the_category(cli, era: Path, tmp_path: Path) -> 
     overlay = tmp_path / "ours.toml"
     overlay.write_text('[carc.Z99]\nmeaning = "private code"\ncategory = "authorization"\n')
     doc = json.loads(cli("remit", era, "-f", "json", "--causes", overlay).out)
-    assert doc["summary"]["unmapped"] == []
+    assert doc["summary"]["unmapped"] == ["N9999"]
     assert doc["claims"][3]["lines"][0]["adjustments"][0]["category"] == "authorization"
 
 
@@ -230,3 +233,12 @@ def test_bundled_bad_inputs_exit_2(cli, name: str) -> None:
     r = cli("remit", path)
     assert r.code == 2 and r.out == ""
     assert r.err.count("\n") == 1 and r.err.startswith(f"claimkit: {path}: not an X12 file")
+
+
+def test_explain_with_overlay(cli, tmp_path: Path) -> None:
+    overlay = tmp_path / "ours.toml"
+    overlay.write_text('[rarc.M119]\naction = "Call pharmacy desk ext. 42."\n')
+    r = cli("explain", "CO-16+M119", "--causes", overlay, "-f", "json")
+    doc = json.loads(r.out)
+    assert r.code == 0 and doc["action"] == "Call pharmacy desk ext. 42."
+    assert doc["category"] == "drug-data" and str(overlay) in doc["map"]
