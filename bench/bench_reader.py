@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
 
-from bench.common import best_of, child_peak_rss, file_mib, generated  # noqa: E402
+from bench.common import best_of, child_peak_rss, file_mib, generated
 
 
 def read_ours(path: str) -> int:
