@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -40,12 +41,27 @@ def scan_library(path: Path) -> int:
     return sum(len(r.findings) for r in scan_file(path))
 
 
-def wall(cmd: list[str]) -> float:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+def run(cmd: list[str]) -> tuple[float, float]:
+    """Wall and CPU (user + sys) seconds of a child process.
+
+    Bytecode caching is left on (a pip install compiles .pyc files; the sandbox's
+    PYTHONDONTWRITEBYTECODE would make every run recompile every module).
+    """
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPATH"] = str(ROOT)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=ROOT,
                    check=False)
-    return time.perf_counter() - start
+    elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, cpu
+
+
+def best_run(cmd: list[str], repeat: int) -> tuple[float, float]:
+    runs = [run(cmd) for _ in range(repeat)]
+    return min(w for w, _ in runs), min(c for _, c in runs)
 
 
 def claimkit_cmd() -> list[str]:
@@ -56,6 +72,12 @@ def claimkit_cmd() -> list[str]:
 def x12valid_cmd() -> list[str]:
     exe = shutil.which("x12valid", path=str(Path(sys.executable).parent)) or "x12valid"
     return [exe]
+
+
+def pyx12_version() -> str:
+    import pyx12
+
+    return pyx12.__version__
 
 
 def main() -> None:
@@ -73,15 +95,21 @@ def main() -> None:
 
     findings = scan_library(path)
     lib = best_of(lambda: scan_library(path), args.repeat)
-    cli = min(wall([*claimkit_cmd(), "scan", str(path), "-f", "json", "--out", str(report)])
-              for _ in range(args.repeat))
-    pyx12 = wall([*x12valid_cmd(), str(path)])
-    print(f"claimkit scan (library, all rules) : {lib:7.2f} s  ({args.claims / lib:,.0f} "
-          f"claims/s, {findings:,} findings)")
-    print(f"claimkit scan (CLI, -f json)       : {cli:7.2f} s")
-    print(f"pyx12 x12valid                     : {pyx12:7.2f} s")
-    print(f"ratio x12valid / scan              : {pyx12 / lib:7.1f}x library, "
-          f"{pyx12 / cli:.1f}x CLI")
+    scan = [*claimkit_cmd(), "scan", str(path)]
+    text = best_run([*scan, "--out", str(report.with_suffix(".txt"))], args.repeat)
+    js = best_run([*scan, "-f", "json", "--out", str(report)], args.repeat)
+    pyx12 = run([*x12valid_cmd(), str(path)])
+    rows = [("claimkit scan: library call, all rules", lib, None),
+            ("claimkit scan FILE (CLI, text report)", *text),
+            ("claimkit scan FILE -f json (CLI)", *js),
+            (f"x12valid FILE (pyx12 {pyx12_version()})", *pyx12)]
+    for label, seconds, cpu in rows:
+        extra = f"{cpu:6.2f} s CPU" if cpu is not None else \
+            f"{args.claims / seconds:,.0f} claims/s, {findings:,} findings"
+        print(f"{label:<42}: {seconds:6.2f} s wall  {extra}")
+    print(f"{'x12valid / claimkit scan':<42}: {pyx12[0] / text[0]:6.1f}x CLI text (wall), "
+          f"{pyx12[0] / js[0]:.1f}x CLI json (wall), {pyx12[1] / js[1]:.1f}x CLI json (CPU), "
+          f"{pyx12[0] / lib:.1f}x library (wall)")
 
     base = child_peak_rss("import edi837.scan, edi837.rules")
     sizes = [args.claims] + ([args.big] if args.big else [])

@@ -71,16 +71,19 @@ def scan(
                           hcpcs_file=hcpcs_file)
     scanner = Scanner(options)
     scans = [scanner.scan(path) for path in files]  # every file is checked before any output
-    with _Progress(files) as progress, output(out) as stream:
+    # A bar only when the report does not stream to the same terminal (it would tear it).
+    show_bar = sys.stderr.isatty() and (out is not None or not sys.stdout.isatty())
+    with _Progress(files, show_bar) as progress, output(out) as stream:
         report, totals = scan_report(scans, fail_on.severity, progress)
         render(report, fmt.value, stream)
     raise typer.Exit(EXIT_FINDINGS if totals.worst >= fail_on.severity else EXIT_OK)
 
 
 class _Progress:
-    """A rich progress bar on stderr for large inputs when stderr is a terminal."""
+    """A rich progress bar on stderr for large inputs (bytes of claims read so far)."""
 
-    def __init__(self, files: list[Path]) -> None:
+    def __init__(self, files: list[Path], enabled: bool) -> None:
+        self.enabled = enabled
         self.total = sum(os.path.getsize(f) for f in files)
         self.bar = None
         self.done: dict[str, int] = {}
@@ -88,14 +91,15 @@ class _Progress:
         self.count = 0
 
     def __enter__(self) -> Callable[[FileScan, ClaimResult], None] | None:
-        if self.total < PROGRESS_MIN_BYTES or not sys.stderr.isatty():
+        if not self.enabled or self.total < PROGRESS_MIN_BYTES:
             return None
         from rich.console import Console
         from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
         self.bar = Progress(TextColumn("scanning"), BarColumn(),
                             TextColumn("{task.percentage:>3.0f}%"), TimeRemainingColumn(),
-                            console=Console(stderr=True), transient=True)
+                            console=Console(stderr=True), transient=True,
+                            redirect_stdout=False, redirect_stderr=False)
         self.bar.start()
         self.task = self.bar.add_task("scan", total=self.total)
         return self.update

@@ -38,7 +38,7 @@ def claim_record(result: ClaimResult) -> dict[str, Any]:
         "profile": result.profile,
         "filing_indicator": claim.filing_indicator,
         "lines": len(claim.lines),
-        "segment_index": [claim.first_index, claim.last_index],
+        "segment_range": [claim.first_index, claim.last_index],
         "findings": [f.to_dict() for f in result.findings],
     }
 

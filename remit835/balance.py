@@ -105,13 +105,15 @@ def check_claim(claim: Claim) -> tuple[Imbalance, ...]:
 
 def check_payment(header: PaymentHeader, claims_paid: Decimal,
                   provider_adjustments: tuple[ProviderAdjustment, ...]) -> tuple[Imbalance, ...]:
-    """Σ CLP04 - Σ PLB = BPR02 (negated for a debit, BPR03 = D)."""
+    """Σ CLP04 - Σ PLB = BPR02 (negated for a debit, BPR03 = D).
+
+    No exception for BPR01 H (notification only, BPR02 zero): the claims and PLB
+    (e.g. an FB forwarding balance) must then net to zero, and if they do not, that
+    is an imbalance like any other.
+    """
     plb = sum((p.amount for p in provider_adjustments), ZERO)
     computed = claims_paid - plb
     reported = -header.amount if header.credit_debit == "D" else header.amount
-    if header.handling == "H" and header.amount == 0:
-        # BPR01 H: notification only; the money moves elsewhere, BPR02 is zero.
-        return ()
     if computed == reported:
         return ()
     return (_imbalance(

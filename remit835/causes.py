@@ -159,7 +159,7 @@ class CauseMap:
             what = (f"what {rarc.code} names ({rarc.meaning})" if rarc and not rarc.unprocessable
                     else "the missing or invalid data (no other remark says which: compare the "
                     "claim with the payer's front-end edits)")
-            action = self.special.get("unprocessable", "{what}").format(what=what)
+            action = self.special.get("unprocessable", "{what}").replace("{what}", what)
         if group == "PR":
             if any(r in self.rarcs and self.rarcs[r].protected for r in remarks):
                 action = self.special.get("protected_patient", action)

@@ -11,26 +11,8 @@ into a compact index (:mod:`remit835.reconcile_index`); the remits stream past a
 each CLP is compacted and line-matched at once (:mod:`remit835.reconcile_match`);
 then every sent claim is settled. The library never prints.
 
-Settling (reference §B.7 reversal pattern, §B.8 steps 4-5, §C.3):
-
-* remits are ordered by payment date (BPR16), then as read, so the command-line
-  order of the files does not matter;
-* a CLP that repeats one already read from the same payment (same TRN02, ICN,
-  CLP02 and amounts) is a ``copy`` of a re-sent file and counts once;
-* a reversal (CLP02 = 22) cancels the earlier remit whose amounts it negates
-  (same ICN preferred); the remits left standing are ``counted``; one that follows
-  a reversal is a ``correction``. A claim with nothing left standing after a
-  reversal is ``reversed``; with a correction, the correction's outcome counts;
-* every counted remit adds its payment, so a secondary payer's CLP adds to the
-  primary's (``paid``); ``net_paid`` is the cash the files moved for the claim
-  (reversals of payments made before these files included);
-* a counted remit whose only denials are duplicate-claim denials (CARC 18) does
-  not decide the status while another remit adjudicated the claim;
-* a line is ``denied`` when nothing was paid and a denial adjustment applies,
-  ``partial`` when something was paid and a denial adjustment took part of it,
-  ``paid`` otherwise -- patient responsibility and contractual write-downs are not
-  denials, so a line paid $0 because of the deductible is ``paid`` (§C.3 rule 1);
-  a line that is only pending (OA-133) is ``unpaid``, like a line with no remit.
+Settling -- netting reversals, copies and secondary payers, and the status words --
+lives in :mod:`remit835.reconcile_status`.
 """
 
 from __future__ import annotations
@@ -46,13 +28,27 @@ from remit835.model import ZERO
 from remit835.parse import check_835, read_remits
 from remit835.reconcile_index import SentClaim, SentIndex, SentLine, index_claims
 from remit835.reconcile_match import NO_LINE, Adj, Remit, RemitLine, compact, match_lines
+from remit835.reconcile_status import (
+    COPY,
+    DENIED,
+    PAID,
+    PARTIAL,
+    REVERSAL,
+    REVERSED,
+    STATUSES,
+    UNMATCHED,
+    UNPAID,
+    claim_status,
+    line_status,
+    prediction_of,
+    settle,
+    split_categories,
+)
 from remit835.reconcile_totals import Totals
 
-PAID, PARTIAL, DENIED, REVERSED, UNPAID = "paid", "partial", "denied", "reversed", "unpaid"
-UNMATCHED = "unmatched-remit"
-STATUSES = (PAID, PARTIAL, DENIED, REVERSED, UNPAID, UNMATCHED)
-COUNTED, CORRECTION, REVERSAL, CANCELLED, COPY, DUPLICATE = (
-    "counted", "correction", "reversal", "reversed", "copy", "duplicate-denial")
+__all__ = ["DENIED", "PAID", "PARTIAL", "REVERSED", "STATUSES", "UNMATCHED", "UNPAID",
+           "ClaimResult", "LineResult", "Reconciler", "settle"]
+
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,12 +82,6 @@ class LineResult:
         if self.via_claim:
             return self.charge - self.paid if self.denial_categories else ZERO
         return sum((a.amount for a in self.adjustments if a.why.denial), ZERO)
-
-
-def _categories(adjustments: Sequence[Adj]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    every = tuple(sorted({a.why.category for a in adjustments}))
-    return every, tuple(c for c in every if any(a.why.denial and a.why.category == c
-                                                for a in adjustments))
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,61 +123,6 @@ class ClaimResult:
     @property
     def sent(self) -> bool:
         return self.status != UNMATCHED
-
-
-def settle(remits: list[Remit]) -> tuple[list[Remit], list[tuple[Remit, str]]]:
-    """The remits that count and every remit with its role (see the module notes)."""
-    roles: dict[int, str] = {}
-    counted: list[Remit] = []
-    seen: set[tuple[str, str, str, Decimal, Decimal]] = set()
-    reversal_seen = False
-    ordered = sorted(remits, key=lambda r: (r.payment_date, r.seq))
-    for r in ordered:
-        key = (r.trace, r.payer_claim_id, r.status_code, r.charge, r.paid)
-        if r.trace and key in seen:
-            roles[r.seq] = COPY
-            continue
-        seen.add(key)
-        if not r.is_reversal:
-            roles[r.seq] = CORRECTION if reversal_seen else COUNTED
-            counted.append(r)
-            continue
-        roles[r.seq] = REVERSAL
-        reversal_seen = True
-        negates = [c for c in counted if c.charge == -r.charge and c.paid == -r.paid]
-        same_icn = [c for c in negates if c.payer_claim_id == r.payer_claim_id]
-        target = (same_icn or negates or [None])[-1]
-        if target is not None:
-            counted.remove(target)
-            roles[target.seq] = CANCELLED
-    dups = [r for r in counted if _duplicate_denial(r)]
-    if dups and len(dups) < len(counted):
-        for r in dups:
-            counted.remove(r)
-            roles[r.seq] = DUPLICATE
-    return counted, [(r, roles[r.seq]) for r in ordered]
-
-
-def _duplicate_denial(r: Remit) -> bool:
-    denials = [a for a in (*r.adjustments, *(a for ln in r.lines for a in ln.adjustments))
-               if a.why.denial]
-    return r.paid == 0 and bool(denials) and all(a.why.category == "duplicate" for a in denials)
-
-
-def line_status(paid: Decimal, adjustments: Sequence[Adj]) -> str:
-    if any(a.why.denial for a in adjustments):
-        return PARTIAL if paid > 0 else DENIED  # §C.3 rules 3-4
-    if any(a.why.category == "pending" for a in adjustments):
-        return UNPAID  # OA-133: not adjudicated yet
-    return PAID
-
-
-def _prediction(status: str, denial: tuple[str, ...], rules: tuple[str, ...],
-                flags: tuple[str, ...], rule_category: dict[str, str]) -> str:
-    if status in (DENIED, PARTIAL):
-        predicted = {rule_category.get(r, "") for r in rules}
-        return "predicted" if predicted.intersection(denial) else "missed"
-    return "flagged-paid" if status == PAID and flags else ""
 
 
 class Reconciler:
@@ -273,7 +208,7 @@ class Reconciler:
                     lines.append(_unmatched_line(rl, k + 1))
         adjustments = tuple(a for r in counted for a in r.adjustments)
         paid = sum((r.paid for r in counted), ZERO)
-        status = _claim_status(counted, history, adjustments, paid,
+        status = claim_status(counted, history, adjustments, paid,
                                [ln.status for ln in lines[:len(sent.lines)]])
         last = counted[-1] if counted else (remits[-1] if remits else None)
         return ClaimResult(
@@ -306,7 +241,7 @@ class Reconciler:
                 if remit.seq in live:
                     hits.append((rl, how))
         adjustments: tuple[Adj, ...] = tuple(a for rl, _ in hits for a in rl.adjustments)
-        categories, denial = _categories(adjustments)
+        categories, denial = split_categories(adjustments)
         paid = sum((rl.paid for rl, _ in hits), ZERO)
         via_claim = False
         if hits:
@@ -315,7 +250,7 @@ class Reconciler:
             # A claim-level answer (CLP02 4 with claim CAS and no 2110): it decides every
             # line; its money stays on the claim row so totals count it once.
             claim_adjs = [a for r in lineless for a in r.adjustments]
-            categories, denial = _categories(claim_adjs)
+            categories, denial = split_categories(claim_adjs)
             status = line_status(ZERO, claim_adjs)
             via_claim = True
         elif reversed_ or any(role == REVERSAL for role in roles.values()):
@@ -325,11 +260,11 @@ class Reconciler:
                                 if k == j for a in rl.adjustments)
             # The reversed codes keep their own categories; "reversal" says what happened.
             # Not a denial (§C.2): the money came back, nothing was refused.
-            categories = tuple(sorted({*_categories(adjustments)[0], "reversal"}))
+            categories = tuple(sorted({*split_categories(adjustments)[0], "reversal"}))
             denial = ()
         else:
             status = UNPAID
-        prediction = _prediction(status, denial, line.rules, line.flags,
+        prediction = prediction_of(status, denial, line.rules, line.flags,
                                  self.index.rule_category)
         adjudicated = next((rl.adjudicated for rl, _ in hits
                             if rl.adjudicated != rl.procedure), "")
@@ -348,7 +283,7 @@ class Reconciler:
         lines = tuple(_unmatched_line(rl, k + 1) for r in shown for k, rl in enumerate(r.lines))
         adjustments = tuple(a for r in counted for a in r.adjustments)
         paid = sum((r.paid for r in counted), ZERO)
-        own = _claim_status(counted, history, adjustments, paid,
+        own = claim_status(counted, history, adjustments, paid,
                             [ln.remit_status for ln in lines])
         first = shown[0] if shown else remits[0]
         return ClaimResult(
@@ -367,29 +302,10 @@ def _claim_remarks(remits: list[Remit]) -> tuple[str, ...]:
 
 def _unmatched_line(rl: RemitLine, ordinal: int) -> LineResult:
     own = REVERSED if rl.charge < 0 else line_status(rl.paid, rl.adjustments)
-    categories, denial = _categories(rl.adjustments)
+    categories, denial = split_categories(rl.adjustments)
     return LineResult(
         line_number=ordinal, line_control=rl.control, procedure=rl.procedure,
         modifiers=rl.modifiers, dos=rl.dos, charge=abs(rl.charge), paid=rl.paid,
         net_paid=rl.paid, status=UNMATCHED, adjustments=rl.adjustments, remarks=rl.remarks,
         predicted_by=(), flags=(), match="", categories=categories, denial_categories=denial,
         adjudicated=rl.adjudicated if rl.adjudicated != rl.procedure else "", remit_status=own)
-
-
-def _claim_status(counted: list[Remit], history: list[tuple[Remit, str]],
-                  adjustments: tuple[Adj, ...], paid: Decimal, lines: list[str]) -> str:
-    if not counted:
-        return REVERSED if any(role == REVERSAL for _, role in history) else UNPAID
-    claim_denial = any(a.why.denial for a in adjustments)
-    answered = [s for s in lines if s != UNPAID]
-    if paid <= 0 and all(r.status_code == "4" for r in counted):
-        return DENIED  # CLP02 4: the payer denied the whole claim
-    if answered and len(answered) == len(lines) and all(s == DENIED for s in answered):
-        return DENIED
-    if not answered:
-        if claim_denial:
-            return DENIED if paid <= 0 else PARTIAL
-        return UNPAID if lines else PAID
-    if claim_denial or len(answered) < len(lines) or any(s != PAID for s in answered):
-        return PARTIAL
-    return PAID

@@ -115,7 +115,9 @@ def _prediction(report: HtmlReport, s: dict[str, Any]) -> None:
     n = p["denial_lines"]
     share = f"{100 * p['predicted'] / n:.0f}%" if n else "-"
     report.cards([("Denied lines", n), ("Predicted by the scan", f"{p['predicted']} ({share})"),
-                  ("Missed", p["missed"]), ("Flagged but paid", p["flagged_paid"])],
+                  ("Missed", p["missed"]),
+                  ("Missed, flagged under another category", p["missed_but_flagged"]),
+                  ("Flagged but paid", p["flagged_paid"])],
                  heading="Scan versus remit", section_id="prediction")
     report.table("Missed denials by category (candidates for new rules)",
                  ["category", "lines", "denied"],

@@ -19,6 +19,7 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TypeVar
 
 from edi837.scan import ClaimResult, Scanner, ScanOptions
 from remit835.model import ZERO
@@ -64,6 +65,22 @@ class SentClaim:
     held: bool  # the scan would have held the claim
 
 
+# Codes, modifier sets, dates and amounts repeat across a batch: keep one object of each
+# (a Decimal is ~100 bytes; equal amounts compare and print alike whatever their exponent).
+_SHARED: dict[object, object] = {}
+_T = TypeVar("_T")
+
+
+def shared(value: _T) -> _T:
+    """One shared instance per distinct code, date or modifier tuple (bounded cache)."""
+    hit = _SHARED.get(value)
+    if hit is None:
+        if len(_SHARED) >= 200_000:
+            return value
+        _SHARED[value] = hit = value
+    return hit  # type: ignore[return-value]
+
+
 def _name(last: str, first: str) -> str:
     return f"{last}, {first}" if first else last
 
@@ -101,10 +118,11 @@ def sent_claim(result: ClaimResult, fail_on: Severity) -> SentClaim:
         rules = _unique((*per_line[i], *claim_rules))
         flags = _unique((*per_line_flags[i], *claim_flags))
         lines.append(SentLine(
-            number=line.number, control=line.control_number, procedure=line.code,
-            modifiers=line.modifiers,
-            dos=line.service_date.strftime("%Y%m%d") if line.service_date else "",
-            charge=line.charge if line.charge is not None else ZERO, rules=rules, flags=flags))
+            number=line.number, control=line.control_number, procedure=shared(line.code),
+            modifiers=shared(line.modifiers),
+            dos=shared(line.service_date.strftime("%Y%m%d")) if line.service_date else "",
+            charge=shared(line.charge) if line.charge is not None else ZERO, rules=shared(rules),
+            flags=shared(flags)))
     person = claim.patient.party
     dates = [ln.dos for ln in lines if ln.dos]
     return SentClaim(

@@ -21,7 +21,7 @@ from decimal import Decimal
 from remit835.causes import CauseMap
 from remit835.model import Claim
 from remit835.outcome import Classified, assess
-from remit835.reconcile_index import EXACT, FALLBACK, SentClaim, SentLine
+from remit835.reconcile_index import EXACT, FALLBACK, SentClaim, SentLine, shared
 
 NO_LINE = -1
 
@@ -111,7 +111,7 @@ def _reason(c: Classified) -> Reason:
 
 
 def _adjs(classified: Iterable[Classified]) -> tuple[Adj, ...]:
-    return tuple(Adj(_reason(c), c.adjustment.amount) for c in classified)
+    return tuple(Adj(_reason(c), shared(c.adjustment.amount)) for c in classified)
 
 
 def compact(claim: Claim, causes: CauseMap, seq: int) -> Remit:
@@ -122,20 +122,22 @@ def compact(claim: Claim, causes: CauseMap, seq: int) -> Remit:
     for lo in outcome.lines:
         line = lo.line
         lines.append(RemitLine(
-            procedure=line.submitted_procedure, adjudicated=line.procedure,
-            modifiers=line.submitted_modifiers, control=line.line_control,
-            dos=line.service_date or claim_dos, charge=line.charge, paid=line.paid,
+            procedure=shared(line.submitted_procedure), adjudicated=shared(line.procedure),
+            modifiers=shared(line.submitted_modifiers), control=line.line_control,
+            dos=shared(line.service_date or claim_dos), charge=shared(line.charge),
+            paid=shared(line.paid),
             status=lo.status, adjustments=_adjs(lo.adjustments),
-            remarks=line.remarks))
+            remarks=shared(line.remarks)))
     pay = claim.payment
     patient = claim.patient
     person = claim.insured or patient
     return Remit(
         file=pay.file, trace=pay.trace, payment_date=pay.payment_date or pay.production_date,
         payer_id=pay.payer_id, claim_id=claim.claim_id, status_code=claim.status_code,
-        payer_claim_id=claim.payer_claim_id, charge=claim.charge, paid=claim.paid,
+        payer_claim_id=claim.payer_claim_id, charge=shared(claim.charge),
+        paid=shared(claim.paid),
         status=outcome.status, adjustments=_adjs(outcome.adjustments), lines=tuple(lines),
-        remarks=claim.remarks,
+        remarks=shared(claim.remarks),
         patient=f"{patient.name}, {patient.first_name}".rstrip(", ") if patient else "",
         member_id=person.id if person else "", balanced=claim.balanced, seq=seq)
 

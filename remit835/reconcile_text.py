@@ -7,6 +7,7 @@ second pass over the rows.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TextIO
@@ -18,11 +19,17 @@ if TYPE_CHECKING:
     from remit835.reconcile_report import Digest
     from remit835.reconcile_totals import Totals
 
+WIDTH = 100
 STATUS_ORDER = ("paid", "partial", "denied", "reversed", "unpaid", "unmatched-remit")
 
 
 def _pct(part: int, whole: int) -> str:
     return f"{100 * part / whole:.0f}%" if whole else "-"
+
+
+def _wrap(text: str, indent: str = "") -> str:
+    return textwrap.fill(text, WIDTH, initial_indent=indent,
+                         subsequent_indent=indent + "    ") + "\n"
 
 
 def _join(items: Iterable[str]) -> str:
@@ -43,10 +50,11 @@ def write_text(records: Iterable[dict[str, Any]], out: TextIO, totals: Totals,
               f"denied {dollars(totals.denied)}\n"
               f"not yet paid {dollars(totals.unpaid_charge)} ({status.get('unpaid', 0)} "
               f"claims); net cash in these remits {dollars(totals.net_paid)}\n")
-    if totals.unmatched_claims or totals.unmatched_lines:
+    if totals.unmatched_claims:
         out.write(f"UNMATCHED: {totals.unmatched_claims} remit claim(s) for claims never sent "
-                  f"({dollars(totals.unmatched_paid)} paid)\n"
-                  f"UNMATCHED: {totals.unmatched_lines} remit line(s) in sent claims match no "
+                  f"({dollars(totals.unmatched_paid)} paid)\n")
+    if totals.unmatched_lines:
+        out.write(f"UNMATCHED: {totals.unmatched_lines} remit line(s) in sent claims match no "
                   "sent line\n")
     _causes(out, s)
     _prediction(out, s)
@@ -74,18 +82,18 @@ def _causes(out: TextIO, s: dict[str, Any]) -> None:
 def _prediction(out: TextIO, s: dict[str, Any]) -> None:
     p = s["prediction"]
     n = p["denial_lines"]
-    out.write(f"\nScan prediction: {p['predicted']} of {n} denied line(s) predicted "
-              f"({_pct(p['predicted'], n)}), {p['missed']} missed\n")
+    out.write("\n" + _wrap(f"Scan prediction: {p['predicted']} of {n} denied line(s) "
+                           f"predicted ({_pct(p['predicted'], n)}), {p['missed']} missed "
+                           f"({p['missed_but_flagged']} flagged under another category)"))
     missed = p["missed_by_category"]
     if missed:
-        out.write("  missed, by category (candidates for new rules): " + ", ".join(
-            f"{m['category']} {m['lines']}" for m in missed[:8]) + "\n")
+        out.write(_wrap("missed, by category (candidates for new rules): " + ", ".join(
+            f"{m['category']} {m['lines']}" for m in missed[:8]), "  "))
     flagged = p["flagged_paid_by_rule"]
-    out.write(f"  flagged by the scan but paid (candidates for rule tuning): "
-              f"{p['flagged_paid']} line(s)")
-    out.write((": " + ", ".join(f"{f['rule']} x{f['lines']}" for f in flagged[:8]))
-              if flagged else "")
-    out.write("\n")
+    out.write(_wrap(f"flagged by the scan but paid (candidates for rule tuning): "
+                    f"{p['flagged_paid']} line(s)" + (": " + ", ".join(
+                        f"{f['rule']} x{f['lines']}" for f in flagged[:8]) if flagged else ""),
+                    "  "))
 
 
 def _worst(out: TextIO, digest: Digest, totals: Totals) -> None:

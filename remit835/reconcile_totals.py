@@ -8,8 +8,10 @@ The prediction check compares the scan's categories with the payer's, using the
 one vocabulary of ``shared/contract.md``: a denied or partly denied line was
 *predicted* when one of the rules that flagged it (``predicted_by``) has a
 category among the line's denial categories, *missed* otherwise (candidates for
-new rules, by category); a paid line the scan flagged at or above its
-``--fail-on`` severity is *flagged-paid* (candidates for rule tuning, by rule).
+new rules, by category; ``missed_but_flagged`` counts those the scan did flag,
+under another category -- a vocabulary question, not a missing rule); a paid
+line the scan flagged at or above its ``--fail-on`` severity is *flagged-paid*
+(candidates for rule tuning, by rule).
 """
 
 from __future__ import annotations
@@ -74,6 +76,7 @@ class Totals:
     # prediction check
     denial_lines: int = 0
     predicted: int = 0
+    missed_flagged: int = 0  # missed, though the scan flagged the line under another category
     predicted_by_category: dict[str, list[Any]] = field(default_factory=dict)
     missed_by_category: dict[str, list[Any]] = field(default_factory=dict)
     flagged_paid: int = 0
@@ -140,6 +143,8 @@ class Totals:
             if line.prediction == "predicted":
                 self.predicted += 1
                 table = self.predicted_by_category
+            elif line.predicted_by:
+                self.missed_flagged += 1
             for category in line.denial_categories:
                 _add(table, category, amount)
         elif line.prediction == "flagged-paid":
@@ -172,6 +177,7 @@ class Totals:
             "prediction": {
                 "denial_lines": self.denial_lines, "predicted": self.predicted,
                 "missed": self.denial_lines - self.predicted,
+                "missed_but_flagged": self.missed_flagged,
                 "predicted_by_category": _ranked(self.predicted_by_category, "category"),
                 "missed_by_category": _ranked(self.missed_by_category, "category"),
                 "flagged_lines": self.flagged_lines, "flagged_paid": self.flagged_paid,

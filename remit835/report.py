@@ -112,18 +112,19 @@ def _adjustment(c: Classified) -> dict[str, Any]:
 
 
 def _line(lo: LineOutcome, unbalanced: frozenset[int]) -> dict[str, Any]:
+    # Tuples stay tuples: json writes them as arrays, and copying costs on every line.
     line = lo.line
     return {"line_number": line.ordinal, "procedure": line.procedure,
-            "modifiers": list(line.modifiers), "qualifier": line.qualifier,
+            "modifiers": line.modifiers, "qualifier": line.qualifier,
             "original_procedure": line.original_procedure,
-            "original_modifiers": list(line.original_modifiers),
+            "original_modifiers": line.original_modifiers,
             "line_control": line.line_control, "service_date": line.service_date,
             "charge": money(line.charge), "paid": money(line.paid), "units": line.paid_units,
             "original_units": line.original_units, "allowed": money(line.allowed),
             "status": lo.status, "denied": lo.denied,
-            "balanced": line.ordinal not in unbalanced, "categories": list(lo.categories),
+            "balanced": line.ordinal not in unbalanced, "categories": lo.categories,
             "adjustments": [_adjustment(c) for c in lo.adjustments],
-            "remarks": list(line.remarks)}
+            "remarks": line.remarks}
 
 
 def claim_record(outcome: ClaimOutcome) -> dict[str, Any]:
@@ -141,8 +142,8 @@ def claim_record(outcome: ClaimOutcome) -> dict[str, Any]:
         "file": pay.file, "interchange": pay.interchange, "transaction": pay.transaction,
         "trace": pay.trace, "payer_id": pay.payer_id, "filing_indicator": claim.filing_indicator,
         "facility_code": claim.facility_code, "frequency": claim.frequency,
-        "received_date": claim.date("050"), "categories": list(outcome.categories),
-        "remarks": list(claim.remarks),
+        "received_date": claim.date("050"), "categories": outcome.categories,
+        "remarks": claim.remarks,
         "adjustments": [_adjustment(c) for c in outcome.adjustments],
         "lines": [_line(lo, unbalanced) for lo in outcome.lines],
     }

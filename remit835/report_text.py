@@ -10,9 +10,12 @@ from __future__ import annotations
 import json
 import tempfile
 from collections.abc import Iterable, Iterator
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from x12core.render import table
+
+if TYPE_CHECKING:  # report.py imports this module
+    from remit835.report import Totals
 
 TABLE = ("claim", "line", "procedure", "billed", "paid", "status", "codes", "remarks",
          "category", "action")
@@ -48,7 +51,7 @@ def _clip(text: str) -> str:
     return text if len(text) <= _MAX else text[: _MAX - 1] + "…"
 
 
-def write_text(records: Iterable[dict[str, Any]], out: TextIO, totals: Any) -> None:
+def write_text(records: Iterable[dict[str, Any]], out: TextIO, totals: Totals) -> None:
     with tempfile.SpooledTemporaryFile(max_size=4 << 20, mode="w+", encoding="utf-8") as spool:
         widths = [len(c) for c in TABLE]
         count = 0
@@ -76,7 +79,7 @@ def write_text(records: Iterable[dict[str, Any]], out: TextIO, totals: Any) -> N
             out.write(fmt(json.loads(raw)))
 
 
-def _summary(totals: Any, out: TextIO) -> None:
+def _summary(totals: Totals, out: TextIO) -> None:
     s = totals.summary()
     lines = s["lines"]
     out.write(f"{s['payments']} payment(s), {s['claims']} claim(s): paid {s['paid']} on claims, "

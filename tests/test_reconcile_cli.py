@@ -121,7 +121,7 @@ def test_html_report_sections_numbers_and_escaping(cli, tmp_path: Path) -> None:
     assert "NEVER-SENT" in doc.xpath("string(//section[@id='unmatched-lines'])")
     assert "PCN005" in doc.xpath("string(//section[@id='reversed'])")
     prediction = doc.xpath("//section[@id='prediction']//div[@class='value']/text()")
-    assert prediction == ["5", "2 (40%)", "3", "2"]
+    assert prediction == ["5", "2 (40%)", "3", "0", "2"]
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "jsonl", "csv", "html"])

@@ -161,3 +161,18 @@ def test_rules_list_show_and_errors(cli) -> None:
 def test_docs_rules_md_is_current() -> None:
     """Regenerate with: claimkit rules --markdown --out docs/rules.md"""
     assert (ROOT / "docs" / "rules.md").read_text(encoding="utf-8") == rules_markdown()
+
+
+def test_several_files_and_file_finding_rows(cli, tmp_path: Path, batch: Path) -> None:
+    broken = tmp_path / "broken.837"
+    broken.write_text(wrap(subscriber("MB") + CLEAN).replace("\nGE*1*", "\nGE*7*", 1))
+    r = cli("scan", batch, broken, "-f", "json")
+    doc = json.loads(r.out)
+    assert doc["summary"]["files"] == 2 and doc["summary"]["claims"] == 4
+    assert {c["file"] for c in doc["claims"]} == {str(batch), str(broken)}
+    assert [f["element"] for f in doc["file_findings"]] == ["GE01"]
+    rows = [json.loads(x) for x in cli("scan", batch, broken, "-f", "jsonl").out.splitlines()]
+    assert rows[-1]["rule"] == "X12-ENV" and rows[-1]["claim_id"] == ""
+    assert rows[-1]["file"] == str(broken) and rows[-1]["transaction"] == ""
+    text = cli("scan", batch, broken).out
+    assert "File findings (not part of a claim):" in text and "2 file(s), 4 claim(s)" in text

@@ -156,3 +156,17 @@ def test_generated_claims_balance_and_any_change_is_caught(case: tuple[list[str]
     _, _, _, imbalances = run(["*".join(clp), *segs[1:]], f"{paid:.2f}")
     errors = [(i.level, i.difference) for i in imbalances if i.is_error]
     assert errors == [("claim", -Decimal(bump) / 100), ("payment", Decimal(bump) / 100)]
+
+
+def test_notification_only_payment_must_still_net_to_zero() -> None:
+    # BPR01 H, BPR02 0: a reversal larger than the payments, carried forward with PLB FB.
+    reversal = ["CLP*PCN0001*22*-225*-144*-36*MB*ICN0001*11*1", "CAS*CO*45*-45",
+                "CAS*PR*2*-36"]
+    fb = ["PLB*1234567893*20251231*FB:ICN0001*-144"]
+    text = interchange([*header("0"), "LX*1", *reversal, *fb]).replace("BPR*I*0*C*ACH",
+                                                                        "BPR*H*0*C*NON")
+    [(payment, _, _)] = read_text(text)
+    assert payment.header.handling == "H" and payment.balanced
+    [(payment, _, _)] = read_text(text.replace("FB:ICN0001*-144", "FB:ICN0001*-140"))
+    [imb] = payment.imbalances
+    assert (imb.level, imb.difference) == ("payment", D("-4"))
