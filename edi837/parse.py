@@ -238,7 +238,7 @@ def iter_claims(body: Iterable[Segment], transaction: Transaction,
     for seg in body:
         tag = seg.tag
         els = seg.elements
-        first = els[1] if len(els) > 1 else ""
+        first = els[1] if len(els) > 1 else ""  # the qualifier most branches test
         if line is not None:
             # Loop 2400 and its 2410/2420 children; anything else ends the line below.
             if tag == "SV1":

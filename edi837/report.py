@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from decimal import Decimal
 from typing import Any, TextIO
 
 from edi837.scan import ClaimResult, FileScan
@@ -22,6 +23,21 @@ FINDING_FIELDS = ("rule", "name", "category", "severity", "message", "fix", "lin
 COLUMNS = CLAIM_FIELDS + FINDING_FIELDS
 
 
+_MONEY: dict[Decimal, str] = {}
+
+
+def money(value: Decimal | None) -> str | None:
+    """The contract's money string: two decimal places (cached; charges repeat)."""
+    if value is None:
+        return None
+    text = _MONEY.get(value)
+    if text is None:
+        text = f"{value:.2f}"
+        if len(_MONEY) < 10_000:
+            _MONEY[value] = text
+    return text
+
+
 def claim_record(result: ClaimResult) -> dict[str, Any]:
     """The contract's claim object (shared/contract.md, ``claimkit scan --format json``)."""
     claim = result.claim
@@ -33,7 +49,7 @@ def claim_record(result: ClaimResult) -> dict[str, Any]:
         "group": txn.group.control if txn.group else "",
         "transaction": txn.control,
         "payer_id": claim.payer.id,
-        "charge": f"{claim.charge:.2f}" if claim.charge is not None else None,
+        "charge": money(claim.charge),
         "status": result.status,
         "profile": result.profile,
         "filing_indicator": claim.filing_indicator,

@@ -141,6 +141,7 @@ class Reconciler:
         # sent claim index -> [(remit, line assignment, claim match)]
         self._ledger: dict[int, list[tuple[Remit, tuple[tuple[int, str], ...], str]]] = {}
         self._unmatched: dict[str, list[Remit]] = {}
+        self._settled = False  # results() pops the ledger as it goes: one pass only
 
     def load(self) -> None:
         """Passes one and two (idempotent): index the claims, read every remit."""
@@ -177,6 +178,9 @@ class Reconciler:
 
     def results(self) -> Iterator[ClaimResult]:
         """Pass three: settle each sent claim in file order, then each unmatched CLP01."""
+        if self._settled:
+            raise RuntimeError("Reconciler.results() can be consumed once")
+        self._settled = True
         self.load()
         assert self.index is not None
         for i, sent in enumerate(self.index.claims):

@@ -136,7 +136,7 @@ def line_control_duplicate(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
             yield Hit(extra, "REF02", f"line {line.lx[1]} has more than one REF*6R",
                       "Keep one REF*6R per service line.", line=line)
         if refs:
-            value = refs[0][2]
+            value = line.control_number
             if value and value in seen:
                 yield Hit(refs[0], "REF02", f"line item control number {value} is also on "
                           f"line {seen[value]}", "Give every service line its own REF*6R "
@@ -164,11 +164,11 @@ def line_control_too_long(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     Catalog INJ-092. Stedi line item control number edit (30 characters) [S28].
     """
     for line in claim.lines:
-        for ref in line.control_refs[:1]:
-            if len(ref[2]) > LINE_CONTROL_MAX:
-                yield Hit(ref, "REF02", f"REF*6R is {len(ref[2])} characters; the limit is "
-                          f"{LINE_CONTROL_MAX}", f"Shorten the line item control number to "
-                          f"{LINE_CONTROL_MAX} characters or fewer.", line=line)
+        if len(line.control_number) > LINE_CONTROL_MAX:
+            ref = line.control_refs[0]
+            yield Hit(ref, "REF02", f"REF*6R is {len(ref[2])} characters; the limit is "
+                      f"{LINE_CONTROL_MAX}", f"Shorten the line item control number to "
+                      f"{LINE_CONTROL_MAX} characters or fewer.", line=line)
 
 
 @rule("R837-006", "replacement-without-payer-claim-number", category="missing-information",

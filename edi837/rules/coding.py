@@ -130,6 +130,8 @@ def injection_for_immunization_diagnosis(claim: Claim, ctx: ClaimContext) -> Ite
     """
     dx = claim.diagnoses
     t = ctx.tables
+    if not any(d.code in t.immunization_dx for d in dx):
+        return
     for line in claim.lines:
         if line.code not in t.injection or not line.pointers:
             continue

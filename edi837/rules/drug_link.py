@@ -19,16 +19,29 @@ def _unpaired(ctx: ClaimContext) -> tuple[dict[date | None, list[ServiceLine]],
     if memo is not None:
         return memo  # type: ignore[return-value]
     t = ctx.tables
+    needs_drug, administration, vaccines = t.needs_drug, t.administration, t.vaccines
+    injectable = t.is_injectable_drug
     admin_only: dict[date | None, list[ServiceLine]] = {}
     drug_only: dict[date | None, list[ServiceLine]] = {}
     for when, lines in ctx.by_date.items():
-        needing = [ln for ln in lines if ln.code in t.needs_drug]
-        has_substance = any(t.is_injectable_drug(ln.code) or ln.code in t.vaccines
-                            for ln in lines)
-        if needing and not has_substance:
+        needing: list[ServiceLine] = []
+        drugs: list[ServiceLine] = []
+        substance = admin = False
+        for ln in lines:
+            code = ln.code
+            if code in administration:
+                admin = True
+                if code in needs_drug:
+                    needing.append(ln)
+            elif code in vaccines:
+                substance = True
+            elif injectable(code):
+                substance = True
+                drugs.append(ln)
+        if needing and not substance:
             admin_only[when] = needing
-        elif has_substance and not any(ln.code in t.administration for ln in lines):
-            drug_only[when] = [ln for ln in lines if t.is_injectable_drug(ln.code)]
+        elif substance and not admin:
+            drug_only[when] = drugs
     ctx.memo["unpaired"] = result = (admin_only, drug_only)
     return result
 

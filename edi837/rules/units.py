@@ -92,17 +92,18 @@ def drug_units_over_limit(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     limits = profile.drug_unit_limits
     use_mue = profile.use_mue_for_drug_units
     totals: dict[tuple[str, date | None], Decimal] = {}
+    mues = t.mue
     for line in claim.lines:
         code = line.code
-        if line.units is None or not t.is_drug(code):
+        if line.units is None:
             continue
         limit = limits.get(code)
         mai = None
         if limit is None and use_mue:
-            mue = t.mue.get(code)
+            mue = mues.get(code)
             if mue is not None:
                 limit, mai = Decimal(mue.value), mue.mai
-        if limit is None:
+        if limit is None or not t.is_drug(code):
             continue
         key = (code, line.service_date)
         before = totals.get(key, Decimal(0))
@@ -188,6 +189,11 @@ def units_not_whole(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     Catalog INJ-043. 005010X222A1 SV104; reference §A.8.
     """
     for line in claim.lines:
+        sv1 = line.sv1
+        if sv1 is not None and len(sv1.elements) > 4:
+            raw = sv1.elements[4]
+            if raw.isdigit() and raw.strip("0"):
+                continue  # whole and positive: the common case, without Decimal arithmetic
         units = line.units
         if units is None or units <= 0:
             yield at_units(line, f"{line.code} has {units_text(line)} units", "Bill at least 1 "
