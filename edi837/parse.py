@@ -15,185 +15,23 @@ mistaken for the ones we want.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import date
-from decimal import Decimal, InvalidOperation
 
-from edi837.model import (
-    BillingProvider,
-    Claim,
-    Diagnosis,
-    DrugDetail,
-    Party,
-    Person,
-    ServiceLine,
-    Subscriber,
+from edi837.builders import (
+    EMPTY,
+    ClaimBuilder,
+    LineBuilder,
+    diagnoses,
+    dmg,
+    parse_date,
+    parse_decimal,
+    party,
 )
+from edi837.model import BillingProvider, Claim, Party, Person, Subscriber
 from x12core.envelope import Envelope, Transaction, TransactionBody
 from x12core.reader import SegmentReader
 from x12core.segment import Segment
 
-# HI qualifiers that carry diagnoses (ICD-10-CM ABK/ABF; ICD-9 BK/BF); SV107 points at them.
-DIAGNOSIS_QUALIFIERS = frozenset({"ABK", "ABF", "BK", "BF"})
-_EMPTY = Party("", "", "", "", "", None)
-_NO_PERSON = Person(_EMPTY, "", "", None)
-_DATES: dict[str, date | None] = {}
-
-
-def parse_date(text: str) -> date | None:
-    """CCYYMMDD -> date; ``None`` when it is not a real date. Cached: batches reuse dates."""
-    try:
-        return _DATES[text]
-    except KeyError:
-        pass
-    value: date | None = None
-    if len(text) == 8 and text.isdigit():
-        try:
-            value = date(int(text[:4]), int(text[4:6]), int(text[6:]))
-        except ValueError:
-            value = None
-    if len(_DATES) < 20_000:
-        _DATES[text] = value
-    return value
-
-
-_DECIMALS: dict[str, Decimal | None] = {}
-
-
-def parse_decimal(text: str) -> Decimal | None:
-    """X12 type R/N2 -> Decimal; ``None`` for blanks and text that is not a finite number.
-
-    Cached: fees and units repeat across a batch, and Decimal() is the costliest
-    step of reading a service line.
-    """
-    try:
-        return _DECIMALS[text]
-    except KeyError:
-        pass
-    value: Decimal | None = None
-    if text:
-        try:
-            value = Decimal(text)
-        except InvalidOperation:
-            value = None
-        if value is not None and not value.is_finite():
-            value = None
-    if len(_DECIMALS) < 50_000:
-        _DECIMALS[text] = value
-    return value
-
-
-def _party(seg: Segment) -> Party:
-    els = seg.elements
-    if len(els) < 10:
-        els = els + [""] * (10 - len(els))
-    return Party(els[1], els[3], els[4], els[8], els[9], seg)
-
-
-class _Line:
-    """A 2400 loop being read."""
-
-    __slots__ = ("ctp", "dtp", "in_2420", "lin", "lx", "notes", "refs", "rendering", "rx",
-                 "sv1", "vy")
-
-    def __init__(self, lx: Segment) -> None:
-        self.lx = lx
-        self.sv1: Segment | None = None
-        self.dtp: Segment | None = None
-        self.refs: list[Segment] = []
-        self.notes: list[str] = []
-        self.lin: Segment | None = None
-        self.ctp: Segment | None = None
-        self.vy = ""
-        self.rx = ""
-        self.rendering = ""
-        self.in_2420 = False
-
-    def freeze(self, last_index: int) -> ServiceLine:
-        sv1 = self.sv1
-        if sv1 is not None:
-            els = sv1.elements
-            if len(els) < 8:
-                els = els + [""] * (8 - len(els))
-            comp = sv1.delimiters.component
-            parts = els[1].split(comp)
-            n = len(parts)
-            qualifier = parts[0]
-            code = parts[1] if n > 1 else ""
-            if n > 2:
-                modifiers = tuple(m for m in parts[2:6] if m)
-                description = parts[6] if n > 6 else ""
-            else:
-                modifiers = ()
-                description = ""
-            charge = parse_decimal(els[2])
-            unit_basis = els[3]
-            units = parse_decimal(els[4])
-            pos = els[5]
-            raw = els[7]
-            if not raw:
-                pointers = ()
-            elif comp in raw:
-                pointers = tuple(p for p in raw.split(comp) if p)
-            else:
-                pointers = (raw,)
-        else:
-            qualifier = code = description = unit_basis = pos = ""
-            modifiers = pointers = ()
-            charge = units = None
-        start = end = None
-        dtp = self.dtp
-        if dtp is not None:
-            value = dtp[3]
-            if dtp[2] == "RD8":
-                first, _, second = value.partition("-")
-                start, end = parse_date(first), parse_date(second)
-            else:
-                start = end = parse_date(value)
-        drug = None
-        lin = self.lin
-        if lin is not None:
-            ctp = self.ctp
-            qty_text = ctp[4] if ctp is not None else ""
-            unit = ctp.component(5, 1) if ctp is not None else ""
-            drug = DrugDetail(lin, lin[2], lin[3], ctp, parse_decimal(qty_text), qty_text, unit,
-                              self.vy, self.rx)
-        lx_number = self.lx[1]
-        refs = self.refs
-        # Positional: keyword construction of a 24-field dataclass is measurably slower,
-        # and this runs once per service line. Order follows ServiceLine's fields.
-        return ServiceLine(
-            int(lx_number) if lx_number.isdigit() else None, qualifier, code, modifiers,
-            description, charge, unit_basis, units, pos, pointers, start, end,
-            refs[0][2] if refs else "", tuple(self.notes), drug, self.rendering, self.lx, sv1,
-            dtp, tuple(refs), last_index)
-
-
-class _Claim:
-    """A 2300 loop being read."""
-
-    __slots__ = ("clm", "f8", "hi", "in_2320", "lines", "rendering")
-
-    def __init__(self, clm: Segment) -> None:
-        self.clm = clm
-        self.f8: Segment | None = None
-        self.hi: list[Segment] = []
-        self.lines: list[ServiceLine] = []
-        self.rendering = ""
-        self.in_2320 = False
-
-
-def _diagnoses(hi_segments: list[Segment]) -> tuple[Diagnosis, ...]:
-    out = []
-    for seg in hi_segments:
-        comp = seg.delimiters.component
-        for i in range(1, len(seg.elements)):
-            value = seg.elements[i]
-            if not value:
-                continue
-            qualifier, _, rest = value.partition(comp)
-            if qualifier in DIAGNOSIS_QUALIFIERS:
-                out.append(Diagnosis(qualifier, rest.partition(comp)[0], seg, f"HI{i:02d}-2"))
-    return tuple(out)
+__all__ = ["iter_claims", "parse_date", "parse_decimal", "read_claims"]
 
 
 def iter_claims(body: Iterable[Segment], transaction: Transaction,
@@ -203,22 +41,22 @@ def iter_claims(body: Iterable[Segment], transaction: Transaction,
     receiver: Party | None = None
     batch_date = ""
     level = ""  # HL03 of the current hierarchical level: 20, 22, 23
-    bp_name: Party = _EMPTY
+    bp_name: Party = EMPTY
     bp_tin = bp_taxonomy = ""
     bp_hl: Segment | None = None
     sub_hl: Segment | None = None
     sub_sbr: Segment | None = None
-    sub_person: Party = _EMPTY
+    sub_person: Party = EMPTY
     sub_dmg: Segment | None = None
-    payer: Party = _EMPTY
+    payer: Party = EMPTY
     pat_person: Party | None = None
     pat_dmg: Segment | None = None
     loop_index = 0
     last_nm1 = ""  # which NM1 a DMG/REF follows
     frozen: tuple[BillingProvider, Subscriber, Person] | None = None
     billing: BillingProvider | None = None  # reused by every claim of a 2000A loop
-    claim: _Claim | None = None
-    line: _Line | None = None
+    claim: ClaimBuilder | None = None
+    line: LineBuilder | None = None
     prev: Segment | None = None
 
     def finish(last: Segment) -> Claim:
@@ -230,7 +68,7 @@ def iter_claims(body: Iterable[Segment], transaction: Transaction,
         return Claim(
             clm[1], parse_decimal(clm[2]), pos_parts[0],
             pos_parts[2] if len(pos_parts) > 2 else "", f8[2] if f8 is not None else "",
-            _diagnoses(claim.hi), tuple(claim.lines), claim.rendering, frozen[0], frozen[1],
+            diagnoses(claim.hi), tuple(claim.lines), claim.rendering, frozen[0], frozen[1],
             frozen[2], submitter, receiver, batch_date, path, transaction, clm, f8,
             tuple(claim.hi), loop_index, clm.index, last.index, clm.offset,
             last.offset + len(last.text()) + len(last.delimiters.segment))
@@ -272,7 +110,7 @@ def iter_claims(body: Iterable[Segment], transaction: Transaction,
             elif tag == "LX":
                 assert claim is not None and prev is not None
                 claim.lines.append(line.freeze(prev.index))
-                line = _Line(seg)
+                line = LineBuilder(seg)
             elif tag == "CLM" or tag == "HL":
                 assert claim is not None and prev is not None
                 claim.lines.append(line.freeze(prev.index))
@@ -282,7 +120,7 @@ def iter_claims(body: Iterable[Segment], transaction: Transaction,
                 continue
         if claim is not None:
             if tag == "LX":
-                line = _Line(seg)
+                line = LineBuilder(seg)
                 prev = seg
                 continue
             if tag != "CLM" and tag != "HL":
@@ -307,45 +145,45 @@ def iter_claims(body: Iterable[Segment], transaction: Transaction,
             if frozen is None:
                 if billing is None:
                     billing = BillingProvider(bp_name, bp_tin, bp_taxonomy, bp_hl)
-                patient = (Person(pat_person, *_dmg(pat_dmg)) if pat_person is not None
+                patient = (Person(pat_person, *dmg(pat_dmg)) if pat_person is not None
                            else None)
                 subscriber = Subscriber(
-                    sub_hl, sub_sbr, Person(sub_person, *_dmg(sub_dmg)), payer,
+                    sub_hl, sub_sbr, Person(sub_person, *dmg(sub_dmg)), payer,
                     sub_sbr[1] if sub_sbr is not None else "",
                     sub_sbr[9] if sub_sbr is not None else "")
                 frozen = (billing, subscriber, patient or subscriber.person)
-            claim = _Claim(seg)
+            claim = ClaimBuilder(seg)
         elif tag == "HL":
             frozen = None
             level = seg[3]
             if level == "20":
-                bp_hl, bp_name, bp_tin, bp_taxonomy = seg, _EMPTY, "", ""
+                bp_hl, bp_name, bp_tin, bp_taxonomy = seg, EMPTY, "", ""
                 billing = None
-                sub_hl, sub_sbr, sub_person, sub_dmg, payer = None, None, _EMPTY, None, _EMPTY
+                sub_hl, sub_sbr, sub_person, sub_dmg, payer = None, None, EMPTY, None, EMPTY
                 pat_person = pat_dmg = None
             elif level == "22":
-                sub_hl, sub_sbr, sub_person, sub_dmg, payer = seg, None, _EMPTY, None, _EMPTY
+                sub_hl, sub_sbr, sub_person, sub_dmg, payer = seg, None, EMPTY, None, EMPTY
                 pat_person = pat_dmg = None
                 loop_index = seg.index
             elif level == "23":
-                pat_person, pat_dmg = _EMPTY, None
+                pat_person, pat_dmg = EMPTY, None
                 loop_index = seg.index
             last_nm1 = ""
         elif tag == "NM1":
             last_nm1 = first
             if first == "85":
-                bp_name = _party(seg)
+                bp_name = party(seg)
                 billing = None
             elif first == "IL":
-                sub_person = _party(seg)
+                sub_person = party(seg)
             elif first == "PR":
-                payer = _party(seg)
+                payer = party(seg)
             elif first == "QC":
-                pat_person = _party(seg)
+                pat_person = party(seg)
             elif first == "41":
-                submitter = _party(seg)
+                submitter = party(seg)
             elif first == "40":
-                receiver = _party(seg)
+                receiver = party(seg)
         elif tag == "DMG":
             if last_nm1 == "IL":
                 sub_dmg = seg
@@ -367,12 +205,6 @@ def iter_claims(body: Iterable[Segment], transaction: Transaction,
         if line is not None:
             claim.lines.append(line.freeze(prev.index))
         yield finish(prev)
-
-
-def _dmg(seg: Segment | None) -> tuple[str, str, Segment | None]:
-    if seg is None:
-        return "", "", None
-    return seg[2], seg[3], seg
 
 
 def is_837(body: TransactionBody) -> bool:

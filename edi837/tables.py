@@ -64,6 +64,7 @@ class Tables:
     dates: dict[str, CodeDates]
     ptp: dict[tuple[str, str], tuple[PtpEdit, ...]]
     info: list[TableInfo] = field(default_factory=list)
+    memo: dict[object, object] = field(default_factory=dict)  # values rules derive once
 
     # Hot sets, bound once so rules avoid a dict lookup per call.
     def __post_init__(self) -> None:

@@ -64,6 +64,29 @@ def injection_units_over_mue(claims: Sequence[Claim], ctx: PatientContext) -> It
                     severity=_severity(mue.mai), claim=claim)
 
 
+def _drug_limits(ctx: ClaimContext) -> dict[str, tuple[Decimal, int | None]]:
+    """Per-drug unit limits for the claim's profile: its own, else the MUE (drugs only).
+
+    Built once per (tables, profile settings) and kept in the tables' memo, so the
+    per-line work is one dict lookup.
+    """
+    profile = ctx.profile
+    key = ("drug-limits", profile.use_mue_for_drug_units,
+           tuple(sorted(profile.drug_unit_limits.items())))
+    memo = ctx.tables.memo
+    cached = memo.get(key)
+    if cached is not None:
+        return cached  # type: ignore[return-value]
+    t = ctx.tables
+    found: dict[str, tuple[Decimal, int | None]] = {}
+    if profile.use_mue_for_drug_units:
+        found = {code: (Decimal(m.value), m.mai) for code, m in t.mue.items() if t.is_drug(code)}
+    for code, limit in profile.drug_unit_limits.items():
+        found[code] = (limit, None)
+    memo[key] = found
+    return found
+
+
 @rule("R96372-041", "drug-units-over-limit", category="units", severity=Severity.WARNING,
       catalog=("INJ-042",))
 def drug_units_over_limit(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
@@ -88,23 +111,14 @@ def drug_units_over_limit(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     HCPCS billing units [S3]; reference §A.8/§A.10.
     """
     t = ctx.tables
-    profile = ctx.profile
-    limits = profile.drug_unit_limits
-    use_mue = profile.use_mue_for_drug_units
+    limits = _drug_limits(ctx)
     totals: dict[tuple[str, date | None], Decimal] = {}
-    mues = t.mue
     for line in claim.lines:
         code = line.code
-        if line.units is None:
+        entry = limits.get(code)
+        if entry is None or line.units is None:
             continue
-        limit = limits.get(code)
-        mai = None
-        if limit is None and use_mue:
-            mue = mues.get(code)
-            if mue is not None:
-                limit, mai = Decimal(mue.value), mue.mai
-        if limit is None or not t.is_drug(code):
-            continue
+        limit, mai = entry
         key = (code, line.service_date)
         before = totals.get(key, Decimal(0))
         total = totals[key] = before + line.units

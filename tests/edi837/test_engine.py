@@ -129,3 +129,16 @@ def test_findings_are_ordered_by_segment() -> None:
     results = scan_text(wrap(body))
     indexes = [f.location.segment_index for f in results[0].findings]
     assert indexes == sorted(indexes) and len(indexes) >= 4
+
+
+def test_profile_drug_unit_limits_and_single_dose_overrides(tmp_path: Path) -> None:
+    path = tmp_path / "tight.toml"
+    path.write_text('extends = "medicare"\n[drug_unit_limits]\nJ1885 = 1\n'
+                    '[single_dose]\nJ1885 = false\n')
+    body = wrap(subscriber("MB") + claim("PCN1", [
+        ["SV1*HC:J1885*25.01*UN*2***1", "LIN**N4*00409379501", "CTP****1*ML"],
+        ["SV1*HC:96372*40*UN*1***1"]]))
+    shipped = {rule for _, rule, _ in rules_of(body, profile="medicare")}
+    assert "R96372-060" in shipped and "R96372-041" not in shipped  # J1885: JZ, limit 8
+    tight = {rule for _, rule, _ in rules_of(body, profile=str(path))}
+    assert "R96372-041" in tight and "R96372-060" not in tight

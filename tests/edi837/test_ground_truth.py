@@ -129,3 +129,28 @@ def test_realistic_batch_matches_the_ground_truth(tmp_path: Path) -> None:
 ])
 def test_other_layouts_and_payer_mixes(tmp_path: Path, options: dict) -> None:
     check(run(tmp_path, 400, seed=7, **options))
+
+
+SAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "837p"
+
+
+def test_committed_mixed_sample_matches_its_truth() -> None:
+    records = {}
+    for line in (SAMPLES / "mixed.truth.jsonl").read_text().splitlines():
+        record = json.loads(line)
+        if record.get("record") == "claim" and record.get("remit_role") != "unmatched-remit":
+            records[record["claim_id"]] = record
+    results = list(scan_file(SAMPLES / "mixed.837"))
+    assert len(results) == len(records)
+    seen = check([(records[r.claim.id], r) for r in results])
+    assert sum(seen.values()) >= 10
+
+
+@pytest.mark.parametrize("name", ["clean.837", "bom.837", "multi-interchange.837",
+                                  "newline-terminated.837", "one-line.837", "pipe-crlf.837",
+                                  "x222a2.837"])
+def test_committed_clean_samples_draw_no_findings(name: str) -> None:
+    scan = scan_file(SAMPLES / name)
+    results = list(scan)
+    assert results and all(r.findings == () for r in results)
+    assert scan.file_findings == []

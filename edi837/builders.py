@@ -1,0 +1,181 @@
+"""Building blocks of the 837P parser: value parsing and the 2400 service-line builder.
+
+Kept apart from :mod:`edi837.parse` (the loop state machine) so each stays short.
+Both caches are bounded: a batch reuses a few hundred dates and amounts.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from edi837.model import Diagnosis, DrugDetail, Party, ServiceLine
+from x12core.segment import Segment
+
+# HI qualifiers that carry diagnoses (ICD-10-CM ABK/ABF; ICD-9 BK/BF); SV107 points at them.
+DIAGNOSIS_QUALIFIERS = frozenset({"ABK", "ABF", "BK", "BF"})
+EMPTY = Party("", "", "", "", "", None)
+_DATES: dict[str, date | None] = {}
+
+
+def parse_date(text: str) -> date | None:
+    """CCYYMMDD -> date; ``None`` when it is not a real date. Cached: batches reuse dates."""
+    try:
+        return _DATES[text]
+    except KeyError:
+        pass
+    value: date | None = None
+    if len(text) == 8 and text.isdigit():
+        try:
+            value = date(int(text[:4]), int(text[4:6]), int(text[6:]))
+        except ValueError:
+            value = None
+    if len(_DATES) < 20_000:
+        _DATES[text] = value
+    return value
+
+
+_DECIMALS: dict[str, Decimal | None] = {}
+
+
+def parse_decimal(text: str) -> Decimal | None:
+    """X12 type R/N2 -> Decimal; ``None`` for blanks and text that is not a finite number.
+
+    Cached: fees and units repeat across a batch, and Decimal() is the costliest
+    step of reading a service line.
+    """
+    try:
+        return _DECIMALS[text]
+    except KeyError:
+        pass
+    value: Decimal | None = None
+    if text:
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            value = None
+        if value is not None and not value.is_finite():
+            value = None
+    if len(_DECIMALS) < 50_000:
+        _DECIMALS[text] = value
+    return value
+
+
+def party(seg: Segment) -> Party:
+    els = seg.elements
+    if len(els) < 10:
+        els = els + [""] * (10 - len(els))
+    return Party(els[1], els[3], els[4], els[8], els[9], seg)
+
+
+class LineBuilder:
+    """A 2400 loop being read."""
+
+    __slots__ = ("ctp", "dtp", "in_2420", "lin", "lx", "notes", "refs", "rendering", "rx",
+                 "sv1", "vy")
+
+    def __init__(self, lx: Segment) -> None:
+        self.lx = lx
+        self.sv1: Segment | None = None
+        self.dtp: Segment | None = None
+        self.refs: list[Segment] = []
+        self.notes: list[str] = []
+        self.lin: Segment | None = None
+        self.ctp: Segment | None = None
+        self.vy = ""
+        self.rx = ""
+        self.rendering = ""
+        self.in_2420 = False
+
+    def freeze(self, last_index: int) -> ServiceLine:
+        sv1 = self.sv1
+        if sv1 is not None:
+            els = sv1.elements
+            if len(els) < 8:
+                els = els + [""] * (8 - len(els))
+            comp = sv1.delimiters.component
+            parts = els[1].split(comp)
+            n = len(parts)
+            qualifier = parts[0]
+            code = parts[1] if n > 1 else ""
+            if n > 2:
+                modifiers = tuple(m for m in parts[2:6] if m)
+                description = parts[6] if n > 6 else ""
+            else:
+                modifiers = ()
+                description = ""
+            charge = parse_decimal(els[2])
+            unit_basis = els[3]
+            units = parse_decimal(els[4])
+            pos = els[5]
+            raw = els[7]
+            if not raw:
+                pointers = ()
+            elif comp in raw:
+                pointers = tuple(p for p in raw.split(comp) if p)
+            else:
+                pointers = (raw,)
+        else:
+            qualifier = code = description = unit_basis = pos = ""
+            modifiers = pointers = ()
+            charge = units = None
+        start = end = None
+        dtp = self.dtp
+        if dtp is not None:
+            value = dtp[3]
+            if dtp[2] == "RD8":
+                first, _, second = value.partition("-")
+                start, end = parse_date(first), parse_date(second)
+            else:
+                start = end = parse_date(value)
+        drug = None
+        lin = self.lin
+        if lin is not None:
+            ctp = self.ctp
+            qty_text = ctp[4] if ctp is not None else ""
+            unit = ctp.component(5, 1) if ctp is not None else ""
+            drug = DrugDetail(lin, lin[2], lin[3], ctp, parse_decimal(qty_text), qty_text, unit,
+                              self.vy, self.rx)
+        lx_number = self.lx[1]
+        refs = self.refs
+        # Positional: keyword construction of a 24-field dataclass is measurably slower,
+        # and this runs once per service line. Order follows ServiceLine's fields.
+        return ServiceLine(
+            int(lx_number) if lx_number.isdigit() else None, qualifier, code, modifiers,
+            description, charge, unit_basis, units, pos, pointers, start, end,
+            refs[0][2] if refs else "", tuple(self.notes), drug, self.rendering, self.lx, sv1,
+            dtp, tuple(refs), last_index)
+
+
+class ClaimBuilder:
+    """A 2300 loop being read."""
+
+    __slots__ = ("clm", "f8", "hi", "in_2320", "lines", "rendering")
+
+    def __init__(self, clm: Segment) -> None:
+        self.clm = clm
+        self.f8: Segment | None = None
+        self.hi: list[Segment] = []
+        self.lines: list[ServiceLine] = []
+        self.rendering = ""
+        self.in_2320 = False
+
+
+def diagnoses(hi_segments: list[Segment]) -> tuple[Diagnosis, ...]:
+    out = []
+    for seg in hi_segments:
+        comp = seg.delimiters.component
+        for i in range(1, len(seg.elements)):
+            value = seg.elements[i]
+            if not value:
+                continue
+            qualifier, _, rest = value.partition(comp)
+            if qualifier in DIAGNOSIS_QUALIFIERS:
+                out.append(Diagnosis(qualifier, rest.partition(comp)[0], seg, f"HI{i:02d}-2"))
+    return tuple(out)
+
+
+def dmg(seg: Segment | None) -> tuple[str, str, Segment | None]:
+    if seg is None:
+        return "", "", None
+    return seg[2], seg[3], seg
