@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
@@ -61,6 +63,9 @@ def scan(
     hcpcs_file: Annotated[Path | None, typer.Option(
         "--hcpcs-file", show_default=False,
         help="CMS HCPCS quarterly file (CSV export) for code start/end dates.")] = None,
+    exit_zero: Annotated[bool, typer.Option(
+        "--exit-zero", help="Report only: exit 0 even when claims are held "
+        "(2 still means the scan could not run).")] = False,
 ) -> None:
     """Scan 837P claim batches for denials waiting to happen (96372 and its drug lines)."""
     check_inputs(files)
@@ -71,11 +76,19 @@ def scan(
                           hcpcs_file=hcpcs_file)
     scanner = Scanner(options)
     scans = [scanner.scan(path) for path in files]  # every file is checked before any output
-    # A bar only when the report does not stream to the same terminal (it would tear it).
-    show_bar = sys.stderr.isatty() and (out is not None or not sys.stdout.isatty())
-    with _Progress(files, show_bar) as progress, output(out) as stream:
-        report, totals = scan_report(scans, fail_on.severity, progress)
-        render(report, fmt.value, stream)
+    # When the report goes to the same terminal as the bar, hold the report back until
+    # the bar is gone (spooled to disk past 8 MiB) so the two never tear each other.
+    same_terminal = out is None and sys.stdout.isatty()
+    with tempfile.SpooledTemporaryFile(max_size=8 << 20, mode="w+", encoding="utf-8") as held:
+        with _Progress(files, sys.stderr.isatty()) as progress, output(out) as stream:
+            target = held if progress is not None and same_terminal else stream
+            report, totals = scan_report(scans, fail_on.severity, progress)
+            render(report, fmt.value, target)
+        if held.tell():
+            held.seek(0)
+            shutil.copyfileobj(held, sys.stdout)
+    if exit_zero:
+        raise typer.Exit(EXIT_OK)
     raise typer.Exit(EXIT_FINDINGS if totals.worst >= fail_on.severity else EXIT_OK)
 
 
