@@ -24,8 +24,10 @@ Settling (reference §B.7 reversal pattern, §B.8 steps 4-5, §C.3):
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Sequence
 from decimal import Decimal
+from importlib import resources
 
 from remit835.reconcile_match import Adj, Remit
 
@@ -89,10 +91,27 @@ def line_status(paid: Decimal, adjustments: Sequence[Adj]) -> str:
     return PAID
 
 
+def _load_predicts() -> dict[str, frozenset[str]]:
+    """Scan category -> the denial categories it predicts (itself plus prediction.toml)."""
+    with resources.files("remit835").joinpath("prediction.toml").open("rb") as handle:
+        table = tomllib.load(handle)["predicts"]
+    return {category: frozenset([category, *related]) for category, related in table.items()}
+
+
+PREDICTS = _load_predicts()
+
+
+def predicted_categories(scan_category: str) -> frozenset[str]:
+    """Denial categories a finding of ``scan_category`` predicts (reference §C.6)."""
+    return PREDICTS.get(scan_category, frozenset((scan_category,)))
+
+
 def prediction_of(status: str, denial: tuple[str, ...], rules: tuple[str, ...],
-                flags: tuple[str, ...], rule_category: dict[str, str]) -> str:
+                  flags: tuple[str, ...], rule_category: dict[str, str]) -> str:
     if status in (DENIED, PARTIAL):
-        predicted = {rule_category.get(r, "") for r in rules}
+        predicted: set[str] = set()
+        for r in rules:
+            predicted |= predicted_categories(rule_category.get(r, ""))
         return "predicted" if predicted.intersection(denial) else "missed"
     return "flagged-paid" if status == PAID and flags else ""
 

@@ -315,3 +315,18 @@ def test_truncated_lookup_needs_a_long_unique_prefix() -> None:
     # Two longer ids share the prefix and the charge: ambiguous, left to a person.
     assert index.find("ABCDEFGHIJKLMNOPQRS", Decimal(10)) is None
     assert len("ABCDEFGHIJKLMNOPQRS") >= MIN_TRUNCATED
+
+
+def test_related_categories_count_as_predicted() -> None:
+    """An E/M without modifier 25 (scan: modifier) denied as CO-97 + N20 (bundling) was
+    predicted (reference §C.6 row 2); an unrelated category still is missed."""
+    from remit835.reconcile_status import predicted_categories, prediction_of
+
+    categories = {"R96372-030": "modifier", "R837-002": "missing-information"}
+    assert "bundling" in predicted_categories("modifier")
+    assert predicted_categories("eligibility") == frozenset({"eligibility"})
+    assert prediction_of("denied", ("bundling",), ("R96372-030",), (), categories) == "predicted"
+    assert prediction_of("denied", ("eligibility",), ("R96372-030",), (), categories) == "missed"
+    assert prediction_of("partial", ("missing-information",), ("R837-002",), (),
+                         categories) == "predicted"
+    assert prediction_of("paid", (), ("R837-002",), ("R837-002",), categories) == "flagged-paid"
