@@ -11,7 +11,7 @@ import pytest
 
 from edi837.docs import rules_markdown
 from edi837.report import COLUMNS
-from tests.edi837.x12claims import KETOROLAC, claim, subscriber, wrap
+from tests.scan.x12claims import KETOROLAC, claim, subscriber, wrap
 
 ROOT = Path(__file__).resolve().parent.parent
 CLEAN = claim("CLEAN1", [KETOROLAC, ["SV1*HC:96372*40*UN*1***1"]])

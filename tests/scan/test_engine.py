@@ -10,7 +10,7 @@ import pytest
 from edi837.engine import all_rules, find_rule, select_rules
 from edi837.profiles import ProfileChooser, builtin, load_profile
 from edi837.scan import ScanOptions, scan_text
-from tests.edi837.x12claims import KETOROLAC, claim, subscriber, wrap
+from tests.scan.x12claims import KETOROLAC, claim, subscriber, wrap
 from x12core.errors import InputError
 from x12core.findings import CATEGORY_SET, Severity
 

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from remit835.parse import read_text
-from tests.remit835.x835 import DRUG_CLAIM, PAID_CLAIM, header, interchange
+from tests.remit.x835 import DRUG_CLAIM, PAID_CLAIM, header, interchange
 
 D = Decimal
 

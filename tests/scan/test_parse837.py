@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from edi837.parse import iter_claims, parse_date, parse_decimal, read_claims
-from tests.edi837.x12claims import KETOROLAC, claim, subscriber, wrap
+from tests.scan.x12claims import KETOROLAC, claim, subscriber, wrap
 from x12core.envelope import Envelope
 from x12core.reader import SegmentReader
 

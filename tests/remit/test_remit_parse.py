@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from remit835.parse import iter_claims, read_remits, read_text
-from tests.remit835.x835 import DRUG_CLAIM, PAID_CLAIM, header, interchange
+from tests.remit.x835 import DRUG_CLAIM, PAID_CLAIM, header, interchange
 
 D = Decimal
 

@@ -8,8 +8,8 @@ import pytest
 
 from edi837.engine import all_rules
 from edi837.scan import ScanOptions, scan_text
-from tests.edi837.cases import Case, load_cases
-from tests.edi837.x12claims import wrap
+from tests.scan.cases import Case, load_cases
+from tests.scan.x12claims import wrap
 from x12core.envelope import Envelope
 from x12core.reader import SegmentReader
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from remit835.causes import default_map
 from remit835.outcome import assess
 from remit835.parse import read_text
-from tests.remit835.x835 import header, interchange
+from tests.remit.x835 import header, interchange
 
 
 def outcomes(*claims: list[str], amount: str = "0"):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.remit835.x835 import DRUG_CLAIM, PAID_CLAIM, header, interchange
+from tests.remit.x835 import DRUG_CLAIM, PAID_CLAIM, header, interchange
 from tests.x12text import BODY
 from tests.x12text import interchange as interchange_837
 

@@ -10,7 +10,7 @@ import pytest
 from edi837.data.loaders import load_hcpcs, load_mue, load_ptp, read_table
 from edi837.scan import ScanOptions, scan_text
 from edi837.tables import Tables, expand
-from tests.edi837.x12claims import KETOROLAC, claim, wrap
+from tests.scan.x12claims import KETOROLAC, claim, wrap
 from x12core.errors import InputError
 
 PTP_TXT = """\
