@@ -24,13 +24,13 @@ net the reversal against the original; the action says to pair and net it.
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from x12core.errors import InputError
+from x12core.fileio import read_toml
 from x12core.findings import CATEGORY_SET
 
 DEFAULT_MAP = Path(__file__).with_name("causes.toml")
@@ -244,17 +244,7 @@ def _info(code: str, kind: str, entry: dict[str, Any]) -> CodeInfo:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory, not a file") from None
-    except tomllib.TOMLDecodeError as err:
-        raise InputError(f"{path}: not a valid cause map (TOML: {err})") from None
-    except OSError as err:
-        raise InputError(f"{path}: cannot read ({err.strerror})") from None
+    return read_toml(path, "cause map")
 
 
 def merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import tracemalloc
 
+from tests.streams import GeneratedStream
 from tests.x12text import isa
 from x12core.envelope import Envelope
 from x12core.reader import SegmentReader
@@ -22,38 +23,18 @@ CLAIM = (
 SEGMENTS_PER_CLAIM = 15
 
 
-class ClaimStream(io.RawIOBase):
+def claim_stream(claims: int) -> GeneratedStream:
     """A readable 837P of ``claims`` claims, generated as it is read."""
-
-    def __init__(self, claims: int) -> None:
-        self.claims = claims
-        self.n = 0
-        self.pending = (isa() + "~\nGS*HC*S*R*20250315*1200*1*X*005010X222A1~\n"
-                        "ST*837*0001*005010X222A1~\nBHT*0019*00*B1*20250315*1200*CH~\n"
-                        "HL*1**20*1~\n").encode()
-        self.done = False
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
-        while len(self.pending) < len(buffer) and not self.done:
-            if self.n < self.claims:
-                self.n += 1
-                self.pending += CLAIM.format(hl=self.n + 1, n=self.n).encode()
-            else:
-                count = self.claims * SEGMENTS_PER_CLAIM + 4
-                self.pending += f"SE*{count}*0001~\nGE*1*1~\nIEA*1*000000701~\n".encode()
-                self.done = True
-        size = min(len(buffer), len(self.pending))
-        buffer[:size] = self.pending[:size]
-        self.pending = self.pending[size:]
-        return size
+    head = (isa() + "~\nGS*HC*S*R*20250315*1200*1*X*005010X222A1~\n"
+            "ST*837*0001*005010X222A1~\nBHT*0019*00*B1*20250315*1200*CH~\nHL*1**20*1~\n")
+    tail = (f"SE*{claims * SEGMENTS_PER_CLAIM + 4}*0001~\nGE*1*1~\n"
+            "IEA*1*000000701~\n")
+    return GeneratedStream(head, lambda n: CLAIM.format(hl=n + 1, n=n), claims, tail)
 
 
 def peak_reading(claims: int) -> tuple[int, int]:
     tracemalloc.start()
-    env = Envelope(SegmentReader(io.BufferedReader(ClaimStream(claims), 1 << 16),
+    env = Envelope(SegmentReader(io.BufferedReader(claim_stream(claims), 1 << 16),
                                  name="gen.837", chunk_size=1 << 16), "gen.837")
     count = 0
     for body in env:

@@ -18,8 +18,8 @@ import pytest
 
 from remit835.reconcile import ClaimResult, Reconciler
 from remit835.reconcile_index import MIN_TRUNCATED, SentClaim, SentIndex
-from tests.scan.x12claims import claim, subscriber, wrap
 from tests.remit.x835 import header, interchange
+from tests.scan.x12claims import claim, subscriber, wrap
 
 EM = ["SV1*HC:99213:25*125*UN*1***1"]
 INJ = ["SV1*HC:96372*40*UN*1***1"]

@@ -13,7 +13,6 @@ Without ``--payer-profile`` each claim gets the built-in profile whose
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from x12core.errors import InputError
+from x12core.fileio import read_toml
 from x12core.findings import Severity
 
 PROFILE_DIR = Path(__file__).resolve().parent
@@ -60,15 +60,7 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such payer profile file") from None
-    except tomllib.TOMLDecodeError as err:
-        raise InputError(f"{path}: not a valid TOML payer profile ({err})") from None
-    except OSError as err:
-        raise InputError(f"{path}: cannot read ({err.strerror})") from None
+    return read_toml(path, "payer profile")
 
 
 def _build(doc: dict[str, Any], path: str) -> Profile:

@@ -12,6 +12,7 @@ import tracemalloc
 from remit835.causes import default_map
 from remit835.outcome import assess
 from remit835.parse import read_remits
+from tests.streams import GeneratedStream
 from tests.x12text import isa
 
 CLAIM = (
@@ -23,39 +24,19 @@ CLAIM = (
 SEGMENTS_PER_CLAIM = 11
 
 
-class RemitStream(io.RawIOBase):
+def remit_stream(claims: int) -> GeneratedStream:
     """A readable 835 of ``claims`` claims in one transaction, generated as it is read."""
-
-    def __init__(self, claims: int) -> None:
-        self.claims = claims
-        self.n = 0
-        self.pending = (isa() + "~\nGS*HP*S*R*20250315*1200*1*X*005010X221A1~\nST*835*0001~\n"
-                        f"BPR*I*{72 * claims}*C*ACH~\nTRN*1*EFT1*1512345678~\n"
-                        "N1*PR*ACME*XV*88801~\nN1*PE*CLINIC*XX*1234567893~\nLX*1~\n").encode()
-        self.done = False
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
-        while len(self.pending) < len(buffer) and not self.done:
-            if self.n < self.claims:
-                self.n += 1
-                self.pending += CLAIM.format(n=self.n).encode()
-            else:
-                count = self.claims * SEGMENTS_PER_CLAIM + 7
-                self.pending += f"SE*{count}*0001~\nGE*1*1~\nIEA*1*000000701~\n".encode()
-                self.done = True
-        size = min(len(buffer), len(self.pending))
-        buffer[:size] = self.pending[:size]
-        self.pending = self.pending[size:]
-        return size
+    head = (isa() + "~\nGS*HP*S*R*20250315*1200*1*X*005010X221A1~\nST*835*0001~\n"
+            f"BPR*I*{72 * claims}*C*ACH~\nTRN*1*EFT1*1512345678~\n"
+            "N1*PR*ACME*XV*88801~\nN1*PE*CLINIC*XX*1234567893~\nLX*1~\n")
+    tail = f"SE*{claims * SEGMENTS_PER_CLAIM + 7}*0001~\nGE*1*1~\nIEA*1*000000701~\n"
+    return GeneratedStream(head, lambda n: CLAIM.format(n=n), claims, tail)
 
 
 def run(claims: int) -> tuple[int, bool]:
     """Read, balance and classify every claim; (denied lines, payment balanced)."""
     causes = default_map()
-    stream = io.BufferedReader(RemitStream(claims), 1 << 16)
+    stream = io.BufferedReader(remit_stream(claims), 1 << 16)
     denied = 0
     balanced = False
     # Small reader chunks so both sizes span many chunks (the chunk is the reader's
