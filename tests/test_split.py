@@ -156,12 +156,12 @@ def test_decision_by_clm_segment_index(mixed: Path, tmp_path: Path) -> None:
 
 def test_outputs_never_overwrite_input_or_existing_files(mixed: Path, tmp_path: Path) -> None:
     before = mixed.read_bytes()
-    with pytest.raises(SplitError, match="is the input file"):
+    with pytest.raises(InputError, match="is the input file"):
         split_file(mixed, mixed, tmp_path / "h.837", set(), force=True)
     os.chdir(tmp_path)
-    with pytest.raises(SplitError, match="is the input file"):
+    with pytest.raises(InputError, match="is the input file"):
         split_file(mixed, Path("sub/../mixed.837"), tmp_path / "h.837", set(), force=True)
-    with pytest.raises(SplitError, match="named for both"):
+    with pytest.raises(InputError, match="named for both"):
         split_file(mixed, tmp_path / "x.837", tmp_path / "x.837", set())
     existing = tmp_path / "c.837"
     existing.write_text("keep me")

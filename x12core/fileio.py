@@ -12,8 +12,9 @@ import contextlib
 import errno
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from types import TracebackType
 from typing import IO, Any
 
 from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
@@ -95,3 +96,66 @@ def read_toml(path: str | os.PathLike[str], what: str) -> dict[str, Any]:
         raise InputError(f"{path}: not a valid TOML {what} ({err})") from None
     except OSError as err:
         raise InputError(f"{path}: cannot read ({err.strerror})") from None
+
+
+class OutputSet:
+    """Output files that become visible together when the block succeeds, or not at all.
+
+    Every file goes through :func:`~x12core.fileio.atomic_write` (temporary file in the
+    target directory + rename); the renames run only when the ``with`` block ends
+    without an exception, so a failure midway removes every temporary file. Paths
+    are checked up front: never an input, never twice, never an existing file
+    without ``force``. With ``force``, a reserved output this run did not write is
+    removed, so a stale batch from an earlier run cannot be sent by mistake.
+    """
+
+    def __init__(self, *, force: bool = False, inputs: Iterable[str | os.PathLike[str]] = ()
+                 ) -> None:
+        self.force = force
+        self._inputs = [Path(p) for p in inputs]
+        self._reserved: dict[Path, str] = {}
+        self._opened: set[Path] = set()
+        self._stack = contextlib.ExitStack()
+
+    def reserve(self, path: str | os.PathLike[str], role: str) -> Path:
+        target = Path(path)
+        key = target.resolve()
+        for source in self._inputs:
+            if key == source.resolve() or (target.exists() and source.exists()
+                                           and os.path.samefile(target, source)):
+                raise InputError(f"{target}: is the input file; claimkit never overwrites "
+                                 "its input")
+        other = self._reserved.get(key)
+        if other is not None and other != role:
+            raise InputError(f"{target}: named for both {other} and {role}")
+        if target.is_dir():
+            raise InputError(f"{target}: is a directory, not a file")
+        if not target.parent.is_dir():
+            raise InputError(f"{target}: directory {target.parent} does not exist")
+        if target.exists() and not self.force and other is None:
+            raise InputError(f"{target}: already exists (use --force to overwrite)")
+        self._reserved[key] = role
+        return target
+
+    def open(self, path: str | os.PathLike[str], mode: str = "wb", **kwargs: Any) -> IO[Any]:
+        key = Path(path).resolve()
+        if key not in self._reserved:
+            raise ValueError(f"{path}: not reserved")
+        if key in self._opened:
+            raise ValueError(f"{path}: opened twice")
+        self._opened.add(key)
+        return self._stack.enter_context(atomic_write(path, mode, overwrite=self.force, **kwargs))
+
+    def __enter__(self) -> OutputSet:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> bool | None:
+        if kind is not None:
+            return self._stack.__exit__(kind, exc, tb)
+        self._stack.close()  # renames every temporary file over its target
+        if self.force:
+            for key in self._reserved.keys() - self._opened:
+                with contextlib.suppress(FileNotFoundError):
+                    key.unlink()
+        return None
