@@ -197,3 +197,54 @@ def test_out_file(cli, invalid: Path, tmp_path: Path) -> None:
     res = cli("validate", invalid, "-f", "json", "-o", out)
     assert res.code == 1 and res.out == ""
     assert json.loads(out.read_text())["summary"]["invalid"] == 1
+
+
+def test_every_interchange_is_validated_even_with_other_delimiters(tmp_path: Path,
+                                                                    cli) -> None:
+    """pyx12 reads a whole file with the first ISA's delimiters; claimkit validates each
+    interchange on its own, so an error in the second one is found and located."""
+    from tests.conftest import FIXTURES
+    from x12core.reader import SegmentReader
+
+    source = FIXTURES / "837p" / "multi-interchange.837"
+    segments = list(SegmentReader(source))
+    second_isa = [s for s in segments if s.tag == "ISA"][1]
+    target = next(s for s in segments if s.tag == "SV1" and s.index > second_isa.index)
+    raw = source.read_bytes()
+    charge = target[2].encode()
+    at = raw.index(charge, target.offset)
+    broken = tmp_path / "multi.837"
+    broken.write_bytes(raw[:at] + b"12X" + raw[at + len(charge):])
+    assert validate_file(source).ok
+    result = validate_file(broken, want_ack=True)
+    [finding] = result.findings
+    assert (finding.location.element, finding.location.value) == ("SV102", "12X")
+    assert finding.location.segment_index == target.index
+    assert finding.location.file_line == target.line
+    assert finding.location.interchange == second_isa[13]
+    assert result.ack is not None and result.ack.count("ISA") == 2
+    assert cli("validate", broken).code == 1
+
+
+VALID_FIXTURES = ["837p/clean.837", "837p/pipe-crlf.837", "837p/newline-terminated.837",
+                  "837p/multi-interchange.837", "837p/one-line.837", "837p/bom.837",
+                  "837p/x222a2.837", "835/era.835", "835/multi-payer.835"]
+
+
+@pytest.mark.parametrize("name", VALID_FIXTURES)
+def test_bundled_valid_fixtures_exit_0(cli, name: str) -> None:
+    from tests.conftest import FIXTURES
+
+    res = cli("validate", FIXTURES / name, "-f", "json")
+    assert res.code == 0, res.out
+    assert json.loads(res.out)["summary"]["errors"] == 0
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "jsonl", "csv"])
+def test_bundled_bad_envelope_fixture_exit_1(cli, fmt: str) -> None:
+    from tests.conftest import FIXTURES
+
+    res = cli("validate", FIXTURES / "837p" / "bad-envelope.837", "-f", fmt)
+    assert res.code == 1
+    for word in ("SE", "GE", "IEA"):
+        assert word in res.out

@@ -95,10 +95,6 @@ def validate_file(path: str | os.PathLike[str], *, substitute_versions: bool = T
     Raises :class:`NotX12Error` / :class:`InputError` when the file cannot be read
     as X12 at all (the CLI turns those into exit code 2).
     """
-    import pyx12.errors
-    import pyx12.params
-    import pyx12.x12n_document
-
     name = os.fspath(path)
     try:
         with open(name, "rb") as handle:
@@ -138,6 +134,49 @@ def validate_file(path: str | os.PathLike[str], *, substitute_versions: bool = T
                          value=vriic), name="unknown-version"))
             return _locate(result, raw, removed_lines)
 
+    # pyx12 takes the delimiters of the first ISA for the whole file and silently stops
+    # at an interchange that uses others; hand it one interchange at a time then.
+    pieces = _interchange_slices(name, text)
+    acks: list[str] = []
+    result.validated = True
+    for piece, first_index in pieces:
+        run = _run_pyx12(name, piece, want_ack)
+        result.validated &= run.validated
+        result.findings.extend(_shifted(f, first_index - 1) for f in run.findings)
+        if run.ack_problem and not result.ack_problem:
+            result.ack_problem = run.ack_problem
+        if run.ack:
+            acks.append(run.ack)
+    if want_ack and result.validated and not result.ack_problem and acks:
+        result.ack = "".join(acks)
+    return _locate(result, raw, removed_lines)
+
+
+def _interchange_slices(path: str, text: str) -> list[tuple[str, int]]:
+    """``(text, index of its ISA)`` per run of interchanges that share delimiters."""
+    starts: list[tuple[int, int, object]] = []
+    for seg in SegmentReader(io.BytesIO(text.encode("latin-1")), name=path):
+        if seg.tag == "ISA" and (not starts or seg.delimiters != starts[-1][2]):
+            starts.append((seg.offset, seg.index, seg.delimiters))
+    if len(starts) <= 1:
+        return [(text, 1)]
+    bounds = [*(offset for offset, _, _ in starts[1:]), len(text)]
+    return [(text[offset:end], index)
+            for (offset, index, _), end in zip(starts, bounds, strict=True)]
+
+
+def _shifted(finding: Finding, by: int) -> Finding:
+    index = finding.location.segment_index
+    return finding.with_location(segment_index=index + by) if index and by else finding
+
+
+def _run_pyx12(name: str, text: str, want_ack: bool) -> ValidationResult:
+    """One pyx12 run over ``text`` (segment indices relative to it)."""
+    import pyx12.errors
+    import pyx12.params
+    import pyx12.x12n_document
+
+    result = ValidationResult(name)
     logger = logging.getLogger("pyx12")
     capture = _Capture()
     saved = (logger.handlers[:], logger.propagate, logger.level)
@@ -181,7 +220,7 @@ def validate_file(path: str | os.PathLike[str], *, substitute_versions: bool = T
 
     if result.validated:
         result.findings.extend(_findings_from_json(name, json_buf.getvalue()))
-    return _locate(result, raw, removed_lines)
+    return result
 
 
 def _one_line(text: str) -> str:
