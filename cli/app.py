@@ -12,6 +12,7 @@ import sys
 
 import typer
 
+from cli.audit import audit
 from cli.common import EXIT_CANNOT_RUN
 from cli.explain import explain
 from cli.reconcile import reconcile
@@ -44,6 +45,7 @@ app.command("remit")(remit)
 app.command("explain")(explain)
 app.command("split")(split)
 app.command("reconcile")(reconcile)
+app.command("audit")(audit)
 
 
 def main() -> None:

@@ -63,17 +63,22 @@ def scan(
     hcpcs_file: Annotated[Path | None, typer.Option(
         "--hcpcs-file", show_default=False,
         help="CMS HCPCS quarterly file (CSV export) for code start/end dates.")] = None,
+    icd10_file: Annotated[list[Path] | None, typer.Option(
+        "--icd10-file", show_default=False,
+        help="CMS icd10cm_codes_YYYY.txt (repeatable): ICD-10-CM codes of fiscal year YYYY "
+        "for dates of service outside the packaged release's year.")] = None,
     exit_zero: Annotated[bool, typer.Option(
         "--exit-zero", help="Report only: exit 0 even when claims are held "
         "(2 still means the scan could not run).")] = False,
 ) -> None:
     """Scan 837P claim batches for denials waiting to happen (96372 and its drug lines)."""
     check_inputs(files)
-    check_inputs([p for p in (ptp_file, mue_file, hcpcs_file) if p is not None])
+    check_inputs([p for p in (ptp_file, mue_file, hcpcs_file, *(icd10_file or ()))
+                  if p is not None])
     options = ScanOptions(profile=payer_profile, select=tuple(select or ()),
                           ignore=tuple(ignore or ()), fail_on=fail_on.severity,
                           validate=validate, ptp_file=ptp_file, mue_file=mue_file,
-                          hcpcs_file=hcpcs_file)
+                          hcpcs_file=hcpcs_file, icd10_files=tuple(icd10_file or ()))
     scanner = Scanner(options)
     scans = [scanner.scan(path) for path in files]  # every file is checked before any output
     # When the report goes to the same terminal as the bar, hold the report back until

@@ -71,7 +71,7 @@ def party(seg: Segment) -> Party:
 class LineBuilder:
     """A 2400 loop being read."""
 
-    __slots__ = ("ctp", "dtp", "in_2420", "lin", "lx", "notes", "refs", "rendering", "rx",
+    __slots__ = ("ctp", "dtp", "g1", "in_2420", "lin", "lx", "notes", "refs", "rendering", "rx",
                  "sv1", "vy")
 
     def __init__(self, lx: Segment) -> None:
@@ -85,6 +85,7 @@ class LineBuilder:
         self.vy = ""
         self.rx = ""
         self.rendering = ""
+        self.g1 = ""
         self.in_2420 = False
 
     def freeze(self, last_index: int) -> ServiceLine:
@@ -143,18 +144,19 @@ class LineBuilder:
         return ServiceLine(
             int(lx_number) if lx_number.isdigit() else None, qualifier, code, modifiers,
             description, charge, unit_basis, units, pos, pointers, start, end,
-            refs[0][2] if refs else "", tuple(self.notes), drug, self.rendering, self.lx, sv1,
-            dtp, tuple(refs), last_index)
+            refs[0][2] if refs else "", self.g1, tuple(self.notes), drug, self.rendering,
+            self.lx, sv1, dtp, tuple(refs), last_index)
 
 
 class ClaimBuilder:
     """A 2300 loop being read."""
 
-    __slots__ = ("clm", "f8", "hi", "in_2320", "lines", "rendering")
+    __slots__ = ("clm", "f8", "g1", "hi", "in_2320", "lines", "rendering")
 
     def __init__(self, clm: Segment) -> None:
         self.clm = clm
         self.f8: Segment | None = None
+        self.g1 = ""
         self.hi: list[Segment] = []
         self.lines: list[ServiceLine] = []
         self.rendering = ""

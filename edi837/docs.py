@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from edi837.engine import Rule, all_rules, matches, split_tokens
+from edi837.icd10 import package_set
+from edi837.policy import shipped_doc
 from edi837.profiles import BUILTIN, builtin
 from edi837.tables import Tables
 
@@ -56,8 +58,10 @@ def rules_markdown() -> str:
            "do not edit by hand (a test fails when this file is stale).", "",
            "Ids: `R96372-0NN` for the injection and its drug lines, `R837-0NN` for any 837P",
            "claim or line. Catalog ids (`INJ-0NN`) refer to the domain reference's rule",
-           "catalog (§A.12); source tags (`[S1]` ...) to its source list. Severity per",
-           "profile: `error` holds the claim by default (`--fail-on error`).", "",
+           "catalog (§A.12), `POL-0NN` to the billing guide's payer-policy checks it has",
+           "no id for (POL-001 timely filing, POL-002 prior authorization); source tags",
+           "(`[S1]` ...) to its source list. Severity per profile: `error` holds the claim",
+           "by default (`--fail-on error`).", "",
            "| rule | name | category | medicare | medicaid | commercial | checks |",
            "|---|---|---|---|---|---|---|"]
     for r in rules:
@@ -82,10 +86,48 @@ def rules_markdown() -> str:
     for info in Tables.load().info:
         out.append(f"| {info.name} | {info.rows} | {info.effective} | "
                    f"{info.source.replace('|', '/')} |")
+    icd10 = package_set()
+    if icd10 is not None:
+        out.append(f"| icd10cm | {len(icd10.billable)} billable codes | {icd10.period} | "
+                   f"{icd10.source}; other years: `--icd10-file` (CMS icd10cm_codes_YYYY.txt) |")
     out += ["", "## Payer profiles", "", "| profile | SBR09 | description | source |",
             "|---|---|---|---|"]
     for name in BUILTIN:
         p = builtin(name)
         indicators = ", ".join(sorted(p.filing_indicators)) or "(any other)"
         out.append(f"| {name} | {indicators} | {p.description} | {p.source} |")
+    out += policy_markdown()
     return "\n".join(out) + "\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "/")
+
+
+def policy_markdown() -> list[str]:
+    """Filing limits and the policy lists each built-in profile applies, with sources."""
+    out = ["", "## Payer policy", "",
+           "Filing limits are profile settings, counted from each line's date of service",
+           "to the batch date (BHT04). Lists live in `edi837/data/policy.toml`; a profile",
+           "names the ones it applies in `[policy]` (a user profile may add or replace",
+           "lists: see `docs/audit.md`).", "",
+           "| profile | filing limit | warning | source | prior authorization | "
+           "covered diagnoses |", "|---|---|---|---|---|---|"]
+    for name in BUILTIN:
+        policy = builtin(name).policy
+        limit = policy.filing_limit
+        kinds = {k: ", ".join(p.name for p in policy.lists if p.kind == k) or "(none)"
+                 for k in ("prior_authorization", "covered_diagnoses")}
+        out.append(f"| {name} | {limit.text if limit else '(none)'} | "
+                   f"{f'{limit.warning_days} days' if limit else ''} | "
+                   f"{_cell(limit.source) if limit else ''} | {kinds['prior_authorization']} "
+                   f"| {kinds['covered_diagnoses']} |")
+    out += ["", "| list | kind | drugs | codes | effective | source |",
+            "|---|---|---|---|---|---|"]
+    doc = shipped_doc()
+    for kind in ("prior_authorization", "covered_diagnoses"):
+        for list_name, spec in doc.get(kind, {}).items():
+            out.append(f"| {list_name} | {kind.replace('_', ' ')} | "
+                       f"{' '.join(spec.get('drugs', ())) or '-'} | {' '.join(spec['codes'])} | "
+                       f"{spec['effective']} | {_cell(spec['source'])} |")
+    return out

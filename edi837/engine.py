@@ -172,8 +172,11 @@ class Engine:
             if r.needs_modifier:
                 need |= bits[f"mod:{r.needs_modifier}"]
             claim_rules.append((r, override, need))
+        # ``needs`` names a table set, or a set of the profile's policy ("policy:...").
+        policy_sets = profile.policy.sets
         plan = self._plans[profile.name] = _Plan(
-            claim_rules, patient_rules, tuple(sets[n] for n in code_names),
+            claim_rules, patient_rules,
+            tuple(policy_sets[n] if n.startswith("policy:") else sets[n] for n in code_names),
             tuple(sets[n] for n in mod_names))
         return plan
 

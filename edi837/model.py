@@ -116,6 +116,7 @@ class ServiceLine(NamedTuple):
     service_date: date | None  # DTP*472 D8, or the start of an RD8 range
     service_date_end: date | None
     control_number: str  # first REF*6R
+    prior_authorization: str  # 2400 REF*G1 (line-level prior authorization number)
     notes: tuple[str, ...]  # NTE02
     drug: DrugDetail | None
     rendering_npi: str  # 2420A NM109 when NM108 = XX
@@ -156,6 +157,9 @@ class Claim(NamedTuple):
     submitter: Party | None
     receiver: Party | None
     batch_date: str  # BHT04 CCYYMMDD
+    batch_day: date | None  # BHT04 as a date (None when missing or not CCYYMMDD)
+    batch_id: str  # BHT03 originator application transaction identifier
+    prior_authorization: str  # 2300 REF*G1 prior authorization number
     file: str
     transaction: Transaction
     clm: Segment

@@ -15,6 +15,7 @@ mistaken for the ones we want.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from datetime import date
 
 from edi837.builders import (
     EMPTY,
@@ -39,7 +40,8 @@ def iter_claims(body: Iterable[Segment], transaction: Transaction,
     """Yield the claims of one 837P transaction body (the segments between ST and SE)."""
     submitter: Party | None = None
     receiver: Party | None = None
-    batch_date = ""
+    batch_date = batch_id = ""
+    batch_day: date | None = None
     level = ""  # HL03 of the current hierarchical level: 20, 22, 23
     bp_name: Party = EMPTY
     bp_tin = bp_taxonomy = ""
@@ -69,8 +71,8 @@ def iter_claims(body: Iterable[Segment], transaction: Transaction,
             clm[1], parse_decimal(clm[2]), pos_parts[0],
             pos_parts[2] if len(pos_parts) > 2 else "", f8[2] if f8 is not None else "",
             diagnoses(claim.hi), tuple(claim.lines), claim.rendering, frozen[0], frozen[1],
-            frozen[2], submitter, receiver, batch_date, path, transaction, clm, f8,
-            tuple(claim.hi), loop_index, clm.index, last.index, clm.offset,
+            frozen[2], submitter, receiver, batch_date, batch_day, batch_id, claim.g1, path,
+            transaction, clm, f8, tuple(claim.hi), loop_index, clm.index, last.index, clm.offset,
             last.offset + len(last.text()) + len(last.delimiters.segment))
 
     for seg in body:
@@ -89,6 +91,8 @@ def iter_claims(body: Iterable[Segment], transaction: Transaction,
                     pass  # 2420x provider secondary identifiers
                 elif first == "6R":
                     line.refs.append(seg)
+                elif first == "G1":
+                    line.g1 = seg[2]
                 elif line.lin is not None:
                     if first == "VY":
                         line.vy = seg[2]
@@ -133,6 +137,8 @@ def iter_claims(body: Iterable[Segment], transaction: Transaction,
                 elif tag == "REF":
                     if first == "F8" and claim.f8 is None:
                         claim.f8 = seg
+                    elif first == "G1" and not claim.g1:
+                        claim.g1 = seg[2]
                 elif tag == "NM1" and first == "82" and seg[8] == "XX":
                     claim.rendering = seg[9]
                 prev = seg
@@ -200,7 +206,8 @@ def iter_claims(body: Iterable[Segment], transaction: Transaction,
                 bp_taxonomy = seg[3]
                 billing = None
         elif tag == "BHT":
-            batch_date = seg[4]
+            batch_id, batch_date = seg[3], seg[4]
+            batch_day = parse_date(batch_date)
     if claim is not None and prev is not None:
         if line is not None:
             claim.lines.append(line.freeze(prev.index))

@@ -45,7 +45,9 @@ class Rule:
     check: Callable[..., Iterable[Hit]]
     catalog: tuple[str, ...] = ()
     scope: str = "claim"
-    needs: tuple[str, ...] = ()  # code sets (tables.sets): each must meet the claim's codes
+    # code sets (tables.sets, or "policy:..." sets of the claim's profile, see
+    # edi837.policy.Policy.sets): each must meet the claim's codes
+    needs: tuple[str, ...] = ()
     needs_modifier: str = ""  # a modifier set: one of them must be on some line
     family: str = ""
 
@@ -79,7 +81,8 @@ def rule(id: str, name: str, *, category: str, severity: Severity,
                                                Callable[..., Iterable[Hit]]]:
     """Register a rule function. Its docstring is its documentation.
 
-    ``needs`` names code sets of which the claim must hold at least one code each,
+    ``needs`` names code sets (``Tables.sets``, or ``policy:...`` sets of the claim's
+    profile) of which the claim must hold at least one code each,
     and ``needs_modifier`` a set of modifiers one of which must be on the claim,
     for the rule to run: a cheap pre-filter that keeps the hot path lean.
     """

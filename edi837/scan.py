@@ -46,6 +46,7 @@ class ScanOptions:
     ptp_file: str | os.PathLike[str] | None = None
     mue_file: str | os.PathLike[str] | None = None
     hcpcs_file: str | os.PathLike[str] | None = None
+    icd10_files: tuple[str | os.PathLike[str], ...] = ()  # CMS icd10cm_codes_YYYY.txt files
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +97,8 @@ class Scanner:
     def __init__(self, options: ScanOptions = ScanOptions()) -> None:
         self.options = options
         tables = Tables.load(ptp_file=options.ptp_file, mue_file=options.mue_file,
-                             hcpcs_file=options.hcpcs_file)
+                             hcpcs_file=options.hcpcs_file,
+                             icd10_files=tuple(options.icd10_files))
         forced = load_profile(options.profile) if options.profile is not None else None
         rules = select_rules(options.select, options.ignore)
         self.engine = Engine(tables, rules, ProfileChooser(forced))

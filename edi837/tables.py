@@ -25,6 +25,7 @@ from edi837.data.loaders import (
     parse_any_date,
     read_table,
 )
+from edi837.icd10 import CodeSet, load_code_file, package_set
 from x12core.errors import InputError
 
 
@@ -65,6 +66,7 @@ class Tables:
     ptp: dict[tuple[str, str], tuple[PtpEdit, ...]]
     info: list[TableInfo] = field(default_factory=list)
     memo: dict[object, object] = field(default_factory=dict)  # values rules derive once
+    icd10_files: tuple[CodeSet, ...] = ()  # --icd10-file code sets, preferred in order
 
     # Hot sets, bound once so rules avoid a dict lookup per call.
     def __post_init__(self) -> None:
@@ -141,14 +143,24 @@ class Tables:
     def ptp_edits(self, column1: str, column2: str) -> tuple[PtpEdit, ...]:
         return self.ptp.get((column1, column2), ())
 
+    @property
+    def icd10(self) -> tuple[CodeSet, ...]:
+        """ICD-10-CM code sets: the user's files, then the packaged release (read lazily)."""
+        sets = self.memo.get("icd10")
+        if sets is None:
+            shipped = package_set()
+            sets = self.memo["icd10"] = (*self.icd10_files, *((shipped,) if shipped else ()))
+        return sets  # type: ignore[return-value]
+
     # -- loading -----------------------------------------------------------
     @classmethod
     def load(cls, *, ptp_file: str | os.PathLike[str] | None = None,
              mue_file: str | os.PathLike[str] | None = None,
-             hcpcs_file: str | os.PathLike[str] | None = None) -> Tables:
+             hcpcs_file: str | os.PathLike[str] | None = None,
+             icd10_files: tuple[str | os.PathLike[str], ...] = ()) -> Tables:
         """The shipped tables, with any official CMS files laid over them."""
         base = _shipped()
-        if ptp_file is None and mue_file is None and hcpcs_file is None:
+        if ptp_file is None and mue_file is None and hcpcs_file is None and not icd10_files:
             return base
         sets, drugs = base.sets, base.drugs
         mue, dates, ptp = dict(base.mue), dict(base.dates), dict(base.ptp)
@@ -178,7 +190,11 @@ class Tables:
             info.append(TableInfo("hcpcs-file", "HCPCS Level II quarterly file (user file)",
                                   os.fspath(hcpcs_file), "as published", len(loaded),
                                   os.fspath(hcpcs_file)))
-        return cls(sets, drugs, mue, dates, ptp, info)
+        user_icd10 = tuple(load_code_file(p) for p in icd10_files)
+        for code_set in user_icd10:
+            info.append(TableInfo("icd10-file", code_set.label, code_set.source, code_set.period,
+                                  len(code_set.billable), code_set.source))
+        return cls(sets, drugs, mue, dates, ptp, info, icd10_files=user_icd10)
 
 
 def _index_ptp(edits: list[PtpEdit]) -> dict[tuple[str, str], tuple[PtpEdit, ...]]:

@@ -3,7 +3,12 @@
 Built-in profiles are TOML files in this package (``medicare``, ``medicaid``,
 ``commercial``). A user file may start with ``extends = "medicare"`` and change
 only what differs: tables (``severity``, ``settings``, ``drug_unit_limits``,
-``single_dose``) merge key by key, everything else replaces.
+``single_dose``, ``policy``) merge key by key, everything else replaces.
+
+Payer policy (:mod:`edi837.policy`): the filing limit (``[settings]``
+``filing_limit_months`` / ``filing_limit_days``) and the prior-authorization and
+covered-diagnosis lists a profile applies (``[policy]``, naming lists of
+``edi837/data/policy.toml`` or of the profile itself).
 
 Without ``--payer-profile`` each claim gets the built-in profile whose
 ``filing_indicators`` hold its SBR09 (MB/MA -> medicare, MC -> medicaid), else
@@ -20,6 +25,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from edi837.policy import Policy, build_policy
 from x12core.errors import InputError
 from x12core.fileio import read_toml
 from x12core.findings import Severity
@@ -47,6 +53,7 @@ class Profile:
     drug_unit_limits: dict[str, Decimal]
     single_dose: dict[str, bool]
     path: str
+    policy: Policy
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -86,7 +93,7 @@ def _build(doc: dict[str, Any], path: str) -> Profile:
             drug_unit_limits={k: Decimal(str(v))
                               for k, v in doc.get("drug_unit_limits", {}).items()},
             single_dose={k: bool(v) for k, v in doc.get("single_dose", {}).items()},
-            path=path)
+            path=path, policy=build_policy(doc, path))
     except (ValueError, TypeError, InvalidOperation) as err:
         raise InputError(f"{path}: bad payer profile value ({err})") from None
 
@@ -117,7 +124,14 @@ def load_profile(spec: str | os.PathLike[str]) -> Profile:
         if parent not in BUILTIN:
             raise InputError(f"{path}: extends unknown profile {parent!r} (use "
                              f"{', '.join(BUILTIN)})")
-        doc = _merge(_builtin_doc(parent), {k: v for k, v in doc.items() if k != "extends"})
+        base = _builtin_doc(parent)
+        own = doc.get("settings", {})
+        if "filing_limit_days" in own or "filing_limit_months" in own:
+            # A user's filing limit replaces the parent's, whichever unit either uses.
+            base = {**base, "settings": {k: v for k, v in base.get("settings", {}).items()
+                                         if k not in ("filing_limit_days",
+                                                      "filing_limit_months")}}
+        doc = _merge(base, {k: v for k, v in doc.items() if k != "extends"})
     doc["name"] = own_name
     return _build(doc, str(path))
 

@@ -51,11 +51,11 @@ def diagnosis_pointer_invalid(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     line is rejected or the wrong diagnosis is assumed (CO-16, CO-146, CO-167).
 
     Bad:
-        HI*ABK:M545~
+        HI*ABK:M5450~
         SV1*HC:96372*40*UN*1***2~
 
     Good:
-        HI*ABK:M545*ABF:R51~
+        HI*ABK:M5450*ABF:R51~
         SV1*HC:96372*40*UN*1***2~
 
     References:

@@ -30,17 +30,21 @@ def test_registry_is_complete_and_consistent() -> None:
         assert re.fullmatch(r"R(96372|837)-0\d\d", r.id), r.id
         assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", r.name), r.name
         assert r.category in CATEGORY_SET
-        assert all(re.fullmatch(r"INJ-0\d\d", c) for c in r.catalog) and r.catalog
+        # INJ-0NN: reference §A.12; POL-0NN: the billing guide's payer-policy checks.
+        assert all(re.fullmatch(r"(INJ|POL)-0\d\d", c) for c in r.catalog) and r.catalog
         for part in ("Why", "Bad", "Good", "References"):
             assert r.section(part), (r.id, part)
     families = {r.family for r in rules}
     assert {"drug_link", "coding", "bundling", "modifiers", "drug_data", "units",
-            "place_of_service", "diagnosis", "claim"} <= families
+            "place_of_service", "diagnosis", "claim", "diagnosis_codes", "timely_filing",
+            "authorization", "medical_necessity", "documentation"} <= families
 
 
 def test_selection_by_id_prefix_name_category_and_family() -> None:
     assert [r.id for r in select_rules(["R96372-001"])] == ["R96372-001"]
-    assert [r.id for r in select_rules(["R837-02"])] == ["R837-020", "R837-021", "R837-022"]
+    assert [r.id for r in select_rules(["R837-02"])] == ["R837-020", "R837-021", "R837-022",
+                                                         "R837-023", "R837-024"]
+    assert [r.id for r in select_rules(["timely-filing"])] == ["R837-040", "R837-041"]
     assert [r.id for r in select_rules(["injection-without-drug"])] == ["R96372-001"]
     assert {r.category for r in select_rules(["drug-data"])} == {"drug-data"}
     assert {r.family for r in select_rules(["drug_link"])} == {"drug_link"}

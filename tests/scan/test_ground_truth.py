@@ -1,12 +1,18 @@
 """`claimkit scan` against the fixture generator's ground truth.
 
 Each rule is mapped to the defect key(s) it detects. On a realistic generated
-batch: clean claims (and claims whose only defect belongs to a later issue's
-families) draw no finding at all; every defective claim is flagged by a rule mapped
-to its key, on a line the truth marks as defective, and by no rule mapped to
-another key. Documented co-fires: ``vaccine-as-96372`` draws both R96372-010
-(vaccine given with 96372) and R96372-012 (96372 pointing only at Z23), two views
-of the same mistake, both mapped to that key.
+batch: clean claims draw no finding at all; every defective claim is flagged by a
+rule mapped to its key, on a line the truth marks as defective, and by no rule
+mapped to another key. Documented co-fires: ``vaccine-as-96372`` draws both
+R96372-010 (vaccine given with 96372) and R96372-012 (96372 pointing only at Z23),
+two views of the same mistake, both mapped to that key.
+
+The payer-policy keys (issue 7) hold with the shipped profiles: every line of a
+``timely-filing`` claim (400-450 days old) is past every profile's limit;
+``missing-prior-auth`` is seeded only for payers that prior-authorize (not
+original Medicare); B-12 for fatigue is outside the covered list; the NOC
+descriptions the generator truncates lack a dose or a route; a dotted ICD-10-CM
+code is malformed (and no other rule trips over it).
 """
 
 from __future__ import annotations
@@ -53,11 +59,16 @@ DETECTS: dict[str, frozenset[str]] = {k: frozenset(v) for k, v in {
     "R837-003": {"missing-ref6r"},
     "R837-004": {"duplicate-ref6r"},
     "R837-006": {"replacement-without-f8"},
+    "R837-040": {"timely-filing"},
+    "R837-042": {"missing-prior-auth"},
+    "R837-043": {"non-covered-diagnosis"},
+    "R96372-054": {"noc-incomplete-description"},
+    "R837-023": {"bad-icd-format"},
 }.items()}
-# Keys for a later issue (timely filing, authorization, medical necessity,
-# documentation, ICD format): none of this issue's rules may fire on them.
-LATER = frozenset({"timely-filing", "missing-prior-auth", "non-covered-diagnosis",
-                   "noc-incomplete-description", "bad-icd-format"})
+# Keys no rule detects yet (none left; kept for the next generator keys).
+LATER: frozenset[str] = frozenset()
+POLICY_KEYS = frozenset({"timely-filing", "missing-prior-auth", "non-covered-diagnosis",
+                         "noc-incomplete-description", "bad-icd-format"})
 # The generator marks the drug line as the wrong one; the payer denies the 96372 line
 # (CO-16/N349), which is where R96372-002 reports the mismatch.
 OTHER_LINE = frozenset({"drug-date-mismatch"})
@@ -115,8 +126,9 @@ def test_every_mapped_rule_exists_and_every_key_is_covered() -> None:
 def test_realistic_batch_matches_the_ground_truth(tmp_path: Path) -> None:
     pairs = run(tmp_path, 2500, seed=20250315)
     seen = check(pairs)
-    # Every key of this issue was seeded (and caught) at least a few times.
+    # Every key was seeded (and caught) at least a few times, the policy keys too.
     assert set(seen) == set(generate.DEFECTS) - LATER
+    assert set(seen) >= POLICY_KEYS
     assert min(seen.values()) >= 5
     clean = sum(1 for record, _ in pairs if not set(record["defects"]) - LATER)
     assert clean > 1500

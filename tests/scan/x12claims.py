@@ -57,7 +57,7 @@ def wrap(body: str | list[str], filing: str = "CI", transactions: int = 1) -> st
 
 
 def claim(claim_id: str = "PCN0001", lines: list[list[str]] | None = None, charge: str = "",
-          pos: str = "11", frequency: str = "1", hi: str = "HI*ABK:M545",
+          pos: str = "11", frequency: str = "1", hi: str = "HI*ABK:M5450",
           extra: list[str] | None = None) -> list[str]:
     """A 2300 loop with numbered 2400 lines; each line is [SV1, more segments...].
 

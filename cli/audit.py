@@ -1,0 +1,84 @@
+"""``claimkit audit``: the audit scorecard per billing provider, payer and batch date."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cli.common import EXIT_FINDINGS, EXIT_OK, FailOnOpt, OutOpt, check_inputs, output
+from cli.scan import ProfileOpt
+from edi837.scan import ScanOptions
+from remit835.audit import TOP_CAUSES, build_scorecard
+from remit835.audit_html import build_html
+from remit835.audit_report import audit_report
+from remit835.causes import CauseMap
+from remit835.reconcile_index import sort_files
+from x12core.errors import InputError
+from x12core.render import render
+
+
+class AuditFormat(StrEnum):
+    text = "text"
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+    html = "html"
+
+
+Paths = list[Path] | None
+
+
+def audit(
+    files: Annotated[Paths, typer.Argument(
+        help="More 837P or 835 files; each is sorted by its first ST01.",
+        show_default=False)] = None,
+    claims: Annotated[Paths, typer.Option(
+        "--claims", "-c", help="837P claim batch (repeatable; one per batch date gives "
+        "the trend).")] = None,
+    remits: Annotated[Paths, typer.Option(
+        "--remits", "-r", help="835 remittance file (repeatable): adds denial rates and "
+        "root causes.")] = None,
+    fmt: Annotated[AuditFormat, typer.Option(
+        "--format", "-f", help="Output format; html is one self-contained page.")
+    ] = AuditFormat.text,
+    out: OutOpt = None,
+    fail_on: FailOnOpt = "error",  # type: ignore[assignment]
+    payer_profile: ProfileOpt = None,
+    icd10_file: Annotated[Paths, typer.Option(
+        "--icd10-file", help="CMS icd10cm_codes_YYYY.txt (repeatable) for dates of service "
+        "outside the packaged ICD-10-CM release's year.")] = None,
+    causes: Annotated[Path | None, typer.Option(
+        "--causes", help="TOML overlay merged on top of the bundled CARC/RARC cause map.")
+    ] = None,
+    top: Annotated[int, typer.Option(
+        "--top", min=1, help="Root causes listed per row.")] = TOP_CAUSES,
+    exit_zero: Annotated[bool, typer.Option(
+        "--exit-zero", help="Report only: exit 0 even when claims are held.")] = False,
+) -> None:
+    """Audit claim batches: clean rate and findings by group (documentation, code
+    accuracy, policy), with remits the denial rate and root causes in dollars.
+
+    Exit 1 when a claim is held (a finding at or above --fail-on), as `scan` does;
+    2 when an input cannot be read.
+    """
+    named = [*(claims or ()), *(remits or ()), *(files or ()), *(icd10_file or ())]
+    check_inputs([*named, *([causes] if causes else [])])
+    extra_claims, extra_remits = sort_files(files or ())
+    claim_files = [str(p) for p in claims or ()] + extra_claims
+    remit_files = [str(p) for p in remits or ()] + extra_remits
+    if not claim_files:
+        raise InputError("audit needs at least one 837P claim file (--claims)")
+    options = ScanOptions(profile=payer_profile, fail_on=fail_on.severity,
+                          icd10_files=tuple(icd10_file or ()))
+    card = build_scorecard(claim_files, remit_files, options=options,
+                           causes=CauseMap.load(causes) if remit_files else None, top=top)
+    with output(out) as stream:
+        if fmt is AuditFormat.html:
+            build_html(card).write(stream)
+        else:
+            render(audit_report(card), fmt.value, stream)
+    held = card.claims.overall.claims - card.claims.overall.clean
+    raise typer.Exit(EXIT_FINDINGS if held and not exit_zero else EXIT_OK)
