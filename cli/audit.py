@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from cli.common import EXIT_FINDINGS, EXIT_OK, FailOnOpt, OutOpt, check_inputs, output
+from cli.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    FailOnOpt,
+    MixedFilesArg,
+    OutOpt,
+    Paths,
+    ReportFormat,
+    ReportFormatOpt,
+    check_inputs,
+    output,
+)
 from cli.scan import ProfileOpt
 from edi837.scan import ScanOptions
 from remit835.audit import TOP_CAUSES, build_scorecard
@@ -20,30 +30,15 @@ from x12core.errors import InputError
 from x12core.render import render
 
 
-class AuditFormat(StrEnum):
-    text = "text"
-    json = "json"
-    jsonl = "jsonl"
-    csv = "csv"
-    html = "html"
-
-
-Paths = list[Path] | None
-
-
 def audit(
-    files: Annotated[Paths, typer.Argument(
-        help="More 837P or 835 files; each is sorted by its first ST01.",
-        show_default=False)] = None,
+    files: MixedFilesArg = None,
     claims: Annotated[Paths, typer.Option(
         "--claims", "-c", help="837P claim batch (repeatable; one per batch date gives "
         "the trend).")] = None,
     remits: Annotated[Paths, typer.Option(
         "--remits", "-r", help="835 remittance file (repeatable): adds denial rates and "
         "root causes.")] = None,
-    fmt: Annotated[AuditFormat, typer.Option(
-        "--format", "-f", help="Output format; html is one self-contained page.")
-    ] = AuditFormat.text,
+    fmt: ReportFormatOpt = ReportFormat.text,
     out: OutOpt = None,
     fail_on: FailOnOpt = "error",  # type: ignore[assignment]
     payer_profile: ProfileOpt = None,
@@ -76,7 +71,7 @@ def audit(
     card = build_scorecard(claim_files, remit_files, options=options,
                            causes=CauseMap.load(causes) if remit_files else None, top=top)
     with output(out) as stream:
-        if fmt is AuditFormat.html:
+        if fmt is ReportFormat.html:
             build_html(card).write(stream)
         else:
             render(audit_report(card), fmt.value, stream)

@@ -25,6 +25,16 @@ class Format(StrEnum):
     csv = "csv"
 
 
+class ReportFormat(StrEnum):
+    """Formats of the report commands (reconcile, audit): the four plus one HTML page."""
+
+    text = "text"
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+    html = "html"
+
+
 class FailOn(StrEnum):
     error = "error"
     warning = "warning"
@@ -37,6 +47,11 @@ class FailOn(StrEnum):
 
 FilesArg = Annotated[list[Path], typer.Argument(help="X12 files to read.", show_default=False)]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+ReportFormatOpt = Annotated[ReportFormat, typer.Option(
+    "--format", "-f", help="Output format; html is one self-contained page.")]
+Paths = list[Path] | None
+MixedFilesArg = Annotated[Paths, typer.Argument(
+    help="More 837P or 835 files; each is sorted by its first ST01.", show_default=False)]
 OutOpt = Annotated[Path | None, typer.Option(
     "--out", "-o", help="Write the report to this file (atomically) instead of stdout.")]
 FailOnOpt = Annotated[FailOn, typer.Option(

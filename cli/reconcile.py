@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from cli.common import EXIT_FINDINGS, EXIT_OK, OutOpt, check_inputs, output
+from cli.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    MixedFilesArg,
+    OutOpt,
+    Paths,
+    ReportFormat,
+    ReportFormatOpt,
+    check_inputs,
+    output,
+)
 from edi837.scan import ScanOptions
 from remit835.causes import CauseMap
 from remit835.reconcile import Reconciler
@@ -19,28 +28,13 @@ from x12core.errors import InputError
 from x12core.render import render
 
 
-class ReconcileFormat(StrEnum):
-    text = "text"
-    json = "json"
-    jsonl = "jsonl"
-    csv = "csv"
-    html = "html"
-
-
-Paths = list[Path] | None
-
-
 def reconcile(
-    files: Annotated[Paths, typer.Argument(
-        help="More 837P or 835 files; each is sorted by its first ST01.",
-        show_default=False)] = None,
+    files: MixedFilesArg = None,
     claims: Annotated[Paths, typer.Option(
         "--claims", "-c", help="837P claim file that was sent (repeatable).")] = None,
     remits: Annotated[Paths, typer.Option(
         "--remits", "-r", help="835 remittance file (repeatable).")] = None,
-    fmt: Annotated[ReconcileFormat, typer.Option(
-        "--format", "-f", help="Output format; html is one self-contained page.")
-    ] = ReconcileFormat.text,
+    fmt: ReportFormatOpt = ReportFormat.text,
     out: OutOpt = None,
     redact: Annotated[bool, typer.Option(
         "--redact", help="Mask patient names and member ids in every format.")] = False,
@@ -72,11 +66,11 @@ def reconcile(
     rec = Reconciler(claim_files, remit_files, scan_options=ScanOptions(profile=payer_profile),
                      causes=CauseMap.load(causes))
     rec.load()  # read every input before any output: a bad file is exit 2 with nothing written
-    limit = top or (200 if fmt is ReconcileFormat.html else 20)
-    report, digest = reconcile_report(rec, redact=redact, csv=fmt is ReconcileFormat.csv,
+    limit = top or (200 if fmt is ReportFormat.html else 20)
+    report, digest = reconcile_report(rec, redact=redact, csv=fmt is ReportFormat.csv,
                                       limit=limit)
     with output(out) as stream:
-        if fmt is ReconcileFormat.html:
+        if fmt is ReportFormat.html:
             write_html(report, digest, rec.totals, stream, claims=claim_files,
                        remits=remit_files, redacted=redact)
         else:
