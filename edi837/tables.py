@@ -170,16 +170,14 @@ class Tables:
             edits = load_ptp(ptp_file, lambda a, b: a in keep or b in keep, tuple(keep))
             ptp = _index_ptp(edits)
             info = [i for i in info if i.name != "ptp"]
-            info.append(TableInfo("ptp", "NCCI PTP edits (user file, pairs with 96372)",
-                                  os.fspath(ptp_file), "as published", len(edits),
-                                  os.fspath(ptp_file)))
+            info.append(_user_file("ptp", "NCCI PTP edits (user file, pairs with 96372)",
+                                   ptp_file, len(edits)))
         if mue_file is not None:
             rows = load_mue(mue_file)
             mue = {m.code: m for m in rows}
             info = [i for i in info if i.name != "mue"]
-            info.append(TableInfo("mue", "MUE practitioner table (user file)",
-                                  os.fspath(mue_file), "as published", len(rows),
-                                  os.fspath(mue_file)))
+            info.append(_user_file("mue", "MUE practitioner table (user file)", mue_file,
+                                   len(rows)))
         if hcpcs_file is not None:
             loaded = load_hcpcs(hcpcs_file)
             for row in loaded:
@@ -187,14 +185,18 @@ class Tables:
                 replacement = curated.replacement if curated else ""
                 dates[row.code] = CodeDates(row.code, row.start, row.end, replacement,
                                             row.descriptor)
-            info.append(TableInfo("hcpcs-file", "HCPCS Level II quarterly file (user file)",
-                                  os.fspath(hcpcs_file), "as published", len(loaded),
-                                  os.fspath(hcpcs_file)))
+            info.append(_user_file("hcpcs-file", "HCPCS Level II quarterly file (user file)",
+                                   hcpcs_file, len(loaded)))
         user_icd10 = tuple(load_code_file(p) for p in icd10_files)
         for code_set in user_icd10:
             info.append(TableInfo("icd10-file", code_set.label, code_set.source, code_set.period,
                                   len(code_set.billable), code_set.source))
         return cls(sets, drugs, mue, dates, ptp, info, icd10_files=user_icd10)
+
+
+def _user_file(name: str, title: str, path: str | os.PathLike[str], rows: int) -> TableInfo:
+    """Provenance of an official CMS file the user pointed at (it is its own source)."""
+    return TableInfo(name, title, os.fspath(path), "as published", rows, os.fspath(path))
 
 
 def _index_ptp(edits: list[PtpEdit]) -> dict[tuple[str, str], tuple[PtpEdit, ...]]:
