@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import IO
 
 from x12core.errors import ClaimkitError
-from x12core.fileio import OutputSet
+from x12core.census import count_claims
+from x12core.fileio import OutputSet, shown
 from x12core.reader import SegmentReader
 from x12core.segment import Segment
 
@@ -282,7 +283,15 @@ def split_file(path: str | os.PathLike[str], clean_out: str | os.PathLike[str],
              for slot, r in enumerate((clean, hold))]
     _Walk(name, sides, _decider(held), starts).run()
     if clean.claims + hold.claims == 0:
-        raise SplitError(f"{name}: no claims (no CLM segment) to split")
+        raise SplitError(f"{shown(name)}: no claims (no CLM segment) to split")
+    # The invariant of every split: each CLM in the bytes is in exactly one output. The
+    # census reads the bytes on its own (x12core.census), so a segment the reader or
+    # this walk could not place fails the run (the OutputSet then writes nothing).
+    census = count_claims(name)
+    if census.clm != clean.claims + hold.claims:
+        raise SplitError(f"{shown(name)}: the file holds {census.clm} CLM segment(s) but "
+                         f"{clean.claims + hold.claims} could be placed in an output; nothing "
+                         "was written (`claimkit scan` shows where)")
     return SplitResult(clean, hold)
 
 

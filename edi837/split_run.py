@@ -66,7 +66,7 @@ def run_split(file: Path, targets: SplitTargets, options: ScanOptions, *,
             claim_ack = targets.claim_ack
             received = date.fromtimestamp(file.stat().st_mtime)
             acks = Ack277Writer(
-                lambda: outputs.open(claim_ack, "w", encoding="ascii", newline=""),
+                lambda: outputs.open(claim_ack, "w", encoding="latin-1", newline=""),
                 when=datetime.now(), received=received, isa_control=_first_isa13(file))
         results = adjudicate(scan, fail_on=options.fail_on, rejected=rejected,
                              ig_findings=checked.findings if checked else (), leftovers=leftovers)
@@ -134,7 +134,7 @@ def _write_999(result: ValidationResult, target: Path, outputs: OutputSet) -> st
     if result.ack is None:
         why = result.ack_problem or "pyx12 could not validate the file"
         return f"not written: {why}"
-    outputs.open(target, "w", encoding="ascii", newline="").write(result.ack)
+    outputs.open(target, "w", encoding="latin-1", newline="").write(result.ack)
     accepted = sum(1 for line in result.ack.splitlines() if line.startswith("IK5*A"))
     total = sum(1 for line in result.ack.splitlines() if line.startswith("IK5*"))
     return f"{accepted} of {total} transaction set(s) accepted"
