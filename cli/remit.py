@@ -7,7 +7,16 @@ from typing import Annotated
 
 import typer
 
-from cli.common import EXIT_FINDINGS, EXIT_OK, FilesArg, FormatOpt, OutOpt, check_inputs, check_out, output
+from cli.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    FilesArg,
+    FormatOpt,
+    OutOpt,
+    check_inputs,
+    check_out,
+    output,
+)
 from remit835.causes import CauseMap
 from remit835.parse import check_835
 from remit835.report import has_errors, remit_report

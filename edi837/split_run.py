@@ -24,6 +24,7 @@ from x12core.findings import Finding
 from x12core.reader import SegmentReader
 from x12core.render import Report, render
 from x12core.validate import ValidationResult, validate_file
+from x12core.values import is_digits
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ def _first_isa13(path: Path) -> int:
     """The input's first ISA13: the 277CA's interchange number, so the two are easy to match."""
     for seg in SegmentReader(path):
         text = seg[13].strip()
-        return int(text) if text.isdigit() else 1
+        return int(text) if is_digits(text) and len(text) <= 9 else 1
     return 1
 
 

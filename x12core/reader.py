@@ -164,7 +164,9 @@ class SegmentReader:
                         # envelope layer reports it) up to the next ISA that parses, which
                         # brings its own delimiters. Never let junk swallow an interchange.
                         state = [index, position, line, base]
-                        buf, eof = yield from self._junk(buf, eof, read, size, delims, state)
+                        assert self.delimiters is not None  # set by the first ISA
+                        buf, eof = yield from self._junk(buf, eof, read, size, self.delimiters,
+                                                         state)
                         index, position, line, base = state
                         if not buf:
                             return

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from edi837.engine import ClaimContext, Hit, rule
 from edi837.model import Claim
 from x12core.findings import Severity
+from x12core.values import is_digits
 
 MAX_POINTERS = 4  # SV107-1 .. SV107-4
 MAX_DIAGNOSES = 12  # 2300 HI: up to 12 diagnosis codes
@@ -74,7 +75,7 @@ def diagnosis_pointer_invalid(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
                           "diagnosis pointers", "Keep at most four pointers in SV107.",
                           line=line, value=pointer)
                 break
-            if pointer not in valid and not (pointer.isdigit() and 1 <= int(pointer) <= count):
+            if pointer not in valid and not (is_digits(pointer) and 1 <= int(pointer) <= count):
                 have = f"the claim has {count} diagnosis code{'s' if count != 1 else ''}"
                 yield Hit(line.sv1, element, f"diagnosis pointer {pointer} on {line.code} points "
                           f"at no diagnosis ({have})",
