@@ -28,8 +28,10 @@ from edi837.tables import Tables
 from x12core.census import Tally, unread_claims_finding
 from x12core.envelope import RULE_ENVELOPE, Envelope
 from x12core.errors import InputError, NotX12Error
+from x12core.fileio import shown
 from x12core.findings import Finding, Location, Severity
 from x12core.reader import SegmentReader
+from x12core.versions import refuse_pre_5010
 
 # Claims of one patient loop are checked together (cross-claim MUE units). A loop
 # this large is malformed or synthetic; flushing keeps memory bounded regardless.
@@ -76,9 +78,14 @@ def preflight(path: str | os.PathLike[str]) -> None:
     """Fail fast (exit 2) on a file that is not an 837P, before any output is written."""
     name = os.fspath(path)
     reader = SegmentReader(name)
+    gs08 = ""
     for n, seg in enumerate(reader):
-        if seg.tag == "ST":
-            version = seg[3]
+        if seg.tag == "GS":
+            gs08 = seg[8]
+        elif seg.tag == "ST":
+            refuse_pre_5010(shown(name), gs08, seg[3], "scan reads 5010 837P batches "
+                            "(005010X222A1); `claimkit validate` still reports on it")
+            version = seg[3] or gs08
             if seg[1] != "837":
                 raise InputError(f"{name}: not an 837 claim file (transaction set {seg[1]}); "
                                  "scan reads 837P (005010X222A1)")

@@ -172,24 +172,57 @@ def read_bytes(path: str | os.PathLike[str]) -> bytes:
         raise InputError(f"{path}: permission denied") from None
 
 
-def read_toml(path: str | os.PathLike[str], what: str) -> dict[str, Any]:
+def read_toml(path: str | os.PathLike[str], what: str,
+              schema: str | os.PathLike[str] | None = None) -> dict[str, Any]:
     """A user-supplied TOML file (payer profile, cause overlay...) or one clear InputError.
 
-    ``what`` names the kind of file in the message: ``"payer profile"``.
+    ``what`` names the kind of file in the message: ``"payer profile"``. With ``schema``
+    (a JSON Schema file, draft 2020-12) the parsed document is checked against it and
+    the first problem is named by file, key and expected type.
     """
     import tomllib
 
     try:
         with open(path, "rb") as handle:
-            return tomllib.load(handle)
+            doc = tomllib.load(handle)
     except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
+        raise InputError(f"{shown(path)}: no such file") from None
     except IsADirectoryError:
-        raise InputError(f"{path}: is a directory, not a file") from None
+        raise InputError(f"{shown(path)}: is a directory, not a file") from None
     except tomllib.TOMLDecodeError as err:
-        raise InputError(f"{path}: not a valid TOML {what} ({err})") from None
+        raise InputError(f"{shown(path)}: not a valid TOML {what} ({err})") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{shown(path)}: not a valid TOML {what} (not UTF-8 text)") from None
     except OSError as err:
-        raise InputError(f"{path}: cannot read ({err.strerror})") from None
+        raise InputError(f"{shown(path)}: cannot read ({err.strerror})") from None
+    if schema is not None:
+        check_document(doc, schema, f"{shown(path)}: not a valid {what}")
+    return doc
+
+
+def check_document(doc: Any, schema: str | os.PathLike[str], prefix: str) -> None:
+    """Validate ``doc`` against a JSON Schema file; one InputError naming key and type."""
+    import json
+
+    import jsonschema
+
+    validator = _validator(os.fspath(schema), json, jsonschema)
+    error = jsonschema.exceptions.best_match(validator.iter_errors(doc))
+    if error is not None:
+        where = ".".join(str(p) for p in error.absolute_path) or "the top level"
+        raise InputError(f"{prefix}: {where}: {error.message}")
+
+
+_VALIDATORS: dict[str, Any] = {}
+
+
+def _validator(schema: str, json: Any, jsonschema: Any) -> Any:
+    found = _VALIDATORS.get(schema)
+    if found is None:
+        with open(schema, encoding="utf-8") as handle:
+            found = jsonschema.Draft202012Validator(json.load(handle))
+        _VALIDATORS[schema] = found
+    return found
 
 
 class OutputSet:

@@ -32,6 +32,16 @@ _ISA_CANDIDATE = re.compile(r"ISA[^A-Za-z0-9 \t\r\n]")
 _SPECIAL_TAGS = frozenset({"ISA", "GS", "GE", "IEA", "ST", "SE"})
 
 
+def _looks_utf16(text: str) -> bool:
+    """A UTF-16 byte-order mark, or ASCII letters interleaved with NUL bytes (``I\0S\0A\0``)."""
+    if text.startswith(("\xff\xfe", "\xfe\xff")):
+        return True
+    head = text[:12]
+    return len(head) == 12 and (
+        (head[1::2] == "\x00" * 6 and "\x00" not in head[0::2])
+        or (head[0::2] == "\x00" * 6 and "\x00" not in head[1::2]))
+
+
 def parse_isa_header(text: str, path: str) -> tuple[Delimiters, int]:
     """Read the delimiters from an ISA header at the start of ``text``.
 
@@ -42,6 +52,9 @@ def parse_isa_header(text: str, path: str) -> tuple[Delimiters, int]:
     """
     if not text:
         raise NotX12Error(path, "file is empty")
+    if _looks_utf16(text):
+        raise NotX12Error(path, "the file is UTF-16 text; save it as ASCII or UTF-8 (X12 is "
+                          "one byte per character)")
     if "\x00" in text[:ISA_LENGTH]:
         raise NotX12Error(path, "binary data (NUL bytes) where an ISA header was expected")
     if not text.startswith("ISA"):
