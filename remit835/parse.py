@@ -41,7 +41,7 @@ from remit835.model import (
 from x12core.envelope import Envelope, TransactionBody
 from x12core.errors import InputError
 from x12core.findings import Finding, Location, Severity
-from x12core.reader import CHUNK_SIZE, SegmentReader
+from x12core.reader import SegmentReader
 from x12core.segment import Segment
 from x12core.versions import refuse_pre_5010
 
@@ -210,7 +210,7 @@ class RemitReader:
     """
 
     def __init__(self, source: Source, *, name: str | None = None,
-                 chunk_size: int = CHUNK_SIZE) -> None:
+                 chunk_size: int | None = None) -> None:
         self._reader = SegmentReader(source, name=name, chunk_size=chunk_size)
         self.path = self._reader.path
         self.findings: list[Finding] = []
@@ -236,7 +236,7 @@ class RemitReader:
 
 
 def read_remits(source: Source, *, name: str | None = None,
-                chunk_size: int = CHUNK_SIZE) -> RemitReader:
+                chunk_size: int | None = None) -> RemitReader:
     """Stream the 835 transactions of ``source`` (path or binary stream)."""
     return RemitReader(source, name=name, chunk_size=chunk_size)
 

@@ -31,8 +31,8 @@ from remit835.parse import read_remits
 from remit835.report_text import write_text
 from x12core.census import Tally, unread_claims_finding
 from x12core.findings import Finding, Severity
-from x12core.spool import RecordSpool
 from x12core.render import Report
+from x12core.spool import RecordSpool
 
 ROW_COLUMNS = (
     "record", "file", "interchange", "transaction", "trace", "payer_id", "claim_id",

@@ -105,12 +105,12 @@ class SegmentReader:
         source: str | os.PathLike[str] | BinaryIO,
         *,
         name: str | None = None,
-        chunk_size: int = CHUNK_SIZE,
+        chunk_size: int | None = None,
     ) -> None:
         self._source = source
         self.path = name or (os.fspath(source) if isinstance(source, (str, os.PathLike)) else
                              getattr(source, "name", "<stream>"))
-        self.chunk_size = max(chunk_size, 2 * ISA_LENGTH)
+        self.chunk_size = max(CHUNK_SIZE if chunk_size is None else chunk_size, 2 * ISA_LENGTH)
         self.delimiters: Delimiters | None = None
         self.bytes_read = 0
 
@@ -332,7 +332,7 @@ class SegmentReader:
 
 def read_segments(
     source: str | os.PathLike[str] | BinaryIO, *, name: str | None = None,
-    chunk_size: int = CHUNK_SIZE,
+    chunk_size: int | None = None,
 ) -> Iterator[Segment]:
     """Stream the segments of ``source``; see :class:`SegmentReader`."""
     return iter(SegmentReader(source, name=name, chunk_size=chunk_size))

@@ -19,6 +19,7 @@ from typing import Any, TextIO
 from x12core.spool import RecordSpool
 
 FORMATS = ("text", "json", "jsonl", "csv")
+JSON_SPOOL_MEMORY = 8 << 20  # items held in memory before the JSON spool moves to disk
 
 
 @dataclass
@@ -46,7 +47,8 @@ def _default(value: Any) -> Any:
 
 def write_json(report: Report, out: TextIO) -> None:
     """``{"summary": ..., "<items_key>": [...], **extra}`` with the summary first."""
-    with tempfile.SpooledTemporaryFile(max_size=8 << 20, mode="w+", encoding="utf-8") as spool:
+    with tempfile.SpooledTemporaryFile(max_size=JSON_SPOOL_MEMORY, mode="w+",
+                                       encoding="utf-8") as spool:
         first = True
         for item in report.items:
             spool.write("\n    " if first else ",\n    ")

@@ -21,9 +21,10 @@ SPOOL_MEMORY = 4 << 20  # bytes kept in memory before the spool moves to a tempo
 class RecordSpool:
     """Append-only sequence of JSON-able dicts; iterate it any number of times."""
 
-    def __init__(self, max_memory: int = SPOOL_MEMORY) -> None:
+    def __init__(self, max_memory: int | None = None) -> None:
         self._file = tempfile.SpooledTemporaryFile(  # noqa: SIM115 - closed with the spool
-            max_size=max_memory, mode="w+", encoding="utf-8")
+            max_size=SPOOL_MEMORY if max_memory is None else max_memory, mode="w+",
+            encoding="utf-8")
         self._count = 0
 
     def append(self, record: dict[str, Any]) -> None:

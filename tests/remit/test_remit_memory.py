@@ -65,3 +65,57 @@ def test_memory_is_flat_in_one_huge_transaction() -> None:
     big, big_denied, balanced = peak(4_000)
     assert (small_denied, big_denied, balanced) == (1_000, 4_000, True)
     assert big < small * 1.2 + 32 * 1024, (small, big)
+
+
+# Every line is short by one cent: one balancing finding per line and per claim. Before
+# the findings were spooled, the report kept ~2 KB per finding in memory (a 200 MB 835
+# peaked at 269 MB).
+UNBALANCED = CLAIM.replace("CAS*CO*45*28~", "CAS*CO*45*28.01~")
+
+
+def _write_unbalanced(path, claims: int) -> None:
+    stream = GeneratedStream(
+        remit_stream(0).pending.decode(), lambda n: UNBALANCED.format(n=n), claims,
+        f"SE*{claims * SEGMENTS_PER_CLAIM + 7}*0001~\nGE*1*1~\nIEA*1*000000701~\n")
+    with open(path, "wb") as handle:
+        while chunk := stream.read(1 << 16):
+            handle.write(chunk)
+
+
+def _report_peak(path) -> tuple[int, int]:
+    from remit835.report import remit_report
+    from x12core.render import render
+
+    class Sink(io.TextIOBase):
+        def write(self, text: str) -> int:
+            return len(text)
+
+    tracemalloc.start()
+    try:
+        report, totals = remit_report([path], default_map())
+        render(report, "json", Sink())
+        return tracemalloc.get_traced_memory()[1], totals.errors
+    finally:
+        tracemalloc.stop()
+
+
+def test_report_memory_is_flat_when_every_claim_is_unbalanced(tmp_path, monkeypatch) -> None:
+    # Small spool thresholds so both sizes spill to disk (production: 4 and 8 MiB).
+    import x12core.census
+    import x12core.reader
+    import x12core.render
+    import x12core.spool
+
+    monkeypatch.setattr(x12core.spool, "SPOOL_MEMORY", 32 * 1024)
+    # Reader and census chunks smaller than both files, as in production on 200 MB.
+    monkeypatch.setattr(x12core.reader, "CHUNK_SIZE", 1 << 16)
+    monkeypatch.setattr(x12core.census, "_CHUNK", 1 << 16)
+    monkeypatch.setattr(x12core.render, "JSON_SPOOL_MEMORY", 32 * 1024)
+    small, big = tmp_path / "small.835", tmp_path / "big.835"
+    _write_unbalanced(small, 1_000)
+    _write_unbalanced(big, 4_000)
+    _report_peak(small)  # warm-up (free lists, caches; the spools reach their size early)
+    small_peak, small_errors = _report_peak(small)
+    big_peak, big_errors = _report_peak(big)
+    assert big_errors > 3.9 * small_errors > 0
+    assert big_peak < small_peak * 1.15 + 64 * 1024, (small_peak, big_peak)
