@@ -1,0 +1,158 @@
+"""The output contract as data: one JSON Schema (draft 2020-12) per command's JSON output.
+
+The schemas ship inside the package (``x12core/schemas/<name>.schema.json``);
+``claimkit schema NAME`` prints one, ``docs/output.md`` explains them. Each carries
+its major version three times, kept equal by a test: ``$id``
+(``urn:claimkit:schema:<name>:<version>``), ``x-version``, and the ``const`` of the
+``schema_version`` field that every JSON document carries. The version changes only
+when a field is removed or renamed (or stops being required); adding a field does
+not change it, and scripts must accept fields they do not know.
+
+Documents are validated with ``jsonschema`` (imported only when :func:`validate` or
+:func:`errors` is called: printing a schema needs nothing beyond the standard library).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from x12core.errors import ClaimkitError
+
+SUFFIX = ".schema.json"
+
+
+class SchemaError(ClaimkitError):
+    """An unknown schema name, or a document that does not follow its schema."""
+
+
+@cache
+def names() -> tuple[str, ...]:
+    """Every schema shipped, sorted: ``audit``, ``data-status``, ``explain``, ... ."""
+    root = resources.files(__name__)
+    return tuple(sorted(p.name[: -len(SUFFIX)] for p in root.iterdir()
+                        if p.name.endswith(SUFFIX)))
+
+
+def normalise(name: str) -> str:
+    """``data status`` / ``data_status`` / ``split --report`` -> the schema's name."""
+    words = name.strip().lower().replace("_", "-").replace("--", "").split()
+    return "-".join(words)
+
+
+@cache
+def text(name: str) -> str:
+    """The schema file as shipped (what ``claimkit schema NAME`` prints)."""
+    key = normalise(name)
+    if key not in names():
+        raise SchemaError(f"{name}: no such schema (one of: {', '.join(names())})")
+    return resources.files(__name__).joinpath(key + SUFFIX).read_text(encoding="utf-8")
+
+
+def load(name: str) -> dict[str, Any]:
+    """The schema as a fresh dict (callers may change it)."""
+    return json.loads(text(name))
+
+
+@cache
+def version(name: str) -> int:
+    """The schema's major version (``x-version``)."""
+    return int(load(name)["x-version"])
+
+
+def stamp(name: str) -> dict[str, int]:
+    """``{"schema_version": N}``: the first key of every JSON document of ``name``."""
+    return {"schema_version": version(name)}
+
+
+def row_schema(name: str) -> dict[str, Any]:
+    """The schema of one JSONL/CSV row of ``name`` (``$defs.row``), or the document's.
+
+    The row schema keeps the document's ``$defs`` so its references resolve.
+    """
+    schema = load(name)
+    if "row" not in schema.get("$defs", {}):
+        return schema
+    return {"$schema": schema["$schema"], "$id": schema["$id"] + ":row",
+            "$defs": schema["$defs"], "$ref": "#/$defs/row"}
+
+
+def errors(name: str, document: Any, *, row: bool = False, limit: int = 5) -> list[str]:
+    """Where ``document`` breaks the schema (``path: message``), at most ``limit``."""
+    from jsonschema import Draft202012Validator
+
+    schema = row_schema(name) if row else load(name)
+    validator = Draft202012Validator(schema)
+    out = []
+    for err in sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path)):
+        where = "/".join(str(p) for p in err.absolute_path) or "(document)"
+        out.append(f"{where}: {err.message}")
+        if len(out) >= limit:
+            break
+    return out
+
+
+def validate(name: str, document: Any, *, row: bool = False) -> None:
+    """Raise :class:`SchemaError` naming the first problems when ``document`` does not fit."""
+    problems = errors(name, document, row=row)
+    if problems:
+        what = f"{name} row" if row else name
+        raise SchemaError(f"not a valid {what} document (schema {name} v{version(name)}): "
+                          + "; ".join(problems))
+
+
+def fields(name: str) -> dict[str, str]:
+    """Every declared field of the schema by path, ``required`` or ``optional``.
+
+    Paths: ``summary.files``, ``claims[].findings[].rule``; the JSONL/CSV row
+    (``$defs.row``) under ``#row`` (``#row.record``). ``$ref``, ``allOf``/``anyOf``/
+    ``oneOf``, ``if``/``then`` and ``dependentRequired`` are followed: a field that is
+    required in some case counts as required.
+    """
+    schema = load(name)
+    defs = schema.get("$defs", {})
+    out: dict[str, str] = {}
+    _walk(schema, "", defs, out, 0)
+    if "row" in defs:
+        _walk(defs["row"], "#row", defs, out, 0)
+    return dict(sorted(out.items()))
+
+
+def _walk(node: Any, path: str, defs: dict[str, Any], out: dict[str, str], depth: int) -> None:
+    if depth > 40:
+        return
+    props: dict[str, Any] = {}
+    required: set[str] = set()
+    items: list[Any] = []
+    for part in _parts(node, defs, 0):
+        props.update(part.get("properties", {}))
+        required.update(part.get("required", ()))
+        for names_ in part.get("dependentRequired", {}).values():
+            required.update(names_)
+        if isinstance(part.get("items"), dict):
+            items.append(part["items"])
+    for prop, sub in props.items():
+        sub_path = f"{path}.{prop}" if path else prop
+        if out.get(sub_path) != "required":
+            out[sub_path] = "required" if prop in required else "optional"
+        _walk(sub, sub_path, defs, out, depth + 1)
+    for sub in items:
+        _walk(sub, path + "[]", defs, out, depth + 1)
+
+
+def _parts(node: Any, defs: dict[str, Any], depth: int) -> Iterator[dict[str, Any]]:
+    """``node`` and every subschema that applies at the same place."""
+    if not isinstance(node, dict) or depth > 20:
+        return
+    yield node
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        yield from _parts(defs.get(ref[len("#/$defs/"):]), defs, depth + 1)
+    for key in ("allOf", "anyOf", "oneOf"):
+        for sub in node.get(key, ()):
+            yield from _parts(sub, defs, depth + 1)
+    for key in ("then", "else"):
+        yield from _parts(node.get(key), defs, depth + 1)
