@@ -19,6 +19,7 @@ from cli.reconcile import reconcile
 from cli.remit import remit
 from cli.rules import rules
 from cli.scan import scan
+from cli.schema import schema
 from cli.split import split
 from cli.validate import validate
 from x12core.errors import ClaimkitError
@@ -46,6 +47,7 @@ app.command("explain")(explain)
 app.command("split")(split)
 app.command("reconcile")(reconcile)
 app.command("audit")(audit)
+app.command("schema")(schema)
 
 
 def main() -> None:

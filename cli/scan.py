@@ -88,7 +88,7 @@ def scan(
         with _Progress(files, sys.stderr.isatty()) as progress, output(out) as stream:
             target = held if progress is not None and same_terminal else stream
             report, totals = scan_report(scans, fail_on.severity, progress)
-            render(report, fmt.value, target)
+            render(report, fmt.value, target, schema="scan")
         if held.tell():
             held.seek(0)
             shutil.copyfileobj(held, sys.stdout)

@@ -76,16 +76,16 @@ def row_schema(name: str) -> dict[str, Any]:
     schema = load(name)
     if "row" not in schema.get("$defs", {}):
         return schema
-    return {"$schema": schema["$schema"], "$id": schema["$id"] + ":row",
-            "$defs": schema["$defs"], "$ref": "#/$defs/row"}
+    key = normalise(name)
+    return {"$schema": schema["$schema"],
+            "$id": f"urn:claimkit:schema:{key}-row:{schema['x-version']}",
+            "title": f"one JSONL/CSV row of {schema['title']}".replace(" --format json", ""),
+            "x-version": schema["x-version"], "$defs": schema["$defs"], "$ref": "#/$defs/row"}
 
 
 def errors(name: str, document: Any, *, row: bool = False, limit: int = 5) -> list[str]:
     """Where ``document`` breaks the schema (``path: message``), at most ``limit``."""
-    from jsonschema import Draft202012Validator
-
-    schema = row_schema(name) if row else load(name)
-    validator = Draft202012Validator(schema)
+    validator = _validator(normalise(name), row)
     out = []
     for err in sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path)):
         where = "/".join(str(p) for p in err.absolute_path) or "(document)"
@@ -93,6 +93,13 @@ def errors(name: str, document: Any, *, row: bool = False, limit: int = 5) -> li
         if len(out) >= limit:
             break
     return out
+
+
+@cache
+def _validator(name: str, row: bool) -> Any:
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(row_schema(name) if row else load(name))
 
 
 def validate(name: str, document: Any, *, row: bool = False) -> None:
