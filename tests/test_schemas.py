@@ -333,3 +333,17 @@ def test_docs_describe_every_schema_and_the_readme_points_at_them() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "docs/output.md" in readme and "../shared" not in readme
     assert "claimkit schema" in readme
+
+
+def test_printing_a_schema_needs_no_jsonschema() -> None:
+    """`jsonschema` is a test dependency: the installed command must not import it."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom cli.app import main\nsys.argv = ['claimkit', 'schema', 'scan']\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "assert 'jsonschema' not in sys.modules, 'jsonschema imported'\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["x-version"] == schemas.version("scan")
