@@ -1,6 +1,6 @@
 """The ``claimkit`` Typer application. Commands live in their own modules; this wires them.
 
-Exit codes (shared/contract.md): 0 ran clean, 1 findings at or above --fail-on
+Exit codes (docs/output.md): 0 ran clean, 1 findings at or above --fail-on
 (or unbalanced/unmatched items), 2 could not run — one line on stderr, never a
 traceback.
 """
