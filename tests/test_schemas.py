@@ -158,15 +158,20 @@ def test_split_summary_and_report_follow_their_schemas(cli, tmp_path: Path) -> N
 
 def test_data_status_schema_takes_the_documented_layout() -> None:
     """`claimkit data status -f json` (issue 11): the layout docs/output.md shows."""
-    doc = {"schema_version": 1, "data_dir": "/home/u/.local/share/claimkit",
-           "tables": [{"kind": "ncci-ptp", "version": "v322r0",
-                       "effective": {"from": "2026-10-01", "through": "2026-12-31"},
-                       "rows": 2_600_000, "source": ["ccipra-v322r0-f1.zip"],
-                       "sha256": "0" * 64, "installed_at": "2026-10-02T08:00:00Z",
-                       "stale": False}]}
+    doc = {"schema_version": 1, "store": "/home/u/.local/share/claimkit/refdata.sqlite",
+           "today": "2026-08-15",
+           "datasets": [{"kind": "ncci-ptp", "title": "NCCI PTP practitioner edits",
+                         "version": "v322r0",
+                         "effective": {"start": "2026-07-01", "end": "2026-09-30"},
+                         "rows": 2_600_000, "in_force_today": True,
+                         "sources": ["ccipra-v322r0-f1.zip!ccipra-v322r0-f1.txt"],
+                         "sha256": ["0" * 64], "installed_at": "2026-07-02T08:00:00+00:00",
+                         "license": ""}],
+           "stale": [{"kind": "ncci-mue", "title": "NCCI MUE practitioner",
+                      "reason": "no table in force on 2026-08-15"}]}
     _assert_valid("data-status", doc)
     bad = copy.deepcopy(doc)
-    bad["tables"][0]["sha256"] = "xyz"
+    bad["datasets"][0]["sha256"] = ["xyz"]
     assert schemas.errors("data-status", bad)
 
 
