@@ -7,7 +7,9 @@ traceback.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
 
 import typer
@@ -50,16 +52,49 @@ app.command("audit")(audit)
 app.command("schema")(schema)
 
 
+def _one_line(text: str) -> str:
+    """Control characters (a newline in a file name) shown escaped: one message, one line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+class _Terminated(Exception):
+    """SIGTERM/SIGHUP: unwind like any error, so every temporary output file is removed."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _terminated(signum: int, _frame: object) -> None:
+    raise _Terminated(signum)
+
+
 def main() -> None:
     """Console entry point: turn every failure to run into one line and exit code 2."""
+    previous = {}
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        with contextlib.suppress(ValueError, OSError):  # not the main thread: leave as is
+            previous[sig] = signal.signal(sig, _terminated)
+    try:
+        _run()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _run() -> None:
     try:
         app(standalone_mode=True)
     except ClaimkitError as err:
-        sys.stderr.write(f"claimkit: {err}\n")
+        sys.stderr.write(f"claimkit: {_one_line(str(err))}\n")
         sys.exit(EXIT_CANNOT_RUN)
     except KeyboardInterrupt:
-        sys.stderr.write("claimkit: interrupted\n")
+        sys.stderr.write("claimkit: interrupted; no output file was left half-written\n")
         sys.exit(130)
+    except _Terminated as stop:
+        sys.stderr.write(f"claimkit: terminated by signal {stop.signum}; no output file was "
+                         "left half-written\n")
+        sys.exit(128 + stop.signum)
     except BrokenPipeError:
         # `claimkit scan big.837 | head`: the reader went away; not an error of ours.
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -68,7 +103,8 @@ def main() -> None:
     except Exception as err:  # a bug of ours: still one line, exit 2
         if os.environ.get("CLAIMKIT_DEBUG"):
             raise
-        sys.stderr.write(f"claimkit: internal error: {type(err).__name__}: {err} "
+        sys.stderr.write(f"claimkit: internal error: {type(err).__name__}: "
+                         f"{_one_line(str(err))} "
                          "(set CLAIMKIT_DEBUG=1 for a traceback)\n")
         sys.exit(EXIT_CANNOT_RUN)
 

@@ -17,7 +17,9 @@ from cli.common import (
     ReportFormat,
     ReportFormatOpt,
     check_inputs,
+    check_out,
     output,
+    profile_file,
 )
 from cli.scan import ProfileOpt
 from edi837.scan import ScanOptions
@@ -60,7 +62,9 @@ def audit(
     2 when an input cannot be read.
     """
     named = [*(claims or ()), *(remits or ()), *(files or ()), *(icd10_file or ())]
-    check_inputs([*named, *([causes] if causes else [])])
+    inputs = [*named, causes, *profile_file(payer_profile)]
+    check_inputs(inputs)
+    check_out(out, inputs)
     extra_claims, extra_remits = sort_files(files or ())
     claim_files = [str(p) for p in claims or ()] + extra_claims
     remit_files = [str(p) for p in remits or ()] + extra_remits
@@ -70,7 +74,7 @@ def audit(
                           icd10_files=tuple(icd10_file or ()))
     card = build_scorecard(claim_files, remit_files, options=options,
                            causes=CauseMap.load(causes) if remit_files else None, top=top)
-    with output(out) as stream:
+    with output(out, inputs) as stream:
         if fmt is ReportFormat.html:
             build_html(card).write(stream)
         else:

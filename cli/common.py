@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, TextIO
 
 import typer
 
-from x12core.errors import InputError
-from x12core.fileio import atomic_write
+from x12core.fileio import atomic_write, check_input_file, check_output
 from x12core.findings import Severity
 
 EXIT_OK, EXIT_FINDINGS, EXIT_CANNOT_RUN = 0, 1, 2
@@ -53,25 +52,42 @@ Paths = list[Path] | None
 MixedFilesArg = Annotated[Paths, typer.Argument(
     help="More 837P or 835 files; each is sorted by its first ST01.", show_default=False)]
 OutOpt = Annotated[Path | None, typer.Option(
-    "--out", "-o", help="Write the report to this file (atomically) instead of stdout.")]
+    "--out", "-o", help="Write the report to this file (atomically; never onto an input) "
+    "instead of stdout; - is stdout.")]
 FailOnOpt = Annotated[FailOn, typer.Option(
     "--fail-on", help="Lowest severity that holds a claim and makes the exit code 1.")]
 
 
-def check_inputs(paths: list[Path]) -> None:
-    """One clear line (exit 2) for a missing or unreadable input, before any work."""
+def check_inputs(paths: Iterable[Path | None]) -> None:
+    """One clear line (exit 2) for a missing, unreadable or read-once input, before any work."""
     for path in paths:
-        if not path.exists():
-            raise InputError(f"{path}: no such file")
-        if path.is_dir():
-            raise InputError(f"{path}: is a directory, not a file")
+        if path is not None:
+            check_input_file(path)
+
+
+def check_out(out: Path | None, inputs: Iterable[Path | str | None]) -> None:
+    """Refuse ``--out`` onto an input (or a directory) before any work is done."""
+    if out is not None and str(out) != "-":
+        check_output(out, [p for p in inputs if p is not None])
+
+
+def profile_file(profile: str | None) -> list[Path]:
+    """The payer-profile option when it names a file (it may also name a bundled profile)."""
+    if profile and Path(profile).exists():
+        return [Path(profile)]
+    return []
 
 
 @contextlib.contextmanager
-def output(out: Path | None) -> Iterator[TextIO]:
-    """stdout, or an atomically written file."""
-    if out is None:
+def output(out: Path | None, inputs: Iterable[Path | str | None] = ()) -> Iterator[TextIO]:
+    """stdout (no ``--out`` or ``--out -``), or a file written atomically.
+
+    ``inputs`` are every file the command reads: an output naming one of them (by any
+    path, symlink or hard link) is refused with one line before anything is written.
+    """
+    if out is None or str(out) == "-":
         yield sys.stdout
         return
+    check_output(out, [p for p in inputs if p is not None])
     with atomic_write(out, "w", encoding="utf-8", newline="") as handle:
         yield handle

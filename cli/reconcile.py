@@ -16,7 +16,9 @@ from cli.common import (
     ReportFormat,
     ReportFormatOpt,
     check_inputs,
+    check_out,
     output,
+    profile_file,
 )
 from edi837.scan import ScanOptions
 from remit835.causes import CauseMap
@@ -56,7 +58,9 @@ def reconcile(
     --fail-on-unpaid, when a sent claim has no remit); 2 when an input cannot be read.
     """
     named = [*(claims or ()), *(remits or ()), *(files or ())]
-    check_inputs(named)
+    inputs = [*named, causes, *profile_file(payer_profile)]
+    check_inputs(inputs)
+    check_out(out, inputs)
     extra_claims, extra_remits = sort_files(files or ())
     claim_files = [str(p) for p in claims or ()] + extra_claims
     remit_files = [str(p) for p in remits or ()] + extra_remits
@@ -69,7 +73,7 @@ def reconcile(
     limit = top or (200 if fmt is ReportFormat.html else 20)
     report, digest = reconcile_report(rec, redact=redact, csv=fmt is ReportFormat.csv,
                                       limit=limit)
-    with output(out) as stream:
+    with output(out, inputs) as stream:
         if fmt is ReportFormat.html:
             write_html(report, digest, rec.totals, stream, claims=claim_files,
                        remits=remit_files, redacted=redact)

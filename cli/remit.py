@@ -7,7 +7,16 @@ from typing import Annotated
 
 import typer
 
-from cli.common import EXIT_FINDINGS, EXIT_OK, FilesArg, FormatOpt, OutOpt, check_inputs, output
+from cli.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    FilesArg,
+    FormatOpt,
+    OutOpt,
+    check_inputs,
+    check_out,
+    output,
+)
 from remit835.causes import CauseMap
 from remit835.parse import check_835
 from remit835.report import has_errors, remit_report
@@ -27,10 +36,12 @@ def remit(
 
     Exit 1 when a line, claim or payment does not balance (or the envelope is broken).
     """
-    check_inputs(files)
+    check_inputs([*files, causes])
+    inputs = [*files, causes]
+    check_out(out, inputs)
     for path in files:
         check_835(path)
     report, totals = remit_report(files, CauseMap.load(causes))
-    with output(out) as stream:
+    with output(out, inputs) as stream:
         render(report, fmt.value, stream, schema="remit")
     raise typer.Exit(EXIT_FINDINGS if has_errors(totals) else EXIT_OK)

@@ -20,7 +20,9 @@ from cli.common import (
     FormatOpt,
     OutOpt,
     check_inputs,
+    check_out,
     output,
+    profile_file,
 )
 from edi837.report import scan_report
 from edi837.scan import ClaimResult, FileScan, Scanner, ScanOptions
@@ -72,9 +74,10 @@ def scan(
         "(2 still means the scan could not run).")] = False,
 ) -> None:
     """Scan 837P claim batches for denials waiting to happen (96372 and its drug lines)."""
-    check_inputs(files)
-    check_inputs([p for p in (ptp_file, mue_file, hcpcs_file, *(icd10_file or ()))
-                  if p is not None])
+    inputs = [*files, ptp_file, mue_file, hcpcs_file, *(icd10_file or ()),
+              *profile_file(payer_profile)]
+    check_inputs(inputs)
+    check_out(out, inputs)
     options = ScanOptions(profile=payer_profile, select=tuple(select or ()),
                           ignore=tuple(ignore or ()), fail_on=fail_on.severity,
                           validate=validate, ptp_file=ptp_file, mue_file=mue_file,
@@ -85,7 +88,7 @@ def scan(
     # the bar is gone (spooled to disk past 8 MiB) so the two never tear each other.
     same_terminal = out is None and sys.stdout.isatty()
     with tempfile.SpooledTemporaryFile(max_size=8 << 20, mode="w+", encoding="utf-8") as held:
-        with _Progress(files, sys.stderr.isatty()) as progress, output(out) as stream:
+        with _Progress(files, sys.stderr.isatty()) as progress, output(out, inputs) as stream:
             target = held if progress is not None and same_terminal else stream
             report, totals = scan_report(scans, fail_on.severity, progress)
             render(report, fmt.value, target, schema="scan")

@@ -15,10 +15,11 @@ from cli.common import (
     FormatOpt,
     OutOpt,
     check_inputs,
+    check_out,
     output,
 )
 from x12core.errors import InputError
-from x12core.fileio import atomic_write
+from x12core.fileio import atomic_write, check_output, shown
 from x12core.render import render
 from x12core.validation_report import validate_files, validation_report
 
@@ -38,18 +39,24 @@ def validate(
 ) -> None:
     """Validate X12 files against their implementation guide (pyx12) and envelope rules."""
     check_inputs(files)
+    check_out(out, files)
     if ack is not None and len(files) > 1 and not ack.is_dir():
-        raise InputError(f"{ack}: --ack with several files must name an existing directory")
+        raise InputError(f"{shown(ack)}: --ack with several files must name an existing "
+                         "directory")
+    acks = {} if ack is None else {
+        str(path): check_output(ack / (path.name + ".999") if ack.is_dir() else ack,
+                                [*files, *([out] if out is not None else [])])
+        for path in files}
     results = validate_files(files, jobs=jobs, want_ack=ack is not None,
                              substitute_versions=not strict_version)
     if ack is not None:
         for result in results:
             if result.ack is None:
                 continue
-            target = ack / (Path(result.path).name + ".999") if ack.is_dir() else ack
-            with atomic_write(target, "w", encoding="ascii") as handle:
+            # The 999 echoes input bytes (AK3/AK4 values): Latin-1 keeps them byte for byte.
+            with atomic_write(acks[str(result.path)], "w", encoding="latin-1") as handle:
                 handle.write(result.ack)
     report, worst = validation_report(results)
-    with output(out) as stream:
+    with output(out, files) as stream:
         render(report, fmt.value, stream, schema="validate")
     raise typer.Exit(EXIT_FINDINGS if worst >= fail_on.severity else EXIT_OK)

@@ -153,7 +153,7 @@ class _Spool:
 
     def __init__(self) -> None:
         self.file: IO[str] = tempfile.SpooledTemporaryFile(  # noqa: SIM115 - closed in drain
-            max_size=_SPOOL, mode="w+", encoding="ascii", newline="")
+            max_size=_SPOOL, mode="w+", encoding="latin-1", newline="")
         self.count = 0
 
     def put(self, *elements: str) -> None:

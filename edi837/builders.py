@@ -7,10 +7,11 @@ Both caches are bounded: a batch reuses a few hundred dates and amounts.
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from edi837.model import Diagnosis, DrugDetail, Party, ServiceLine
 from x12core.segment import Segment
+from x12core.values import is_digits, parse_dt, parse_r
 
 # HI qualifiers that carry diagnoses (ICD-10-CM ABK/ABF; ICD-9 BK/BF); SV107 points at them.
 DIAGNOSIS_QUALIFIERS = frozenset({"ABK", "ABF", "BK", "BF"})
@@ -24,12 +25,7 @@ def parse_date(text: str) -> date | None:
         return _DATES[text]
     except KeyError:
         pass
-    value: date | None = None
-    if len(text) == 8 and text.isdigit():
-        try:
-            value = date(int(text[:4]), int(text[4:6]), int(text[6:]))
-        except ValueError:
-            value = None
+    value = parse_dt(text)
     if len(_DATES) < 20_000:
         _DATES[text] = value
     return value
@@ -39,7 +35,7 @@ _DECIMALS: dict[str, Decimal | None] = {}
 
 
 def parse_decimal(text: str) -> Decimal | None:
-    """X12 type R/N2 -> Decimal; ``None`` for blanks and text that is not a finite number.
+    """X12 type R/N2 -> Decimal; ``None`` for blanks and text that is not of type R.
 
     Cached: fees and units repeat across a batch, and Decimal() is the costliest
     step of reading a service line.
@@ -48,14 +44,7 @@ def parse_decimal(text: str) -> Decimal | None:
         return _DECIMALS[text]
     except KeyError:
         pass
-    value: Decimal | None = None
-    if text:
-        try:
-            value = Decimal(text)
-        except InvalidOperation:
-            value = None
-        if value is not None and not value.is_finite():
-            value = None
+    value = parse_r(text)
     if len(_DECIMALS) < 50_000:
         _DECIMALS[text] = value
     return value
@@ -142,7 +131,7 @@ class LineBuilder:
         # Positional: keyword construction of a 24-field dataclass is measurably slower,
         # and this runs once per service line. Order follows ServiceLine's fields.
         return ServiceLine(
-            int(lx_number) if lx_number.isdigit() else None, qualifier, code, modifiers,
+            int(lx_number) if is_digits(lx_number) else None, qualifier, code, modifiers,
             description, charge, unit_basis, units, pos, pointers, start, end,
             refs[0][2] if refs else "", self.g1, tuple(self.notes), drug, self.rendering,
             self.lx, sv1, dtp, tuple(refs), last_index)

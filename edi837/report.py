@@ -66,6 +66,7 @@ class ScanTotals:
         self.files = 0
         self.claims = 0
         self.held = 0
+        self.claim_segments = 0  # CLM segments the files hold (read or not)
         self.severities: Counter[Severity] = Counter()
         self.rules: Counter[tuple[str, str]] = Counter()
         self.file_findings: list[Finding] = []
@@ -83,7 +84,9 @@ class ScanTotals:
                 "held": self.held, "errors": self.severities[Severity.ERROR],
                 "warnings": self.severities[Severity.WARNING],
                 "info": self.severities[Severity.INFO],
-                "file_findings": len(self.file_findings)}
+                "file_findings": len(self.file_findings),
+                "claim_segments": self.claim_segments,
+                "unread_claims": max(0, self.claim_segments - self.claims)}
 
 
 def scan_report(scans: Iterable[FileScan], fail_on: Severity = Severity.ERROR,
@@ -104,6 +107,7 @@ def scan_report(scans: Iterable[FileScan], fail_on: Severity = Severity.ERROR,
                 yield result
             totals.add(scan.file_findings)
             totals.file_findings.extend(scan.file_findings)
+            totals.claim_segments += scan.claim_segments
 
     def items() -> Iterator[dict[str, Any]]:
         for result in results():
@@ -178,6 +182,9 @@ def write_text(results: Iterable[ClaimResult], totals: ScanTotals, fail_on: Seve
     out.write(f"{s['files']} file(s), {s['claims']} claim(s): {s['clean']} clean, "
               f"{s['held']} held; {s['errors']} error(s), {s['warnings']} warning(s), "
               f"{s['info']} info\n")
+    if s["unread_claims"]:
+        out.write(f"NOT READ: the file(s) hold {s['claim_segments']} CLM segment(s); "
+                  f"{s['unread_claims']} could not be read as claims (see the file findings)\n")
     if totals.rules:
         top = ", ".join(f"{rule} {name} x{n}" for (rule, name), n in totals.rules.most_common(8))
         out.write(f"most frequent: {top}\n")

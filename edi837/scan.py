@@ -25,10 +25,13 @@ from edi837.model import Claim
 from edi837.parse import iter_claims
 from edi837.profiles import ProfileChooser, load_profile
 from edi837.tables import Tables
+from x12core.census import Tally, unread_claims_finding
 from x12core.envelope import RULE_ENVELOPE, Envelope
 from x12core.errors import InputError, NotX12Error
+from x12core.fileio import shown
 from x12core.findings import Finding, Location, Severity
 from x12core.reader import SegmentReader
+from x12core.versions import refuse_pre_5010
 
 # Claims of one patient loop are checked together (cross-claim MUE units). A loop
 # this large is malformed or synthetic; flushing keeps memory bounded regardless.
@@ -75,9 +78,14 @@ def preflight(path: str | os.PathLike[str]) -> None:
     """Fail fast (exit 2) on a file that is not an 837P, before any output is written."""
     name = os.fspath(path)
     reader = SegmentReader(name)
+    gs08 = ""
     for n, seg in enumerate(reader):
-        if seg.tag == "ST":
-            version = seg[3]
+        if seg.tag == "GS":
+            gs08 = seg[8]
+        elif seg.tag == "ST":
+            refuse_pre_5010(shown(name), gs08, seg[3], "scan reads 5010 837P batches "
+                            "(005010X222A1); `claimkit validate` still reports on it")
+            version = seg[3] or gs08
             if seg[1] != "837":
                 raise InputError(f"{name}: not an 837 claim file (transaction set {seg[1]}); "
                                  "scan reads 837P (005010X222A1)")
@@ -122,6 +130,7 @@ class FileScan:
         self.file_findings: list[Finding] = []
         self.claims = 0
         self.held = 0
+        self.claim_segments = 0  # CLM segments in the bytes (x12core.census), read or not
 
     def __iter__(self) -> Iterator[ClaimResult]:
         options = self.scanner.options
@@ -135,6 +144,7 @@ class FileScan:
                          key=lambda f: f.location.segment_index or 0)
         self.file_findings.extend(f for f in pending if not f.location.segment_index)
         cursor = 0
+        tally = Tally(self.path, "CLM")
         envelope = Envelope(SegmentReader(self.path), self.path)
         for body in envelope:
             txn = body.transaction
@@ -146,8 +156,12 @@ class FileScan:
                     Location.at(txn.segment, "ST01", **txn.location(self.path)),
                     name="not-an-837"))
                 continue
-            for group in patient_loops(iter_claims(body, txn, self.path)):
+            for group in patient_loops(_tallied(iter_claims(body, txn, self.path), tally)):
                 cursor = yield from self._check(group, located, cursor)
+        tally.finish()
+        self.claim_segments = tally.total
+        if tally.missed:
+            self.file_findings.append(unread_claims_finding(self.path, tally, "CLM"))
         self.file_findings.extend(located[cursor:])
         self.file_findings.extend(f for f in envelope.findings
                                   if f.location.segment_index not in ig_at
@@ -175,6 +189,12 @@ class FileScan:
             self.held += held
             yield ClaimResult(claim, tuple(findings), "held" if held else "clean", profile.name)
         return cursor
+
+
+def _tallied(claims: Iterable[Claim], tally: Tally) -> Iterator[Claim]:
+    for claim in claims:
+        tally.read(claim.start_offset)
+        yield claim
 
 
 def patient_loops(claims: Iterable[Claim]) -> Iterator[list[Claim]]:

@@ -28,10 +28,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from x12core.census import count_claims
 from x12core.errors import ClaimkitError
-from x12core.fileio import OutputSet
+from x12core.fileio import OutputSet, shown
 from x12core.reader import SegmentReader
 from x12core.segment import Segment
+from x12core.values import is_digits
 
 # An HL loop longer than this before its first claim is not an 837P hierarchy level.
 MAX_LOOP_SEGMENTS = 2000
@@ -282,7 +284,15 @@ def split_file(path: str | os.PathLike[str], clean_out: str | os.PathLike[str],
              for slot, r in enumerate((clean, hold))]
     _Walk(name, sides, _decider(held), starts).run()
     if clean.claims + hold.claims == 0:
-        raise SplitError(f"{name}: no claims (no CLM segment) to split")
+        raise SplitError(f"{shown(name)}: no claims (no CLM segment) to split")
+    # The invariant of every split: each CLM in the bytes is in exactly one output. The
+    # census reads the bytes on its own (x12core.census), so a segment the reader or
+    # this walk could not place fails the run (the OutputSet then writes nothing).
+    census = count_claims(name)
+    if census.clm != clean.claims + hold.claims:
+        raise SplitError(f"{shown(name)}: the file holds {census.clm} CLM segment(s) but "
+                         f"{clean.claims + hold.claims} could be placed in an output; nothing "
+                         "was written (`claimkit scan` shows where)")
     return SplitResult(clean, hold)
 
 
@@ -365,7 +375,7 @@ class _Walk:
         self.ge(seg)
         self.gs = seg
         if self.starts[1] is None:
-            self.starts[1] = int(seg[6]) if seg[6].isdigit() else 1
+            self.starts[1] = int(seg[6]) if is_digits(seg[6]) and len(seg[6]) <= 9 else 1
 
     def ge(self, seg: Segment) -> None:
         for side in self.sides:
@@ -376,7 +386,8 @@ class _Walk:
         self.iea(seg)
         self.isa = seg
         if self.starts[0] is None:
-            self.starts[0] = int(seg[13]) if seg[13].strip().isdigit() else 1
+            self.starts[0] = (int(seg[13]) if is_digits(seg[13].strip()) and len(seg[13]) <= 9
+                              else 1)
 
     def iea(self, seg: Segment) -> None:
         for side in self.sides:

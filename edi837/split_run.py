@@ -24,6 +24,7 @@ from x12core.findings import Finding
 from x12core.reader import SegmentReader
 from x12core.render import Report, render
 from x12core.validate import ValidationResult, validate_file
+from x12core.values import is_digits
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ def run_split(file: Path, targets: SplitTargets, options: ScanOptions, *,
             claim_ack = targets.claim_ack
             received = date.fromtimestamp(file.stat().st_mtime)
             acks = Ack277Writer(
-                lambda: outputs.open(claim_ack, "w", encoding="ascii", newline=""),
+                lambda: outputs.open(claim_ack, "w", encoding="latin-1", newline=""),
                 when=datetime.now(), received=received, isa_control=_first_isa13(file))
         results = adjudicate(scan, fail_on=options.fail_on, rejected=rejected,
                              ig_findings=checked.findings if checked else (), leftovers=leftovers)
@@ -106,7 +107,7 @@ def _first_isa13(path: Path) -> int:
     """The input's first ISA13: the 277CA's interchange number, so the two are easy to match."""
     for seg in SegmentReader(path):
         text = seg[13].strip()
-        return int(text) if text.isdigit() else 1
+        return int(text) if is_digits(text) and len(text) <= 9 else 1
     return 1
 
 
@@ -134,7 +135,7 @@ def _write_999(result: ValidationResult, target: Path, outputs: OutputSet) -> st
     if result.ack is None:
         why = result.ack_problem or "pyx12 could not validate the file"
         return f"not written: {why}"
-    outputs.open(target, "w", encoding="ascii", newline="").write(result.ack)
+    outputs.open(target, "w", encoding="latin-1", newline="").write(result.ack)
     accepted = sum(1 for line in result.ack.splitlines() if line.startswith("IK5*A"))
     total = sum(1 for line in result.ack.splitlines() if line.startswith("IK5*"))
     return f"{accepted} of {total} transaction set(s) accepted"

@@ -244,7 +244,10 @@ def _info(code: str, kind: str, entry: dict[str, Any]) -> CodeInfo:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    return read_toml(path, "cause map")
+    return read_toml(path, "cause map", SCHEMA)
+
+
+SCHEMA = Path(__file__).resolve().parent / "causes.schema.json"
 
 
 def merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:

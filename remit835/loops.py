@@ -9,11 +9,12 @@ and reported as a ``structure`` finding, never guessed at.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from remit835.model import ZERO, Adjustment, Claim, Party, PaymentHeader, ServiceLine
 from x12core.findings import Finding, Location, Severity
 from x12core.segment import Segment
+from x12core.values import parse_r
 
 RULE = "R835-PARSE"
 GROUP_CODES = frozenset({"CO", "PR", "OA", "PI"})
@@ -43,11 +44,8 @@ class Problems:
         value = _AMOUNTS.get(text)
         if value is not None:
             return value
-        try:
-            value = Decimal(text)
-        except InvalidOperation:
-            value = None
-        if value is None or not value.is_finite():
+        value = parse_r(text)  # X12 type R only: no exponent, NaN or Infinity
+        if value is None:
             self.add(seg, element, f"{element} {text[:20]!r} is not an amount; read as 0",
                      "Ask the payer for a corrected 835.", claim_id=claim_id)
             return ZERO

@@ -43,6 +43,7 @@ from x12core.errors import InputError
 from x12core.findings import Finding, Location, Severity
 from x12core.reader import CHUNK_SIZE, SegmentReader
 from x12core.segment import Segment
+from x12core.versions import refuse_pre_5010
 
 _CLAIM_END = frozenset({"CLP", "LX", "TS3", "TS2", "PLB"})
 # PLB: six reason/amount pairs per segment (PLB03/04 ... PLB13/14).
@@ -268,8 +269,12 @@ def check_835(path: str | os.PathLike[str]) -> None:
     :class:`InputError` when the first transaction set is not an 835 or there is none.
     """
     name = os.fspath(path)
+    gs08 = ""
     for seg in SegmentReader(path):
-        if seg.tag == "ST":
+        if seg.tag == "GS":
+            gs08 = seg[8]
+        elif seg.tag == "ST":
+            refuse_pre_5010(name, gs08, seg[3], "remit reads 5010 remittances (005010X221A1)")
             if seg[1] != "835":
                 raise InputError(f"{name}: not an 835 remittance (first transaction set is "
                                  f"{seg[1] or 'blank'})")

@@ -29,6 +29,7 @@ from remit835.outcome import (
 )
 from remit835.parse import read_remits
 from remit835.report_text import write_text
+from x12core.census import Tally, unread_claims_finding
 from x12core.findings import Finding, Severity
 from x12core.render import Report
 
@@ -59,6 +60,7 @@ class Totals:
     errors: int = 0
     corrections: int = 0
     payment_total: Decimal = ZERO  # Σ BPR02, debits (BPR03 D) negative
+    claim_segments: int = 0  # CLP segments in the files' bytes (x12core.census), read or not
 
     @property
     def balanced(self) -> bool:
@@ -78,6 +80,8 @@ class Totals:
             "unmapped": list(self.unmapped), "errors": self.errors,
             "reversals": self.claim_status.get("reversed", 0), "corrections": self.corrections,
             "warnings": sum(1 for f in self.findings if f["severity"] == "warning"),
+            "claim_segments": self.claim_segments,
+            "unread_claims": max(0, self.claim_segments - self.claims),
         }
 
 
@@ -221,8 +225,11 @@ def iter_outcomes(paths: Sequence[str | os.PathLike[str]], causes: CauseMap,
     """Every claim of every file, assessed; ``totals`` fills in as they pass."""
     for path in paths:
         reader = read_remits(path)
+        tally = Tally(path, "CLP")
         for stream in reader:
             for claim in stream:
+                if claim.segment is not None:
+                    tally.read(claim.segment.offset)
                 outcome = assess(claim, causes)
                 _count(totals, outcome)
                 _unknown_remarks(totals, claim, causes)
@@ -240,6 +247,10 @@ def iter_outcomes(paths: Sequence[str | os.PathLike[str]], causes: CauseMap,
                 _add_finding(totals, imbalance.finding, imbalance)
         for f in reader.findings:
             _add_finding(totals, f)
+        tally.finish()
+        totals.claim_segments += tally.total
+        if tally.missed:
+            _add_finding(totals, unread_claims_finding(os.fspath(path), tally, "CLP"))
 
 
 def remit_report(paths: Sequence[str | os.PathLike[str]], causes: CauseMap

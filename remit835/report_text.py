@@ -84,6 +84,9 @@ def _summary(totals: Totals, out: TextIO) -> None:
     lines = s["lines"]
     out.write(f"{s['payments']} payment(s), {s['claims']} claim(s): paid {s['paid']} on claims, "
               f"{s['payment_total']} in payments\n")
+    if s["unread_claims"]:
+        out.write(f"NOT READ: the file(s) hold {s['claim_segments']} CLP segment(s); "
+                  f"{s['unread_claims']} could not be read as claims (see the findings)\n")
     out.write("Lines: " + ", ".join(f"{n} {status}" for status, n in sorted(
         lines.items(), key=lambda kv: -kv[1])) + "\n" if lines else "Lines: none\n")
     out.write(f"Denied lines: {s['denied_lines']}, partially paid: {s['partial_lines']}\n")

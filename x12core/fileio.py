@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import stat
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -38,31 +39,124 @@ def _replace(src: str, dst: str) -> None:
     os.replace(src, dst)
 
 
+def _is_regular_or_absent(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except FileNotFoundError:
+        return True
+
+
+def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    """True when ``a`` and ``b`` are one file: same path, a symlink to it, or a hard link."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return Path(a).resolve() == Path(b).resolve()
+
+
+def check_output(path: str | os.PathLike[str], inputs: Iterable[str | os.PathLike[str]] = (),
+                 ) -> Path:
+    """Refuse an output path that would destroy an input or cannot be a file (one line each).
+
+    The same file reached by another path, a symlink or a hard link is still the input.
+    Devices and FIFOs are fine targets: :func:`atomic_write` writes into them directly.
+    """
+    target = Path(path)
+    for source in inputs:
+        if same_file(target, source):
+            raise InputError(f"{shown(target)}: is an input file ({shown(source)}); claimkit "
+                             "never overwrites its input")
+    if target.is_dir():
+        raise InputError(f"{shown(target)}: is a directory, not a file")
+    directory = target.parent if str(target.parent) else Path(".")
+    if not directory.is_dir():
+        raise InputError(f"{shown(target)}: directory {shown(directory)} does not exist")
+    return target
+
+
+def shown(path: str | os.PathLike[str]) -> str:
+    """A file name fit for a one-line message: quoted when it holds control characters."""
+    text = os.fspath(path)
+    if text.isprintable():
+        return text
+    return repr(text)
+
+
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike[str], mode: str = "w", *, overwrite: bool = True,
                  encoding: str | None = "utf-8", newline: str | None = None) -> Iterator[IO[Any]]:
     """Open a temporary file next to ``path``; rename it over ``path`` on success.
 
+    Only a regular file (or a path that does not exist yet) is replaced by rename. A
+    symlink is followed, so the link stays and its target gets the new content. A
+    device, FIFO or socket (``/dev/null``, ``/dev/stdout``, a named pipe) is opened and
+    written directly: renaming over it would replace the node with a regular file.
     With ``overwrite=False`` an existing target raises :class:`InputError`.
     """
     target = Path(path)
+    kwargs: dict[str, Any] = {} if "b" in mode else {"encoding": encoding, "newline": newline}
+    if target.is_dir():
+        raise InputError(f"{shown(target)}: is a directory, not a file")
     if not overwrite and target.exists():
-        raise InputError(f"{target}: already exists (use --force to overwrite)")
+        raise InputError(f"{shown(target)}: already exists (use --force to overwrite)")
+    if target.is_symlink():
+        target = Path(os.path.realpath(target))
+    if not _is_regular_or_absent(target):
+        with open(target, mode, **kwargs) as handle:
+            yield handle
+        return
     directory = target.parent if str(target.parent) else Path(".")
     if not directory.is_dir():
-        raise InputError(f"{target}: directory {directory} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+        raise InputError(f"{shown(target)}: directory {shown(directory)} does not exist")
     try:
-        kwargs: dict[str, Any] = {} if "b" in mode else {"encoding": encoding, "newline": newline}
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    except OSError as err:
+        raise InputError(f"{shown(target)}: cannot write ({err.strerror})") from None
+    try:
         with os.fdopen(fd, mode, **kwargs) as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
+        with contextlib.suppress(OSError):
+            # Keep the mode of the file being replaced (mkstemp creates 0600).
+            os.chmod(tmp, stat.S_IMODE(os.stat(target).st_mode) if target.exists()
+                     else 0o666 & ~_umask())
         _replace(tmp, str(target))
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def check_input_file(path: str | os.PathLike[str]) -> None:
+    """One clear line for an input that cannot be read as a file, before any work.
+
+    Every command reads its inputs more than once (a preflight, the scan, a second pass
+    to split), so a pipe, FIFO, ``/dev/stdin`` or ``<(...)`` that can be read only once
+    is refused at once rather than left to hang.
+    """
+    if os.fspath(path) == "-":
+        raise InputError("-: reading standard input is not supported; save the data to a "
+                         "file and name the file")
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise InputError(f"{shown(path)}: no such file") from None
+    except OSError as err:
+        raise InputError(f"{shown(path)}: cannot read ({err.strerror})") from None
+    if stat.S_ISDIR(mode):
+        raise InputError(f"{shown(path)}: is a directory, not a file")
+    if not stat.S_ISREG(mode):
+        raise InputError(f"{shown(path)}: is not a regular file (a pipe or device can be read "
+                         "only once); save the data to a file and name the file")
+    if not os.access(path, os.R_OK):
+        raise InputError(f"{shown(path)}: permission denied")
 
 
 @_retry_io
@@ -78,24 +172,57 @@ def read_bytes(path: str | os.PathLike[str]) -> bytes:
         raise InputError(f"{path}: permission denied") from None
 
 
-def read_toml(path: str | os.PathLike[str], what: str) -> dict[str, Any]:
+def read_toml(path: str | os.PathLike[str], what: str,
+              schema: str | os.PathLike[str] | None = None) -> dict[str, Any]:
     """A user-supplied TOML file (payer profile, cause overlay...) or one clear InputError.
 
-    ``what`` names the kind of file in the message: ``"payer profile"``.
+    ``what`` names the kind of file in the message: ``"payer profile"``. With ``schema``
+    (a JSON Schema file, draft 2020-12) the parsed document is checked against it and
+    the first problem is named by file, key and expected type.
     """
     import tomllib
 
     try:
         with open(path, "rb") as handle:
-            return tomllib.load(handle)
+            doc = tomllib.load(handle)
     except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
+        raise InputError(f"{shown(path)}: no such file") from None
     except IsADirectoryError:
-        raise InputError(f"{path}: is a directory, not a file") from None
+        raise InputError(f"{shown(path)}: is a directory, not a file") from None
     except tomllib.TOMLDecodeError as err:
-        raise InputError(f"{path}: not a valid TOML {what} ({err})") from None
+        raise InputError(f"{shown(path)}: not a valid TOML {what} ({err})") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{shown(path)}: not a valid TOML {what} (not UTF-8 text)") from None
     except OSError as err:
-        raise InputError(f"{path}: cannot read ({err.strerror})") from None
+        raise InputError(f"{shown(path)}: cannot read ({err.strerror})") from None
+    if schema is not None:
+        check_document(doc, schema, f"{shown(path)}: not a valid {what}")
+    return doc
+
+
+def check_document(doc: Any, schema: str | os.PathLike[str], prefix: str) -> None:
+    """Validate ``doc`` against a JSON Schema file; one InputError naming key and type."""
+    import json
+
+    import jsonschema
+
+    validator = _validator(os.fspath(schema), json, jsonschema)
+    error = jsonschema.exceptions.best_match(validator.iter_errors(doc))
+    if error is not None:
+        where = ".".join(str(p) for p in error.absolute_path) or "the top level"
+        raise InputError(f"{prefix}: {where}: {error.message}")
+
+
+_VALIDATORS: dict[str, Any] = {}
+
+
+def _validator(schema: str, json: Any, jsonschema: Any) -> Any:
+    found = _VALIDATORS.get(schema)
+    if found is None:
+        with open(schema, encoding="utf-8") as handle:
+            found = jsonschema.Draft202012Validator(json.load(handle))
+        _VALIDATORS[schema] = found
+    return found
 
 
 class OutputSet:
@@ -121,10 +248,9 @@ class OutputSet:
         target = Path(path)
         key = target.resolve()
         for source in self._inputs:
-            if key == source.resolve() or (target.exists() and source.exists()
-                                           and os.path.samefile(target, source)):
-                raise InputError(f"{target}: is the input file; claimkit never overwrites "
-                                 "its input")
+            if same_file(target, source):
+                raise InputError(f"{shown(target)}: is the input file; claimkit never "
+                                 "overwrites its input")
         other = self._reserved.get(key)
         if other is not None and other != role:
             raise InputError(f"{target}: named for both {other} and {role}")

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Generator, Iterator
 from typing import BinaryIO
 
 from x12core.errors import InputError, NotX12Error
@@ -25,7 +26,20 @@ CHUNK_SIZE = 1 << 20
 ISA_LENGTH = 106
 _BOM = b"\xef\xbb\xbf"
 _LEADING_WS = " \t\r\n"
+_BLANKS = _LEADING_WS
+# An ISA header candidate: the id and an element separator (not a letter, digit or blank).
+_ISA_CANDIDATE = re.compile(r"ISA[^A-Za-z0-9 \t\r\n]")
 _SPECIAL_TAGS = frozenset({"ISA", "GS", "GE", "IEA", "ST", "SE"})
+
+
+def _looks_utf16(text: str) -> bool:
+    """A UTF-16 byte-order mark, or ASCII letters interleaved with NUL bytes (``I\0S\0A\0``)."""
+    if text.startswith(("\xff\xfe", "\xfe\xff")):
+        return True
+    head = text[:12]
+    return len(head) == 12 and (
+        (head[1::2] == "\x00" * 6 and "\x00" not in head[0::2])
+        or (head[0::2] == "\x00" * 6 and "\x00" not in head[1::2]))
 
 
 def parse_isa_header(text: str, path: str) -> tuple[Delimiters, int]:
@@ -38,6 +52,9 @@ def parse_isa_header(text: str, path: str) -> tuple[Delimiters, int]:
     """
     if not text:
         raise NotX12Error(path, "file is empty")
+    if _looks_utf16(text):
+        raise NotX12Error(path, "the file is UTF-16 text; save it as ASCII or UTF-8 (X12 is "
+                          "one byte per character)")
     if "\x00" in text[:ISA_LENGTH]:
         raise NotX12Error(path, "binary data (NUL bytes) where an ISA header was expected")
     if not text.startswith("ISA"):
@@ -155,8 +172,17 @@ class SegmentReader:
                         self.bytes_read += len(chunk)
                         eof = len(chunk) < size
                         buf += chunk.decode("latin-1")
-                    # Data after the last IEA that is not another interchange keeps the
-                    # previous delimiters and is handed on for the envelope layer to report.
+                    if index and not buf.startswith("ISA"):
+                        # Junk after an IEA: hand it on with the previous delimiters (the
+                        # envelope layer reports it) up to the next ISA that parses, which
+                        # brings its own delimiters. Never let junk swallow an interchange.
+                        state = [index, position, line, base]
+                        assert self.delimiters is not None  # set by the first ISA
+                        buf, eof = yield from self._junk(buf, eof, read, size, self.delimiters,
+                                                         state)
+                        index, position, line, base = state
+                        if not buf:
+                            return
                     if not (index and not buf.startswith("ISA")):
                         delims, _ = parse_isa_header(buf, self.path)
                         self.delimiters = delims
@@ -174,7 +200,9 @@ class SegmentReader:
                     start = base
                     base += len(piece) + tlen
                     # lstrip returns the very same object when there is nothing to strip.
-                    body = piece.lstrip("\r\n")
+                    # Leading blanks before a segment id are accepted, as pyx12 does
+                    # (indented files from several public projects).
+                    body = piece.lstrip(_BLANKS)
                     if body is not piece:
                         lead = len(piece) - len(body)
                         line += piece.count("\n", 0, lead)
@@ -230,6 +258,76 @@ class SegmentReader:
         finally:
             if stream is not self._source:
                 stream.close()
+
+
+    def _junk(self, buf: str, eof: bool, read: Callable[[int], bytes], size: int,
+              delims: Delimiters, state: list[int],
+              ) -> Generator[Segment, None, tuple[str, bool]]:
+        """Yield the data after an IEA up to the next ISA header as segments.
+
+        ``state`` is ``[index, position, line, base]``, updated in place. Returns the
+        buffer starting at the next ISA (empty at end of file) and the EOF flag. Junk is
+        handed on chunk by chunk, so a large stray tail does not fill memory.
+        """
+        term, el = delims.segment, delims.element
+        while True:
+            at = self._find_isa(buf, eof)
+            if at >= 0:
+                junk, buf = buf[:at], buf[at:]
+            elif eof:
+                junk, buf = buf, ""
+            else:
+                # Keep a tail long enough to hold the start of an ISA header.
+                cut = max(0, len(buf) - 2 * ISA_LENGTH)
+                last = buf.rfind(term, 0, cut)
+                if last >= 0:  # hand on whole segments only
+                    cut = last + len(term)
+                junk, buf = buf[:cut], buf[cut:]
+            index, position, line, base = state
+            pieces = junk.split(term)
+            for k, piece in enumerate(pieces):
+                body = piece.lstrip(_BLANKS)
+                lead = len(piece) - len(body)
+                start = base + lead
+                seg_line = line + piece.count("\n", 0, lead)
+                base += len(piece)
+                line += piece.count("\n")
+                if k + 1 < len(pieces):  # a terminator follows every piece but the last
+                    base += len(term)
+                    line += term.count("\n")
+                body = body.rstrip(_BLANKS)
+                if not body:
+                    continue
+                index += 1
+                elements = body.split(el)
+                tag = elements[0]
+                if tag == "ST":
+                    position = 1
+                elif position:
+                    position += 1
+                yield Segment(elements, delims, index, position, start, seg_line)
+                if tag == "SE":
+                    position = 0
+            state[:] = [index, position, line, base]
+            if at >= 0 or eof:
+                return buf, eof
+            chunk = read(size)
+            self.bytes_read += len(chunk)
+            eof = len(chunk) < size
+            buf += chunk.decode("latin-1")
+
+    def _find_isa(self, buf: str, eof: bool) -> int:
+        """Offset of the first ISA header in ``buf`` that parses, or -1."""
+        for match in _ISA_CANDIDATE.finditer(buf):
+            at = match.start()
+            if not eof and len(buf) - at < 2 * ISA_LENGTH:
+                return -1  # not enough data yet to judge this candidate
+            try:
+                parse_isa_header(buf[at:], self.path)
+            except NotX12Error:
+                continue
+            return at
+        return -1
 
 
 def read_segments(

@@ -23,6 +23,7 @@ import io
 import json
 import logging
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,7 +36,12 @@ RULE_PYX12 = "X12-IG"
 RULE_VERSION = "X12-VERSION"
 
 # Versions pyx12 has no map for, and the closest map it does have.
-VERSION_SUBSTITUTES = {"005010X222A2": "005010X222A1"}
+# X222A2 differs from X222A1 only in errata notes; a bare X222 (no addenda suffix) is what
+# some submitters send for the 5010 professional guide, which is X222A1.
+VERSION_SUBSTITUTES = {"005010X222A2": "005010X222A1", "005010X222": "005010X222A1"}
+_SUBSTITUTE_NOTES = {"005010X222A2": "which differs only in errata notes",
+                     "005010X222": "the 5010 professional guide that a version without the "
+                                   "A1 addenda suffix stands for"}
 
 
 @dataclass
@@ -116,11 +122,14 @@ def validate_file(path: str | os.PathLike[str], *, substitute_versions: bool = T
             continue
         substitute = VERSION_SUBSTITUTES.get(vriic)
         if substitute and substitute_versions:
-            text = text.replace(vriic, substitute)  # same length: offsets stay valid
+            # Whole element values only ("005010X222" must not turn "...X222A1" into
+            # "...X222A1A1"). Findings are located by segment index, which the
+            # substitution does not change, even when the length does.
+            text = re.sub(re.escape(vriic) + r"(?![A-Za-z0-9])", substitute, text)
             result.findings.append(Finding(
                 RULE_VERSION, "structure", Severity.INFO,
                 f"pyx12 has no map for {vriic}; validated against the {substitute} map, "
-                "which differs only in errata notes",
+                f"{_SUBSTITUTE_NOTES[vriic]}",
                 f"Nothing to do unless your receiver requires {substitute} in GS08/ST03.",
                 Location(file=name, segment="GS", segment_index=index, element="GS08",
                          value=vriic), name="version-substituted"))

@@ -66,8 +66,11 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+SCHEMA = PROFILE_DIR / "profile.schema.json"
+
+
 def _read(path: Path) -> dict[str, Any]:
-    return read_toml(path, "payer profile")
+    return read_toml(path, "payer profile", SCHEMA)
 
 
 def _build(doc: dict[str, Any], path: str) -> Profile:

@@ -25,6 +25,7 @@ from edi837.rules import (  # noqa: F401 - imported to register the rules
     documentation,
     drug_data,
     drug_link,
+    elements,
     medical_necessity,
     modifiers,
     place_of_service,

@@ -8,6 +8,7 @@ from edi837.engine import ClaimContext, Hit, rule
 from edi837.model import Claim
 from edi837.rules.common import at_code, codes, day, has_malignancy
 from x12core.findings import Severity
+from x12core.values import is_digits
 
 
 @rule("R96372-010", "vaccine-given-as-injection", category="coding", severity=Severity.ERROR,
@@ -136,7 +137,7 @@ def injection_for_immunization_diagnosis(claim: Claim, ctx: ClaimContext) -> Ite
         if line.code not in t.injection or not line.pointers:
             continue
         pointed = [dx[int(p) - 1].code for p in line.pointers
-                   if p.isdigit() and 0 < int(p) <= len(dx)]
+                   if is_digits(p) and 0 < int(p) <= len(dx)]
         if pointed and all(code in t.immunization_dx for code in pointed):
             yield Hit(line.sv1 or line.lx, "SV107-1",
                       "96372 points only at Z23 (encounter for immunization): a vaccine "

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from edi837.engine import ClaimContext, Hit, rule
 from edi837.model import Claim
 from x12core.findings import Severity
+from x12core.values import is_digits
 
 MAX_POINTERS = 4  # SV107-1 .. SV107-4
 MAX_DIAGNOSES = 12  # 2300 HI: up to 12 diagnosis codes
@@ -40,6 +41,23 @@ def diagnosis_pointer_missing(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
                       "service treats.", line=line, value="")
 
 
+# Component separators submitters commonly use; one of them in HI where ISA16 declares
+# another means the diagnoses were written with the wrong separator, not left out.
+_COMMON_COMPONENTS = (":", ">", "^", "\\", "<", "|")
+
+
+def _separator_hint(claim: Claim) -> str:
+    """Why a claim with HI segments has no diagnosis: a separator other than ISA16."""
+    for seg in claim.hi:
+        declared = seg.delimiters.component
+        for value in seg.elements[1:]:
+            for other in _COMMON_COMPONENTS:
+                if other != declared and other in value and declared not in value:
+                    return (f"; HI {value[:20]!r} separates its parts with {other!r} but ISA16 "
+                            f"declares {declared!r}, so no diagnosis code could be read")
+    return ""
+
+
 @rule("R837-021", "diagnosis-pointer-invalid", category="diagnosis", severity=Severity.ERROR,
       catalog=("INJ-070",))
 def diagnosis_pointer_invalid(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
@@ -63,6 +81,7 @@ def diagnosis_pointer_invalid(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     """
     count = min(len(claim.diagnoses), MAX_DIAGNOSES)
     valid = _VALID[count]
+    hint = _separator_hint(claim) if count == 0 else ""
     for line in claim.lines:
         pointers = line.pointers
         if len(pointers) <= MAX_POINTERS and valid.issuperset(pointers):
@@ -74,10 +93,10 @@ def diagnosis_pointer_invalid(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
                           "diagnosis pointers", "Keep at most four pointers in SV107.",
                           line=line, value=pointer)
                 break
-            if pointer not in valid and not (pointer.isdigit() and 1 <= int(pointer) <= count):
+            if pointer not in valid and not (is_digits(pointer) and 1 <= int(pointer) <= count):
                 have = f"the claim has {count} diagnosis code{'s' if count != 1 else ''}"
                 yield Hit(line.sv1, element, f"diagnosis pointer {pointer} on {line.code} points "
-                          f"at no diagnosis ({have})",
+                          f"at no diagnosis ({have}){hint}",
                           "Point at an HI position that holds a diagnosis, or add the "
                           "diagnosis to the HI segment.", line=line, value=pointer)
 

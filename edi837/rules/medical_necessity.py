@@ -8,6 +8,7 @@ from edi837.engine import ClaimContext, Hit, rule
 from edi837.icd10 import normal
 from edi837.model import Claim
 from x12core.findings import Severity
+from x12core.values import is_digits
 
 
 @rule("R837-043", "diagnosis-not-covered", category="medical-necessity",
@@ -46,7 +47,7 @@ def diagnosis_not_covered(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
             continue
         in_force = [p for p in lists if p.in_force(line.service_date)]
         pointed = [codes[int(p) - 1] for p in line.pointers
-                   if p.isdigit() and 1 <= int(p) <= len(codes)]
+                   if is_digits(p) and 1 <= int(p) <= len(codes)]
         if not in_force or not pointed:
             continue  # no pointer: the diagnosis-pointer rules report it
         if any(p.covers(code) for p in in_force for code in pointed):

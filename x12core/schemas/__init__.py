@@ -8,8 +8,9 @@ its major version three times, kept equal by a test: ``$id``
 when a field is removed or renamed (or stops being required); adding a field does
 not change it, and scripts must accept fields they do not know.
 
-Documents are validated with ``jsonschema`` (imported only when :func:`validate` or
-:func:`errors` is called: printing a schema needs nothing beyond the standard library).
+Documents are validated with ``jsonschema``, imported only when :func:`validate` or
+:func:`errors` is called: every command stamps ``schema_version`` through this module,
+and printing a schema needs nothing beyond the standard library.
 """
 
 from __future__ import annotations

@@ -1,0 +1,77 @@
+"""Element types: numbers and dates that are not of their X12 type."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+
+from edi837.engine import ClaimContext, Hit, rule
+from edi837.model import Claim
+from x12core.findings import Severity
+from x12core.segment import Segment
+from x12core.values import is_digits, parse_dt, parse_r
+
+
+def _bad_number(seg: Segment | None, position: int, designator: str) -> Iterator[Hit]:
+    if seg is None:
+        return
+    text = seg[position]
+    if text and parse_r(text) is None:
+        yield Hit(seg, designator, f"{designator} {text[:20]!r} is not an X12 number (digits, "
+                  "one decimal point, an optional leading minus; no exponent)",
+                  f"Send {designator} as a plain decimal, e.g. 25.01.")
+
+
+def _bad_date(seg: Segment | None, position: int, designator: str) -> Iterator[Hit]:
+    if seg is None:
+        return
+    text = seg[position]
+    if not text:
+        return
+    days = text.split("-") if "-" in text else [text]
+    if any(parse_dt(day) is None for day in days):
+        yield Hit(seg, designator, f"{designator} {text[:20]!r} is not a CCYYMMDD date "
+                  "(eight digits naming a real day)",
+                  f"Send {designator} as CCYYMMDD (a range as CCYYMMDD-CCYYMMDD).")
+
+
+@rule("R837-008", "element-not-of-its-type", category="structure", severity=Severity.ERROR,
+      catalog=("INJ-090", "INJ-094"))
+def element_not_of_its_type(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+    """A number or date element that is not of its X12 data element type.
+
+    Why:
+    X12.6 defines R (decimal) as digits with an optional leading minus and one
+    decimal point, N0 as digits, and DT as CCYYMMDD. An exponent (``1E+5``),
+    ``NaN``, superscript digits or an impossible date make the claim unreadable to
+    the payer: it is rejected at the front door (999 IK4 code 6 "invalid character"
+    or 8 "invalid date"), and the amounts cannot be checked by any other rule.
+
+    Bad:
+        CLM*PCN1*4E+1***11:B:1*Y*A*Y*Y~
+        LX*²~
+        DTP*472*D8*20251345~
+
+    Good:
+        CLM*PCN1*40***11:B:1*Y*A*Y*Y~
+        LX*1~
+        DTP*472*D8*20250115~
+
+    References:
+    ASC X12 005010X222A1 appendix A.1.3.1.2 data element types (R, N0, DT);
+    loop 2300 CLM02, loop 2400 LX01, SV102, SV104, DTP03, loop 2410 CTP04, loops
+    2010BA/2010CA DMG02.
+    """
+    yield from _bad_number(claim.clm, 2, "CLM02")
+    yield from _bad_date(claim.patient.dmg, 2, "DMG02")
+    if claim.subscriber.person.dmg is not claim.patient.dmg:
+        yield from _bad_date(claim.subscriber.person.dmg, 2, "DMG02")
+    for line in claim.lines:
+        lx = line.lx
+        if lx[1] and not is_digits(lx[1]):
+            yield Hit(lx, "LX01", f"LX01 {lx[1][:20]!r} is not a line number (digits only)",
+                      "Number the service lines 1, 2, 3 ... in LX01.", line=line)
+        ctp = line.drug.ctp if line.drug is not None else None
+        for hit in (*_bad_number(line.sv1, 2, "SV102"), *_bad_number(line.sv1, 4, "SV104"),
+                    *_bad_date(line.dtp, 3, "DTP03"), *_bad_number(ctp, 4, "CTP04")):
+            yield replace(hit, line=line)

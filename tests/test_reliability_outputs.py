@@ -1,0 +1,203 @@
+"""Issue 10, data loss: an output never replaces an input or a device; read-once inputs.
+
+Every test here failed before the fix (``--out`` renamed a report over the input, or over
+``/dev/null`` through a symlink; FIFOs hung).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FIXTURES, ROOT
+
+MIXED = FIXTURES / "837p" / "mixed.837"
+ERA = FIXTURES / "835" / "era.835"
+
+
+@pytest.fixture
+def batch(tmp_path: Path) -> Path:
+    target = tmp_path / "A.837"
+    shutil.copy(MIXED, target)
+    return target
+
+
+@pytest.fixture
+def remit_file(tmp_path: Path) -> Path:
+    target = tmp_path / "B.835"
+    shutil.copy(ERA, target)
+    return target
+
+
+def _one_line_exit_2(result) -> None:
+    assert result.code == 2, (result.code, result.err)
+    assert result.err.count("\n") == 1, result.err
+    assert "Traceback" not in result.err and "internal error" not in result.err
+
+
+@pytest.mark.parametrize("how", ["same", "symlink", "hardlink", "relative"])
+def test_scan_out_onto_input_is_refused(cli, batch: Path, tmp_path: Path, how: str,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    before = batch.read_bytes()
+    target = batch
+    if how == "symlink":
+        target = tmp_path / "link.837"
+        target.symlink_to(batch)
+    elif how == "hardlink":
+        target = tmp_path / "hard.837"
+        os.link(batch, target)
+    elif how == "relative":
+        monkeypatch.chdir(tmp_path)
+        target = Path("..") / tmp_path.name / "A.837"
+    result = cli("scan", batch, "-f", "json", "--out", target)
+    _one_line_exit_2(result)
+    assert "never overwrites its input" in result.err
+    assert batch.read_bytes() == before
+
+
+def test_reconcile_out_onto_a_remit_is_refused(cli, batch: Path, remit_file: Path) -> None:
+    before = remit_file.read_bytes()
+    result = cli("reconcile", "--claims", batch, "--remits", remit_file, "--out", remit_file)
+    _one_line_exit_2(result)
+    assert remit_file.read_bytes() == before
+
+
+def test_remit_and_audit_out_onto_input_are_refused(cli, batch: Path,
+                                                    remit_file: Path) -> None:
+    before = remit_file.read_bytes(), batch.read_bytes()
+    _one_line_exit_2(cli("remit", remit_file, "--out", remit_file))
+    _one_line_exit_2(cli("audit", "--claims", batch, "--out", batch))
+    assert (remit_file.read_bytes(), batch.read_bytes()) == before
+
+
+def test_validate_ack_or_out_onto_input_is_refused(cli, batch: Path) -> None:
+    before = batch.read_bytes()
+    _one_line_exit_2(cli("validate", batch, "--ack", batch))
+    _one_line_exit_2(cli("validate", batch, "--out", batch))
+    assert batch.read_bytes() == before
+
+
+def test_out_onto_a_code_table_input_is_refused(cli, batch: Path, tmp_path: Path) -> None:
+    profile = tmp_path / "payer.toml"
+    profile.write_text('extends = "commercial"\n')
+    before = profile.read_bytes()
+    _one_line_exit_2(cli("scan", batch, "--payer-profile", profile, "--out", profile))
+    assert profile.read_bytes() == before
+
+
+def test_out_through_a_symlink_to_a_device_keeps_the_device(cli, batch: Path,
+                                                             tmp_path: Path) -> None:
+    # Before the fix the report was renamed over the path: a device node (or the symlink
+    # standing for it) was replaced by a regular file.
+    link = tmp_path / "null"
+    link.symlink_to(os.devnull)
+    result = cli("scan", batch, "-f", "json", "--out", link, "--exit-zero")
+    assert result.code == 0, result.err
+    assert link.is_symlink()
+    assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mknod of a character device needs root")
+def test_out_onto_a_character_device_writes_into_it(cli, batch: Path, tmp_path: Path) -> None:
+    node = tmp_path / "mynull"
+    os.mknod(node, 0o666 | stat.S_IFCHR, os.makedev(1, 3))  # same device as /dev/null
+    result = cli("scan", batch, "-f", "json", "--out", node, "--exit-zero")
+    assert result.code == 0, result.err
+    assert stat.S_ISCHR(node.stat().st_mode)
+
+
+def test_out_onto_a_fifo_writes_into_it(cli, batch: Path, tmp_path: Path) -> None:
+    fifo = tmp_path / "report.pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    result = cli("scan", batch, "-f", "json", "--out", fifo, "--exit-zero")
+    reader.join(10)
+    assert result.code == 0, result.err
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert received and received[0].startswith(b'{\n  "summary"')
+
+
+def test_out_dash_is_stdout(cli, batch: Path, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = cli("scan", batch, "-f", "json", "--out", "-", "--exit-zero")
+    assert result.code == 0
+    assert result.out.startswith('{\n  "summary"')
+    assert not (tmp_path / "-").exists()
+
+
+def test_out_naming_a_directory_is_one_line(cli, batch: Path, tmp_path: Path) -> None:
+    _one_line_exit_2(cli("scan", batch, "--out", tmp_path))
+    _one_line_exit_2(cli("remit", ERA, "--out", tmp_path))
+
+
+def test_out_keeps_a_symlink_and_updates_its_target(cli, batch: Path, tmp_path: Path) -> None:
+    real = tmp_path / "real.json"
+    real.write_text("old")
+    link = tmp_path / "report.json"
+    link.symlink_to(real)
+    assert cli("scan", batch, "-f", "json", "--out", link, "--exit-zero").code == 0
+    assert link.is_symlink()
+    assert real.read_text().startswith('{\n  "summary"')
+
+
+def test_a_fifo_input_is_refused_at_once(cli, tmp_path: Path) -> None:
+    fifo = tmp_path / "in.837"
+    os.mkfifo(fifo)
+    started = time.monotonic()
+    result = cli("scan", fifo)
+    _one_line_exit_2(result)
+    assert "not a regular file" in result.err
+    assert time.monotonic() - started < 5
+
+
+@pytest.mark.parametrize("command", ["scan", "remit", "validate", "split"])
+def test_stdin_dash_is_refused_with_one_line(cli, command: str, tmp_path: Path) -> None:
+    extra = ["--clean", tmp_path / "c", "--held", tmp_path / "h"] if command == "split" else []
+    result = cli(command, "-", *extra)
+    _one_line_exit_2(result)
+    assert "standard input" in result.err
+
+
+def test_a_file_name_with_a_newline_gives_one_line(cli, tmp_path: Path) -> None:
+    odd = tmp_path / "bad\nname.837"
+    odd.write_text("hello, not X12\n")
+    result = cli("scan", odd)
+    _one_line_exit_2(result)
+    assert "bad\\nname.837" in result.err
+
+
+def test_terminated_run_leaves_no_temporary_file(tmp_path: Path) -> None:
+    """SIGTERM in the middle of writing a report removes the temporary file."""
+    from fixtures.generate import main as generate
+
+    big = tmp_path / "big.837"
+    generate(["837", "--claims", "6000", "--seed", "5", "--out", str(big)])
+    out = tmp_path / "report.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from cli.app import main; main()", "scan", str(big),
+         "-f", "json", "--out", str(out)], cwd=ROOT, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    while not list(tmp_path.glob(".report.json.*.tmp")) and time.monotonic() < deadline:
+        if proc.poll() is not None:
+            break
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert not list(tmp_path.glob("*.tmp")) and not list(tmp_path.glob(".*.tmp"))
+    if proc.returncode == 128 + signal.SIGTERM:
+        assert not out.exists()
+        assert err.decode().count("\n") == 1
+    else:  # the run finished before the signal came: the report is whole
+        assert out.read_text().rstrip().endswith("}")
