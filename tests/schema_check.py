@@ -2,7 +2,8 @@
 
 :func:`check_outputs` is called by the ``cli`` fixture (tests/conftest.py) after each
 run that exits 0 or 1: it finds the format (``-f``/``--format``) and where the report
-went (stdout, ``--out``/``-o``; ``split --report``), and validates
+went (stdout, ``--out``/``-o`` when it names a regular file; ``split --report``), and
+validates
 
 * ``json``: the document against the command's schema (``x12core/schemas``);
 * ``jsonl``: every line against the row schema (``$defs.row``, else the document's);
@@ -53,7 +54,7 @@ def check_outputs(args: list[str], stdout: str) -> None:
     fmt = _option(args, "-f", "--format") or "text"
     out = _option(args, "-o", "--out")
     text = stdout
-    if out is not None:
+    if out is not None and out != "-":  # `--out -` is stdout
         path = Path(out)
         text = path.read_text(encoding="utf-8") if path.is_file() else ""
     if name == "split":
