@@ -112,6 +112,7 @@ def test_each_command_json_follows_its_schema(cli, name: str, args: tuple) -> No
     assert next(iter(doc)) == "schema_version"
     assert doc["schema_version"] == schemas.version(name)
     _assert_valid(name, doc)
+    assert schemas.undeclared(name, doc) == [], "fields missing from the schema and docs"
 
 
 ROWS = {
@@ -133,6 +134,7 @@ def test_jsonl_rows_and_csv_columns_follow_the_row_schema(cli, name: str) -> Non
     assert rows
     for row in rows:
         _assert_valid(name, row, row=True)
+        assert schemas.undeclared(name, row, row=True) == []
     r = cli(*ROWS[name], "-f", "csv")
     header = next(csv.reader(io.StringIO(r.out)))
     declared, patterns = row_fields(name)
@@ -149,6 +151,8 @@ def test_split_summary_and_report_follow_their_schemas(cli, tmp_path: Path) -> N
     assert summary["schema_version"] == schemas.version("split")
     doc = json.loads(report.read_text())
     _assert_valid("split-report", doc)
+    assert schemas.undeclared("split-report", doc) == []
+    assert schemas.undeclared("split", summary) == []
     assert doc["schema_version"] == schemas.version("split-report")
     plain = _json(cli, "split", CLEAN, "--clean", tmp_path / "c2.837", "--held",
                   tmp_path / "h2.837", "-f", "json")  # nothing held, nothing asked for
@@ -170,6 +174,8 @@ def test_data_status_schema_takes_the_documented_layout() -> None:
            "stale": [{"kind": "ncci-mue", "title": "NCCI MUE practitioner",
                       "reason": "no table in force on 2026-08-15"}]}
     _assert_valid("data-status", doc)
+    assert schemas.undeclared("data-status", doc) == []
+    assert schemas.undeclared("data-status", {**doc, "new": 1}) == ["new"]
     bad = copy.deepcopy(doc)
     bad["datasets"][0]["sha256"] = ["xyz"]
     assert schemas.errors("data-status", bad)

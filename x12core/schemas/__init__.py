@@ -16,6 +16,7 @@ and printing a schema needs nothing beyond the standard library.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from functools import cache
 from importlib import resources
@@ -164,3 +165,43 @@ def _parts(node: Any, defs: dict[str, Any], depth: int) -> Iterator[dict[str, An
             yield from _parts(sub, defs, depth + 1)
     for key in ("then", "else"):
         yield from _parts(node.get(key), defs, depth + 1)
+
+
+def undeclared(name: str, document: Any, *, row: bool = False) -> list[str]:
+    """Paths of fields in ``document`` that the schema does not declare (extras).
+
+    Extras are allowed (scripts ignore what they do not know), but every field claimkit
+    writes should be declared and documented; the tests use this to keep it so.
+    """
+    schema = row_schema(name) if row else load(name)
+    out: list[str] = []
+    _extras(document, schema, schema.get("$defs", {}), "", out)
+    return sorted(set(out))
+
+
+def _extras(value: Any, node: Any, defs: dict[str, Any], path: str, out: list[str]) -> None:
+    parts = list(_parts(node, defs, 0))
+    if isinstance(value, dict):
+        props: dict[str, list[Any]] = {}
+        maps: list[Any] = []
+        patterns: list[tuple[str, Any]] = []
+        for part in parts:
+            for key, sub in part.get("properties", {}).items():
+                props.setdefault(key, []).append(sub)
+            extra = part.get("additionalProperties")
+            if isinstance(extra, dict):
+                maps.append(extra)
+            patterns += list(part.get("patternProperties", {}).items())
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else key
+            subs = props.get(key) or [sub for pattern, sub in patterns
+                                       if re.search(pattern, key)] or maps
+            if not subs:
+                out.append(where)
+            for sub in subs:
+                _extras(item, sub, defs, where, out)
+    elif isinstance(value, list):
+        items = [part["items"] for part in parts if isinstance(part.get("items"), dict)]
+        for item in value:
+            for sub in items:
+                _extras(item, sub, defs, path + "[]", out)
