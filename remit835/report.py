@@ -32,6 +32,7 @@ from remit835.report_text import write_text
 from x12core.census import Tally, unread_claims_finding
 from x12core.findings import Finding, Severity
 from x12core.render import Report
+from x12core.spool import RecordSpool
 
 ROW_COLUMNS = (
     "record", "file", "interchange", "transaction", "trace", "payer_id", "claim_id",
@@ -48,7 +49,10 @@ class Totals:
     """Counters the claim stream fills in; read after the items are consumed."""
 
     payments: list[dict[str, Any]] = field(default_factory=list)
-    findings: list[dict[str, Any]] = field(default_factory=list)
+    # On disk past a few MiB: one finding per unbalanced line can outgrow memory (issue 10).
+    findings: RecordSpool = field(default_factory=RecordSpool)
+    warnings: int = 0
+    unbalanced: int = 0  # balancing findings at error
     claims: int = 0
     paid: Decimal = ZERO
     lines: dict[str, int] = field(default_factory=dict)
@@ -64,8 +68,7 @@ class Totals:
 
     @property
     def balanced(self) -> bool:
-        return not any(f["category"] == "balancing" and f["severity"] == "error"
-                       for f in self.findings)
+        return self.unbalanced == 0
 
     def summary(self) -> dict[str, Any]:
         top = sorted(self.causes.items(), key=lambda kv: (-kv[1][1], kv[0]))
@@ -79,7 +82,7 @@ class Totals:
             "routine": {c: money(d) for c, d in sorted(self.routine.items())},
             "unmapped": list(self.unmapped), "errors": self.errors,
             "reversals": self.claim_status.get("reversed", 0), "corrections": self.corrections,
-            "warnings": sum(1 for f in self.findings if f["severity"] == "warning"),
+            "warnings": self.warnings,
             "claim_segments": self.claim_segments,
             "unread_claims": max(0, self.claim_segments - self.claims),
         }
@@ -217,6 +220,9 @@ def _unknown_remarks(totals: Totals, claim: Claim, causes: CauseMap) -> None:
 def _add_finding(totals: Totals, f: Finding, imbalance: Imbalance | None = None) -> None:
     if f.severity is Severity.ERROR:
         totals.errors += 1
+        totals.unbalanced += f.category == "balancing"
+    elif f.severity is Severity.WARNING:
+        totals.warnings += 1
     totals.findings.append(_finding(f, imbalance))
 
 

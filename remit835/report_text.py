@@ -109,15 +109,15 @@ def _summary(totals: Totals, out: TextIO) -> None:
     if s["unmapped"]:
         out.write(f"\nUnmapped codes (not in the cause map): {', '.join(s['unmapped'])}; "
                   "look them up and add them with --causes FILE\n")
-    order = {name: i for i, name in enumerate(dict.fromkeys(f["file"] for f in totals.findings))}
-    problems = sorted((f for f in totals.findings if f["severity"] != "info"),
-                      key=lambda f: (order[f["file"]], f["file_line"] or 0))
-    if not problems:
+    # In the order found (file by file, claim by claim), streamed from the spool: a file
+    # with an imbalance on every claim must not need memory for all of them.
+    problems = (f for f in totals.findings if f["severity"] != "info")
+    shown = s["errors"] + s["warnings"]
+    if not shown:
         out.write("\nBalancing: every line, claim and payment balances.\n")
         return
-    unbalanced = sum(1 for f in problems if f["category"] == "balancing"
-                     and f["severity"] == "error")
-    out.write(f"\nProblems: {unbalanced} imbalance(s), {len(problems) - unbalanced} other\n")
+    out.write(f"\nProblems: {totals.unbalanced} imbalance(s), {shown - totals.unbalanced} "
+              "other\n")
     for f in problems:  # one line each, never clipped: the amounts are the point
         where = f"{f['file']}:{f['file_line']}" if f["file_line"] else f["file"]
         element = f" {f['element']}" if f["element"] else ""

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from x12core import schemas
+from x12core.spool import RecordSpool
 
 FORMATS = ("text", "json", "jsonl", "csv")
 
@@ -70,7 +71,14 @@ def write_json(report: Report, out: TextIO, schema: str | None = None) -> None:
         out.write("\n  ]" if not first else "]")
         for key, value in extra.items():
             out.write(f",\n  {json.dumps(key)}: ")
-            out.write(json.dumps(value, default=_default, indent=None))
+            if isinstance(value, RecordSpool):  # streamed: it may not fit in memory
+                out.write("[")
+                for k, record in enumerate(value):
+                    out.write(",\n    " if k else "\n    ")
+                    out.write(json.dumps(record, default=_default))
+                out.write("\n  ]" if value else "]")
+            else:
+                out.write(json.dumps(value, default=_default, indent=None))
         out.write("\n}\n")
 
 

@@ -228,10 +228,13 @@ category = "drug-link"
 
 @pytest.mark.parametrize("text,words", [
     ("[carc.45]\ncategory = \"money\"\n", "unknown category 'money'"),
-    ("[carc.45]\ncore = 7\n", "core must be 0-4"),
+    ("[carc.45]\ncore = 7\n", "carc.45.core: 7 is greater than the maximum of 4"),
     ("[carc.45\n", "TOML"),
-    ("[[combo]]\nrarc = \"N20\"\n", "needs a carc"),
-    ("[carc.45]\ndenial = \"no\"\n", "denial must be true or false"),
+    ("[[combo]]\nrarc = \"N20\"\n", "combo.0: 'carc' is a required property"),
+    ("[carc.45]\ndenial = \"no\"\n", "carc.45.denial: 'no' is not of type 'boolean'"),
+    ("category = {a = 1}\n", "category.a: 1 is not of type 'object'"),
+    ("carc = \"x\"\n", "carc: 'x' is not of type 'object'"),
+    ("[carc.16]\ncore = \"x\"\n", "carc.16.core: 'x' is not of type 'integer'"),
 ])
 def test_bad_overlay_is_one_clear_error(tmp_path: Path, text: str, words: str) -> None:
     overlay = tmp_path / "bad.toml"

@@ -101,7 +101,7 @@ def test_user_profile_sets_limit_lists_and_replaces_a_shipped_list(tmp_path: Pat
 @pytest.mark.parametrize("body, message", [
     ('[policy]\nprior_authorization = ["nope"]\n', "unknown list 'nope'"),
     ("[settings]\nfiling_limit_days = 90\nfiling_limit_months = 3\n", "not both"),
-    ('[settings]\nfiling_limit_months = "12"\n', "positive whole number"),
+    ('[settings]\nfiling_limit_months = "12"\n', "filing_limit_months: '12' is not of type 'integer'"),
     ('[policy]\ncovered_diagnoses = ["x"]\n[covered_diagnoses.x]\ndrugs = ["J3420"]\n'
      'codes = ["51D"]\nsource = "s"\neffective = 2025-01-01\n', "not an ICD-10-CM code"),
     ('[policy]\ncovered_diagnoses = ["x"]\n[covered_diagnoses.x]\ndrugs = ["J3420"]\n'
