@@ -238,7 +238,11 @@ def current() -> dict[str, Any]:
 
 
 def compare(recorded: dict[str, Any], now: dict[str, Any]) -> tuple[list[str], list[str]]:
-    """(breaking changes, additions to record) between the snapshot and the schemas."""
+    """(breaking changes, additions to record) between the snapshot and the schemas.
+
+    Breaking, within one version: a field gone (removed or renamed), a required field
+    made optional, a field that may now take a JSON type it could not take before.
+    """
     breaking, additions = [], []
     for name, old in recorded.items():
         new = now.get(name)
@@ -251,19 +255,26 @@ def compare(recorded: dict[str, Any], now: dict[str, Any]) -> tuple[list[str], l
         elif new["version"] > old["version"]:
             additions.append(f"{name}: new version {new['version']}")
             continue
+        where = f"{name} v{old['version']}"
         gone = sorted(set(old["fields"]) - set(new["fields"]))
         if gone:
-            breaking.append(f"{name} v{old['version']}: field(s) removed or renamed: "
-                            f"{', '.join(gone)}")
-        loosened = sorted(f for f, how in old["fields"].items()
-                          if how == "required" and new["fields"].get(f) == "optional")
-        if loosened:
-            breaking.append(f"{name} v{old['version']}: no longer required: "
-                            f"{', '.join(loosened)}")
-        added = sorted(f for f, how in new["fields"].items() if old["fields"].get(f) != how
-                       and f not in loosened)
+            breaking.append(f"{where}: field(s) removed or renamed: {', '.join(gone)}")
+        changed = []
+        for path, text in old["fields"].items():
+            if path not in new["fields"]:
+                continue
+            was_required, was_types = schemas.parse_field(text)
+            is_required, is_types = schemas.parse_field(new["fields"][path])
+            if was_required and not is_required:
+                breaking.append(f"{where}: no longer required: {path}")
+            elif "any" not in was_types and is_types - was_types:
+                breaking.append(f"{where}: {path} may now be "
+                                f"{'|'.join(sorted(is_types - was_types))}")
+            elif text != new["fields"][path]:
+                changed.append(path)
+        added = sorted(set(new["fields"]) - set(old["fields"])) + changed
         if added:
-            additions.append(f"{name}: new or newly required field(s): {', '.join(added)}")
+            additions.append(f"{name}: new or tightened field(s): {', '.join(added)}")
     additions += [f"new schema {n}" for n in now if n not in recorded]
     return breaking, additions
 
@@ -287,33 +298,42 @@ def test_no_field_is_removed_or_renamed_without_a_new_version() -> None:
 
 def test_the_field_guard_fails_on_a_rename_and_passes_on_a_version_bump() -> None:
     recorded = current()
+    version = recorded["scan"]["version"]
     renamed = copy.deepcopy(recorded)
     fields = renamed["scan"]["fields"]
     fields["claims[].pcn"] = fields.pop("claims[].claim_id")
-    breaking, _ = compare(recorded, renamed)
-    assert breaking == [f"scan v{recorded['scan']['version']}: field(s) removed or renamed: "
-                        "claims[].claim_id"]
+    assert compare(recorded, renamed)[0] == [
+        f"scan v{version}: field(s) removed or renamed: claims[].claim_id"]
     loosened = copy.deepcopy(recorded)
-    loosened["remit"]["fields"]["summary.balanced"] = "optional"
-    assert "no longer required: summary.balanced" in compare(recorded, loosened)[0][0]
+    loosened["remit"]["fields"]["summary.balanced"] = "optional boolean"
+    assert compare(recorded, loosened)[0] == [
+        f"remit v{recorded['remit']['version']}: no longer required: summary.balanced"]
+    retyped = copy.deepcopy(recorded)
+    retyped["scan"]["fields"]["claims[].charge"] = "required number|string|null"
+    assert compare(recorded, retyped)[0] == [f"scan v{version}: claims[].charge may now be number"]
     bumped = copy.deepcopy(renamed)
     bumped["scan"]["version"] += 1
-    assert compare(recorded, bumped) == ([], [f"scan: new version {bumped['scan']['version']}"])
+    assert compare(recorded, bumped) == ([], [f"scan: new version {version + 1}"])
     added = copy.deepcopy(recorded)
-    added["audit"]["fields"]["summary.new_thing"] = "optional"
-    assert compare(recorded, added) == ([], ["audit: new or newly required field(s): "
+    added["audit"]["fields"]["summary.new_thing"] = "optional integer"
+    added["audit"]["fields"]["summary.claims"] = "required integer"  # unchanged
+    assert compare(recorded, added) == ([], ["audit: new or tightened field(s): "
                                              "summary.new_thing"])
 
 
 def test_the_field_index_follows_refs_conditions_and_rows() -> None:
     scan = schemas.fields("scan")
-    assert scan["claims[].findings[].rule"] == "required"
-    assert scan["file_findings[].interchange"] == "required"  # through allOf
-    assert scan["#row.claim_id"] == "required"
+    assert scan["claims[].findings[].rule"] == "required string"
+    assert scan["claims[].charge"] == "required null|string"  # money ($ref) or null
+    assert scan["claims[].status"] == "required string"  # enum
+    assert scan["file_findings[].interchange"] == "required string"  # through allOf
+    assert scan["file_findings[].line_number"] == "required integer|null"
+    assert scan["#row.claim_id"] == "required string"
     remit = schemas.fields("remit")
-    assert remit["#row.reason"] == "required"  # required when record = adjustment
-    assert remit["findings[].difference"] == "optional"
-    assert schemas.fields("audit")["summary.remits"] == "required"  # with remit files
+    assert remit["#row.reason"] == "required string"  # required when record = adjustment
+    assert remit["findings[].difference"] == "optional string"
+    assert schemas.fields("audit")["summary.remits"] == "required object"  # with remit files
+    assert schemas.parse_field("optional integer|null") == (False, {"integer", "null"})
 
 
 # -- claimkit schema and the documentation ------------------------------------

@@ -114,42 +114,74 @@ def validate(name: str, document: Any, *, row: bool = False) -> None:
 
 
 def fields(name: str) -> dict[str, str]:
-    """Every declared field of the schema by path, ``required`` or ``optional``.
+    """Every declared field of the schema by path: ``required string``, ``optional integer|null``.
 
     Paths: ``summary.files``, ``claims[].findings[].rule``; the JSONL/CSV row
     (``$defs.row``) under ``#row`` (``#row.record``). ``$ref``, ``allOf``/``anyOf``/
     ``oneOf``, ``if``/``then`` and ``dependentRequired`` are followed: a field that is
-    required in some case counts as required.
+    required in some case counts as required. The types are the JSON types the field may
+    take (``const``/``enum`` values count by their type; ``any`` when unconstrained).
     """
     schema = load(name)
     defs = schema.get("$defs", {})
-    out: dict[str, str] = {}
-    _walk(schema, "", defs, out, 0)
+    found: dict[str, tuple[bool, set[str]]] = {}
+    _walk(schema, "", defs, found, 0)
     if "row" in defs:
-        _walk(defs["row"], "#row", defs, out, 0)
-    return dict(sorted(out.items()))
+        _walk(defs["row"], "#row", defs, found, 0)
+    return {path: f"{'required' if req else 'optional'} {'|'.join(sorted(types))}"
+            for path, (req, types) in sorted(found.items())}
 
 
-def _walk(node: Any, path: str, defs: dict[str, Any], out: dict[str, str], depth: int) -> None:
+def parse_field(text: str) -> tuple[bool, frozenset[str]]:
+    """``"required string|null"`` -> ``(True, {"string", "null"})`` (see :func:`fields`)."""
+    how, _, types = text.partition(" ")
+    return how == "required", frozenset(types.split("|")) if types else frozenset({"any"})
+
+
+def _walk(node: Any, path: str, defs: dict[str, Any], out: dict[str, tuple[bool, set[str]]],
+          depth: int) -> None:
     if depth > 40:
         return
-    props: dict[str, Any] = {}
+    props: dict[str, list[Any]] = {}
     required: set[str] = set()
     items: list[Any] = []
     for part in _parts(node, defs, 0):
-        props.update(part.get("properties", {}))
+        for prop, sub in part.get("properties", {}).items():
+            props.setdefault(prop, []).append(sub)
         required.update(part.get("required", ()))
         for names_ in part.get("dependentRequired", {}).values():
             required.update(names_)
         if isinstance(part.get("items"), dict):
             items.append(part["items"])
-    for prop, sub in props.items():
+    for prop, subs in props.items():
         sub_path = f"{path}.{prop}" if path else prop
-        if out.get(sub_path) != "required":
-            out[sub_path] = "required" if prop in required else "optional"
-        _walk(sub, sub_path, defs, out, depth + 1)
+        was_required, types = out.get(sub_path, (False, set()))
+        for sub in subs:
+            types |= _types(sub, defs)
+        out[sub_path] = (was_required or prop in required, types)
+        for sub in subs:
+            _walk(sub, sub_path, defs, out, depth + 1)
     for sub in items:
         _walk(sub, path + "[]", defs, out, depth + 1)
+
+
+_JSON_TYPES = {bool: "boolean", int: "integer", float: "number", str: "string",
+               type(None): "null", list: "array", dict: "object"}
+
+
+def _types(node: Any, defs: dict[str, Any]) -> set[str]:
+    found: set[str] = set()
+    for part in _parts(node, defs, 0):
+        kind = part.get("type")
+        if isinstance(kind, str):
+            found.add(kind)
+        elif isinstance(kind, list):
+            found.update(kind)
+        if "const" in part:
+            found.add(_JSON_TYPES.get(type(part["const"]), "any"))
+        for value in part.get("enum", ()):
+            found.add(_JSON_TYPES.get(type(value), "any"))
+    return found or {"any"}
 
 
 def _parts(node: Any, defs: dict[str, Any], depth: int) -> Iterator[dict[str, Any]]:
