@@ -1,6 +1,6 @@
 """The ``claimkit`` Typer application. Commands live in their own modules; this wires them.
 
-Exit codes (shared/contract.md): 0 ran clean, 1 findings at or above --fail-on
+Exit codes (docs/output.md): 0 ran clean, 1 findings at or above --fail-on
 (or unbalanced/unmatched items), 2 could not run — one line on stderr, never a
 traceback.
 """
@@ -21,6 +21,7 @@ from cli.reconcile import reconcile
 from cli.remit import remit
 from cli.rules import rules
 from cli.scan import scan
+from cli.schema import schema
 from cli.split import split
 from cli.validate import validate
 from x12core.errors import ClaimkitError
@@ -48,6 +49,7 @@ app.command("explain")(explain)
 app.command("split")(split)
 app.command("reconcile")(reconcile)
 app.command("audit")(audit)
+app.command("schema")(schema)
 
 
 def _one_line(text: str) -> str:

@@ -78,6 +78,6 @@ def audit(
         if fmt is ReportFormat.html:
             build_html(card).write(stream)
         else:
-            render(audit_report(card), fmt.value, stream)
+            render(audit_report(card), fmt.value, stream, schema="audit")
     held = card.claims.overall.claims - card.claims.overall.clean
     raise typer.Exit(EXIT_FINDINGS if held and not exit_zero else EXIT_OK)

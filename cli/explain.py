@@ -14,6 +14,7 @@ from cli.remit import CausesOpt
 from remit835.causes import CauseMap
 from remit835.explain import explain as explain_codes
 from remit835.explain import write_explanation
+from x12core import schemas
 from x12core.errors import InputError
 
 
@@ -40,5 +41,6 @@ def explain(
         writer.writeheader()
         writer.writerow(row)
     else:
+        record = {**schemas.stamp("explain"), **record}
         sys.stdout.write(json.dumps(record, indent=2 if fmt.value == "json" else None) + "\n")
     raise typer.Exit(EXIT_OK if record["mapped"] else EXIT_FINDINGS)

@@ -78,7 +78,7 @@ def reconcile(
             write_html(report, digest, rec.totals, stream, claims=claim_files,
                        remits=remit_files, redacted=redact)
         else:
-            render(report, fmt.value, stream)
+            render(report, fmt.value, stream, schema="reconcile")
     totals = rec.totals
     failed = totals.has_unmatched or (fail_on_unpaid and totals.claim_status["unpaid"] > 0)
     raise typer.Exit(EXIT_FINDINGS if failed else EXIT_OK)

@@ -43,5 +43,5 @@ def remit(
         check_835(path)
     report, totals = remit_report(files, CauseMap.load(causes))
     with output(out, inputs) as stream:
-        render(report, fmt.value, stream)
+        render(report, fmt.value, stream, schema="remit")
     raise typer.Exit(EXIT_FINDINGS if has_errors(totals) else EXIT_OK)

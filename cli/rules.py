@@ -54,4 +54,4 @@ def rules(
                     lambda item: [item], ("rule", "name", "category", "severity", "summary"),
                     text)
     with output(out) as stream:
-        render(report, fmt.value, stream)
+        render(report, fmt.value, stream, schema="rules")

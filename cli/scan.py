@@ -91,7 +91,7 @@ def scan(
         with _Progress(files, sys.stderr.isatty()) as progress, output(out, inputs) as stream:
             target = held if progress is not None and same_terminal else stream
             report, totals = scan_report(scans, fail_on.severity, progress)
-            render(report, fmt.value, target)
+            render(report, fmt.value, target, schema="scan")
         if held.tell():
             held.seek(0)
             shutil.copyfileobj(held, sys.stdout)

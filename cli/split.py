@@ -17,6 +17,7 @@ from cli.scan import IgnoreOpt, ProfileOpt, SelectOpt
 from edi837.scan import ScanOptions
 from edi837.split import ControlNumbers, SplitError
 from edi837.split_run import SplitTargets, run_split
+from x12core import schemas
 
 
 def split(
@@ -73,7 +74,7 @@ def split(
 
 def _print(summary: dict[str, Any], fmt: str, out: TextIO) -> None:
     if fmt == "json":
-        out.write(json.dumps(summary, indent=2) + "\n")
+        out.write(json.dumps({**schemas.stamp("split"), **summary}, indent=2) + "\n")
         return
     out.write(f"{summary['input']}: {summary['claims']} claim(s)\n")
     for name in ("clean", "held"):

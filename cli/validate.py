@@ -58,5 +58,5 @@ def validate(
                 handle.write(result.ack)
     report, worst = validation_report(results)
     with output(out, files) as stream:
-        render(report, fmt.value, stream)
+        render(report, fmt.value, stream, schema="validate")
     raise typer.Exit(EXIT_FINDINGS if worst >= fail_on.severity else EXIT_OK)

@@ -39,7 +39,7 @@ def money(value: Decimal | None) -> str | None:
 
 
 def claim_record(result: ClaimResult) -> dict[str, Any]:
-    """The contract's claim object (shared/contract.md, ``claimkit scan --format json``)."""
+    """The contract's claim object (docs/output.md, ``claimkit scan --format json``)."""
     claim = result.claim
     txn = claim.transaction
     return {

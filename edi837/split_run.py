@@ -76,7 +76,7 @@ def run_split(file: Path, targets: SplitTargets, options: ScanOptions, *,
         if targets.report is not None:
             stream = outputs.open(targets.report, "w", encoding="utf-8", newline="")
             render(_report(results, totals, lambda: [*scan.file_findings, *leftovers]), "json",
-                   stream)
+                   stream, schema="split-report")
         else:
             for _ in results:
                 pass

@@ -1,7 +1,7 @@
 """Root causes: group code + CARC + RARC -> category, denial, CORE scenario, action.
 
 The knowledge lives in ``causes.toml`` (our own wording; categories from
-``shared/contract.md``); this module loads it, merges a user overlay on top and
+``docs/output.md``); this module loads it, merges a user overlay on top and
 resolves an adjustment to a :class:`Cause` by the most specific match
 (reference §C.3, contract "most specific mapping"):
 

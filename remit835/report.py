@@ -1,6 +1,6 @@
 """The `claimkit remit` report: claims streamed, totals and findings gathered on the way.
 
-JSON follows ``shared/contract.md``: ``summary``, ``claims`` (with ``lines`` and
+JSON follows ``docs/output.md``: ``summary``, ``claims`` (with ``lines`` and
 ``adjustments`` each carrying ``category``, ``denial`` and ``action``), then
 ``payments`` and ``findings`` (balancing and structure problems with location and
 difference). JSONL/CSV write one row per adjustment; a line or claim without any

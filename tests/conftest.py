@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.schema_check import check_outputs
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 
@@ -35,6 +37,8 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
         captured = capsys.readouterr()
+        if code in (0, 1):  # every JSON/JSONL/CSV report follows its schema (docs/output.md)
+            check_outputs([str(a) for a in args], captured.out)
         return CliResult(code, captured.out, captured.err)
 
     return run

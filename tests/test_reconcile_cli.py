@@ -32,7 +32,7 @@ def test_json_rows_follow_the_contract(cli, files) -> None:
     r = run_all(cli, files, "--format", "json")
     assert r.code == 1, r.err  # a remit for a claim never sent
     doc = json.loads(r.out)
-    assert list(doc) == ["summary", "rows"]
+    assert list(doc) == ["schema_version", "summary", "rows"]
     rows = doc["rows"]
     for row in rows:
         for key in ("claim_id", "line_control", "status", "charge", "paid", "categories",

@@ -126,14 +126,14 @@ def test_out_onto_a_fifo_writes_into_it(cli, batch: Path, tmp_path: Path) -> Non
     reader.join(10)
     assert result.code == 0, result.err
     assert stat.S_ISFIFO(fifo.stat().st_mode)
-    assert received and received[0].startswith(b'{\n  "summary"')
+    assert received and received[0].startswith(b'{\n  "schema_version"')
 
 
 def test_out_dash_is_stdout(cli, batch: Path, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     result = cli("scan", batch, "-f", "json", "--out", "-", "--exit-zero")
     assert result.code == 0
-    assert result.out.startswith('{\n  "summary"')
+    assert result.out.startswith('{\n  "schema_version"')
     assert not (tmp_path / "-").exists()
 
 
@@ -149,7 +149,7 @@ def test_out_keeps_a_symlink_and_updates_its_target(cli, batch: Path, tmp_path: 
     link.symlink_to(real)
     assert cli("scan", batch, "-f", "json", "--out", link, "--exit-zero").code == 0
     assert link.is_symlink()
-    assert real.read_text().startswith('{\n  "summary"')
+    assert real.read_text().startswith('{\n  "schema_version"')
 
 
 def test_a_fifo_input_is_refused_at_once(cli, tmp_path: Path) -> None:

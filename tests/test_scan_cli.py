@@ -42,7 +42,7 @@ def test_json_follows_the_contract(cli, batch: Path) -> None:
     r = cli("scan", batch, "--format", "json")
     assert r.code == 1
     doc = json.loads(r.out)
-    assert list(doc) == ["summary", "claims", "file_findings"]
+    assert list(doc) == ["schema_version", "summary", "claims", "file_findings"]
     assert {"files": 1, "claims": 3, "clean": 2, "held": 1, "errors": 1,
             "warnings": 1}.items() <= doc["summary"].items()
     claims = {c["claim_id"]: c for c in doc["claims"]}

@@ -51,7 +51,7 @@ def test_scan_split_acknowledge(cli: Cli, tmp_path: Path) -> None:
     assert ig_errors(clean) == []
     assert ig_errors(held) == ig_errors(MIXED)
     doc = json.loads(report.read_text())
-    assert set(doc) == {"summary", "claims", "file_findings"}
+    assert set(doc) == {"schema_version", "summary", "claims", "file_findings"}
     assert doc["summary"]["held"] == len(kept) and doc["summary"]["claims"] == len(source)
     assert sorted(c["claim_id"] for c in doc["claims"]) == sorted(c.id for c in kept)
     first = doc["claims"][0]

@@ -2,7 +2,7 @@
 
 A check says *what* is wrong and *how to fix it*; the engine that ran it fills in
 *where* (file, control numbers, claim, line, segment, file line). Field names
-follow ``shared/contract.md``; renaming one is a breaking change for scripts.
+follow ``docs/output.md``; renaming one is a breaking change for scripts.
 """
 
 from __future__ import annotations

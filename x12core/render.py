@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from x12core import schemas
 from x12core.spool import RecordSpool
 
 FORMATS = ("text", "json", "jsonl", "csv")
@@ -45,8 +46,12 @@ def _default(value: Any) -> Any:
     return str(value)
 
 
-def write_json(report: Report, out: TextIO) -> None:
-    """``{"summary": ..., "<items_key>": [...], **extra}`` with the summary first."""
+def write_json(report: Report, out: TextIO, schema: str | None = None) -> None:
+    """``{"schema_version": N, "summary": ..., "<items_key>": [...], **extra}``.
+
+    ``schema`` names the document's schema (:mod:`x12core.schemas`); its version is the
+    first key. Without it the document starts with the summary.
+    """
     with tempfile.SpooledTemporaryFile(max_size=JSON_SPOOL_MEMORY, mode="w+",
                                        encoding="utf-8") as spool:
         first = True
@@ -56,7 +61,10 @@ def write_json(report: Report, out: TextIO) -> None:
             first = False
         summary = report.summary()
         extra = report.extra()
-        out.write('{\n  "summary": ')
+        out.write("{\n")
+        if schema:
+            out.write(f'  "schema_version": {schemas.version(schema)},\n')
+        out.write('  "summary": ')
         out.write(json.dumps(summary, default=_default))
         out.write(f',\n  "{report.items_key}": [')
         spool.seek(0)
@@ -96,10 +104,14 @@ def write_csv(report: Report, out: TextIO) -> None:
         writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
 
 
-def render(report: Report, fmt: str, out: TextIO) -> None:
-    """Write ``report`` to ``out`` in ``fmt`` (one of :data:`FORMATS`)."""
+def render(report: Report, fmt: str, out: TextIO, schema: str | None = None) -> None:
+    """Write ``report`` to ``out`` in ``fmt`` (one of :data:`FORMATS`).
+
+    ``schema``: the name of the JSON document's schema (``scan``, ``remit`` ...), whose
+    version the JSON format writes as ``schema_version``.
+    """
     if fmt == "json":
-        write_json(report, out)
+        write_json(report, out, schema)
     elif fmt == "jsonl":
         write_jsonl(report, out)
     elif fmt == "csv":
