@@ -33,6 +33,7 @@ from x12core.findings import Finding, Location, Severity
 from x12core.reader import SegmentReader, parse_isa_header
 
 RULE_PYX12 = "X12-IG"
+RULE_INDENTED = "X12-INDENT"
 RULE_VERSION = "X12-VERSION"
 
 # Versions pyx12 has no map for, and the closest map it does have.
@@ -77,6 +78,19 @@ def _prepare_text(path: str, raw: bytes) -> tuple[str, int]:
     removed_lines = text[: len(text) - len(stripped)].count("\n")
     parse_isa_header(stripped, path)  # raises NotX12Error with the reason
     return stripped, removed_lines
+
+
+def _unindent(text: str, terminator: str) -> tuple[str, int]:
+    """Remove blanks between a segment terminator (and its line break) and the next id.
+
+    pyx12 strips leading spaces itself but not tabs, and a tab-indented file made it
+    fail with an AttributeError; our reader accepts both. Only spaces and tabs go, so
+    line numbers and segment counts (how findings are located) do not change.
+    """
+    if terminator in " \t":
+        return text, 0
+    pattern = re.compile(re.escape(terminator) + r"(\r?\n?)[ \t]+")
+    return pattern.subn(lambda m: terminator + m.group(1), text)
 
 
 def _group_versions(path: str, raw: bytes) -> list[tuple[str, str, int]]:
@@ -148,7 +162,10 @@ def validate_file(path: str | os.PathLike[str], *, substitute_versions: bool = T
     pieces = _interchange_slices(name, text)
     acks: list[str] = []
     result.validated = True
+    indented = 0
     for piece, first_index in pieces:
+        piece, n = _unindent(piece, parse_isa_header(piece, name)[0].segment)
+        indented += n
         run = _run_pyx12(name, piece, want_ack)
         result.validated &= run.validated
         result.findings.extend(_shifted(f, first_index - 1) for f in run.findings)
@@ -158,6 +175,13 @@ def validate_file(path: str | os.PathLike[str], *, substitute_versions: bool = T
             acks.append(run.ack)
     if want_ack and result.validated and not result.ack_problem and acks:
         result.ack = "".join(acks)
+    if indented:
+        result.findings.append(Finding(
+            RULE_INDENTED, "structure", Severity.WARNING,
+            f"{indented} segment(s) start with spaces or tabs before the segment id",
+            "Remove the blanks before segment ids; many receivers reject indented files "
+            "(claimkit reads them, pyx12 reads them when they are spaces).",
+            Location(file=name), name="indented-segments"))
     return _locate(result, raw, removed_lines)
 
 
