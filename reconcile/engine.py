@@ -1,18 +1,18 @@
 """Reconcile 835 remittances against the 837P claims that were sent.
 
-    from remit835.reconcile import Reconciler
+    from reconcile.engine import Reconciler
     rec = Reconciler(["batch.837"], ["era1.835", "era2.835"])
     for result in rec.results():          # sent claims in file order, then unmatched remits
         print(result.claim_id, result.status, [ln.status for ln in result.lines])
     print(rec.totals.summary())           # complete once the results are consumed
 
 Three passes, memory O(claims): the claims files are scanned with the rule engine
-into a compact index (:mod:`remit835.reconcile_index`); the remits stream past and
-each CLP is compacted and line-matched at once (:mod:`remit835.reconcile_match`);
+into a compact index (:mod:`reconcile.index`); the remits stream past and
+each CLP is compacted and line-matched at once (:mod:`reconcile.match`);
 then every sent claim is settled. The library never prints.
 
 Settling -- netting reversals, copies and secondary payers, and the status words --
-lives in :mod:`remit835.reconcile_status`.
+lives in :mod:`reconcile.status`.
 """
 
 from __future__ import annotations
@@ -23,12 +23,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from edi837.scan import ScanOptions, preflight
-from remit835.causes import CauseMap
-from remit835.model import ZERO
-from remit835.parse import check_835, read_remits
-from remit835.reconcile_index import SentClaim, SentIndex, SentLine, index_claims
-from remit835.reconcile_match import NO_LINE, Adj, Remit, RemitLine, compact, match_lines
-from remit835.reconcile_status import (
+from reconcile.index import SentClaim, SentIndex, SentLine, index_claims
+from reconcile.match import NO_LINE, Adj, Remit, RemitLine, compact, match_lines
+from reconcile.status import (
     COPY,
     DENIED,
     PAID,
@@ -44,7 +41,10 @@ from remit835.reconcile_status import (
     settle,
     split_categories,
 )
-from remit835.reconcile_totals import Totals
+from reconcile.totals import Totals
+from remit835.causes import CauseMap
+from remit835.model import ZERO
+from remit835.parse import check_835, read_remits
 
 __all__ = ["DENIED", "PAID", "PARTIAL", "REVERSED", "STATUSES", "UNMATCHED", "UNPAID",
            "ClaimResult", "LineResult", "Reconciler", "settle"]
