@@ -15,6 +15,7 @@ import typer
 from cli.audit import audit
 from cli.common import EXIT_CANNOT_RUN
 from cli.explain import explain
+from cli.ledger import ingest, ledger_app
 from cli.reconcile import reconcile
 from cli.remit import remit
 from cli.rules import rules
@@ -46,6 +47,8 @@ app.command("explain")(explain)
 app.command("split")(split)
 app.command("reconcile")(reconcile)
 app.command("audit")(audit)
+app.command("ingest")(ingest)
+app.add_typer(ledger_app, name="ledger")
 
 
 def main() -> None:
