@@ -9,6 +9,9 @@ from x12core.html import HtmlReport, money
 from x12core.render import Report, render, table
 
 VIEWS = ("text", "json", "jsonl", "csv", "html")
+NUMERIC = frozenset({"claims", "balance", "0-30", "31-60", "61-90", "91-120", "120+", "lines",
+                     "denied", "predicted", "expected", "allowed", "paid", "short", "age_days",
+                     "units", "days_left"})
 
 
 def _cell(value: Any) -> Any:
@@ -24,7 +27,8 @@ def write_table(title: str, rows: list[dict[str, Any]], summary: dict[str, Any],
         page = HtmlReport(title, summary_line(summary))
         page.cards((k, money(v) if _is_money(k) else v) for k, v in summary.items()
                    if not isinstance(v, dict | list))
-        page.table(title, list(columns), ([_cell(r.get(c)) for c in columns] for r in rows))
+        page.table(title, list(columns), ([_cell(r.get(c)) for c in columns] for r in rows),
+                   "rows", numeric=[c for c in columns if c in NUMERIC])
         page.write(out)
         return
 
@@ -111,10 +115,10 @@ def _story_html(page: HtmlReport, s: dict[str, Any]) -> None:
     page.cards([("charge", money(s["charge"])), ("paid", money(s["paid"])),
                 ("status", s["status"]), ("payer", s["payer_id"])])
     page.table("History", ["status", "date", "note", "file"],
-               ([h["status"], h["date"], h["note"], h["file"]] for h in s["history"]))
+               ([h["status"], h["date"], h["note"], h["file"]] for h in s["history"]), "history")
     page.table("Lines", ["line", "procedure", "status", "paid", "denied", "predicted by"],
                ([x["line"], x["procedure"], x["status"], money(x["paid"]), money(x["denied"]),
-                 " ".join(x["predicted_by"])] for x in s["lines"]))
+                 " ".join(x["predicted_by"])] for x in s["lines"]), "lines")
     page.table("Adjustments", ["remit", "line", "code", "amount", "category", "action"],
                ([r["icn"], a["line"] or "claim", a["code"], money(a["amount"]), a["category"],
-                 a["action"]] for r in s["remits"] for a in r["adjustments"]))
+                 a["action"]] for r in s["remits"] for a in r["adjustments"]), "adjustments")

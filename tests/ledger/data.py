@@ -71,7 +71,7 @@ def denied_lines(truth: list[dict[str, Any]]) -> list[tuple[dict[str, Any], dict
 def expected_denials(truth: list[dict[str, Any]]) -> tuple[Counter[str], Decimal]:
     by_category: Counter[str] = Counter()
     dollars = Decimal(0)
-    for claim, line in denied_lines(truth):
+    for _claim, line in denied_lines(truth):
         by_category.update(line["denial_categories"])
         denial = [a for a in line["adjustments"] if a["category"] in line["denial_categories"]]
         dollars += (sum((Decimal(a["amount"]) for a in denial), Decimal(0)) if denial

@@ -84,8 +84,8 @@ def split_weeks(path: Path, out_dir: Path) -> list[Path]:
     paths = []
     for w, content in enumerate(weeks):
         control = f"{900000001 + w:09d}"
-        lines = ["*".join(isa[:13] + [control] + isa[14:]),
-                 "*".join(gs[:6] + [str(900 + w)] + gs[7:])]
+        lines = ["*".join([*isa[:13], control, *isa[14:]]),
+                 "*".join([*gs[:6], str(900 + w), *gs[7:]])]
         count = 0
         st_no = 0
         n_st = 0
@@ -101,7 +101,7 @@ def split_weeks(path: Path, out_dir: Path) -> list[Path]:
             if seg[0] == "ST":
                 seg = ["ST", "835", f"{st_no:04d}", *seg[3:]]
             if seg[0] == "BPR" and len(seg) > 16:
-                seg = seg[:16] + [WEEK_DATES[w]] + seg[17:]
+                seg = [*seg[:16], WEEK_DATES[w], *seg[17:]]
             lines.append("*".join(seg))
             count += 1
         lines.append(f"GE*{n_st}*{900 + w}")
