@@ -9,12 +9,15 @@ stays unmatched until that batch is ingested (:func:`ledger.sent837.rematch`).
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from sqlalchemy import Connection
 
 from ledger import schema as t
 from ledger.batches import Batcher
 from ledger.ident import FileIdentity
 from ledger.settle import SEQ_SHIFT, Key, find_sent, settle_keys
+from reconcile.engine import Entry
 from reconcile.match import Adj, Remit, compact, match_lines
 from remit835.causes import CauseMap
 from remit835.parse import read_remits
@@ -53,12 +56,14 @@ def _write(conn: Connection, out: Batcher, file_id: int,
         return 0
     hits, sent = find_sent(conn, [p[2] for p in pending])
     touched: set[Key] = set()
+    fresh: dict[Key, list[Entry]] = defaultdict(list)
     for (seq, payment_seq, remit), hit in zip(pending, hits, strict=True):
         key, how = hit if hit else ((None, None), "")
         assignment = (match_lines(sent[hit[0]], remit) if hit
                       else tuple((-1, "") for _ in remit.lines))
         if hit:
             touched.add(hit[0])
+            fresh[hit[0]].append((remit, assignment, how))
         out.add(t.remits, dict(
             file_id=file_id, remit_seq=seq, payment_seq=payment_seq, sent_file_id=key[0],
             sent_claim_seq=key[1], match=how, claim_id=remit.claim_id,
@@ -83,7 +88,8 @@ def _write(conn: Connection, out: Batcher, file_id: int,
                 out.add(t.adjustments, _adj(file_id, seq, adj_seq, k, adj))
                 adj_seq += 1
     out.flush_all()
-    return settle_keys(conn, touched, file_id)
+    return settle_keys(conn, touched, file_id, sent=sent, fresh=fresh,
+                       fresh_from=(file_id, pending[0][0]))
 
 
 def _adj(file_id: int, seq: int, adj_seq: int, line_seq: int | None, adj: Adj

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, select, tuple_
+from sqlalchemy import ColumnElement, Connection, and_, bindparam, or_, select
 
 from ledger import schema as t
 from reconcile.engine import ClaimResult, Entry, settle_sent
@@ -27,6 +27,16 @@ from reconcile.status import CORRECTION, REVERSAL, REVERSED
 Key = tuple[int, int]  # (file_id, claim_seq) of a sent claim
 ZERO = Decimal("0.00")
 SEQ_SHIFT = 32  # Remit.seq = file_id << 32 | remit_seq: arrival order across files
+
+
+def keyed(file_col: Any, seq_col: Any, keys: Iterable[tuple[int, int]]) -> ColumnElement[bool]:
+    """``(file_col, seq_col) IN keys`` as ``file = f AND seq IN (...)`` per file, which both
+    databases answer from the composite primary key (a row-value IN is a scan on SQLite)."""
+    by_file: dict[int, list[int]] = defaultdict(list)
+    for f, n in keys:
+        by_file[f].append(n)
+    return or_(*(and_(file_col == f, seq_col.in_(sorted(seqs)))
+                 for f, seqs in sorted(by_file.items())))
 
 
 def codes(text: str) -> tuple[str, ...]:
@@ -76,14 +86,14 @@ def load_sent(conn: Connection, keys: Iterable[Key]) -> dict[Key, SentClaim]:
     c, ln = t.claims.c, t.claim_lines.c
     lines: dict[Key, list[SentLine]] = defaultdict(list)
     for row in conn.execute(select(t.claim_lines).where(
-            tuple_(ln.file_id, ln.claim_seq).in_(keys)).order_by(
+            keyed(ln.file_id, ln.claim_seq, keys)).order_by(
             ln.file_id, ln.claim_seq, ln.line_seq)):
         lines[(row.file_id, row.claim_seq)].append(SentLine(
             number=row.number, control=row.control, procedure=row.procedure,
             modifiers=tuple(row.modifiers.split(":")) if row.modifiers else (), dos=row.dos,
             charge=row.charge, rules=codes(row.rules), flags=codes(row.flags)))
     out: dict[Key, SentClaim] = {}
-    for row in conn.execute(select(t.claims).where(tuple_(c.file_id, c.claim_seq).in_(keys))):
+    for row in conn.execute(select(t.claims).where(keyed(c.file_id, c.claim_seq, keys))):
         key = (row.file_id, row.claim_seq)
         out[key] = SentClaim(
             claim_id=row.claim_id, charge=row.charge, file=str(row.file_id),
@@ -95,18 +105,22 @@ def load_sent(conn: Connection, keys: Iterable[Key]) -> dict[Key, SentClaim]:
 def rule_categories(conn: Connection, keys: Sequence[Key]) -> dict[str, str]:
     f = t.findings.c
     rows = conn.execute(select(f.rule, f.category).where(
-        tuple_(f.file_id, f.claim_seq).in_(keys)).distinct())
+        keyed(f.file_id, f.claim_seq, keys)).distinct())
     return {row.rule: row.category for row in rows}
 
 
 # -- the remit side ----------------------------------------------------------------------
 
-def load_entries(conn: Connection, keys: Sequence[Key]) -> dict[Key, list[Entry]]:
-    """Every remit matched to each sent claim, rebuilt from its rows, in arrival order."""
+def load_entries(conn: Connection, keys: Sequence[Key],
+                 skip_from: tuple[int, int] | None = None) -> dict[Key, list[Entry]]:
+    """Every remit matched to each sent claim, rebuilt from its rows, in arrival order
+    (but those of file ``skip_from[0]`` from remit_seq ``skip_from[1]`` on)."""
     r = t.remits.c
+    where = keyed(r.sent_file_id, r.sent_claim_seq, keys)
+    if skip_from is not None:
+        where = and_(where, ~and_(r.file_id == skip_from[0], r.remit_seq >= skip_from[1]))
     out: dict[Key, list[Entry]] = defaultdict(list)
-    for head, remit, assignment in _remits(
-            conn, tuple_(r.sent_file_id, r.sent_claim_seq).in_(keys)):
+    for head, remit, assignment in _remits(conn, where):
         out[(head.sent_file_id, head.sent_claim_seq)].append((remit, assignment, head.match))
     return out
 
@@ -116,7 +130,7 @@ def load_remits(conn: Connection, rkeys: Sequence[tuple[int, int]]
     """The remits with these (file_id, remit_seq) keys, rebuilt, in arrival order."""
     r = t.remits.c
     return [((h.file_id, h.remit_seq), remit) for h, remit, _ in
-            _remits(conn, tuple_(r.file_id, r.remit_seq).in_(rkeys))]
+            _remits(conn, keyed(r.file_id, r.remit_seq, rkeys))]
 
 
 def _remits(conn: Connection, where: Any) -> list[tuple[Any, Remit, tuple[tuple[int, str], ...]]]:
@@ -127,14 +141,14 @@ def _remits(conn: Connection, where: Any) -> list[tuple[Any, Remit, tuple[tuple[
     rkeys = [(h.file_id, h.remit_seq) for h in heads]
     adjs: dict[tuple[int, int, int | None], list[Adj]] = defaultdict(list)
     for row in conn.execute(select(t.adjustments).where(
-            tuple_(a.file_id, a.remit_seq).in_(rkeys)).order_by(
+            keyed(a.file_id, a.remit_seq, rkeys)).order_by(
             a.file_id, a.remit_seq, a.adj_seq)):
         why = Reason(row.group_code, row.reason, (row.remark,) if row.remark else (),
                      row.category, row.denial, row.action)
         adjs[(row.file_id, row.remit_seq, row.line_seq)].append(Adj(why, row.amount))
     lines: dict[tuple[int, int], list[tuple[RemitLine, tuple[int, str]]]] = defaultdict(list)
     for row in conn.execute(select(t.remit_lines).where(
-            tuple_(rl.file_id, rl.remit_seq).in_(rkeys)).order_by(
+            keyed(rl.file_id, rl.remit_seq, rkeys)).order_by(
             rl.file_id, rl.remit_seq, rl.line_seq)):
         line = RemitLine(
             procedure=row.procedure, adjudicated=row.adjudicated,
@@ -161,17 +175,28 @@ def _remits(conn: Connection, where: Any) -> list[tuple[Any, Remit, tuple[tuple[
 
 # -- settling ----------------------------------------------------------------------------
 
-def settle_keys(conn: Connection, keys: Iterable[Key], source_file_id: int) -> int:
-    """Settle each sent claim from all of its remits; returns how many changed status."""
+def settle_keys(conn: Connection, keys: Iterable[Key], source_file_id: int, *,
+                sent: dict[Key, SentClaim] | None = None,
+                fresh: dict[Key, list[Entry]] | None = None,
+                fresh_from: tuple[int, int] | None = None) -> int:
+    """Settle each sent claim from all of its remits; returns how many changed status.
+
+    ``fresh`` are entries the caller just wrote (remits of file ``fresh_from[0]`` from
+    remit_seq ``fresh_from[1]`` on): they are used as they are, not read back, and
+    ``sent`` may hand over the claims the caller already loaded.
+    """
     keys = sorted(set(keys))
     if not keys:
         return 0
-    sent = load_sent(conn, keys)
-    entries = load_entries(conn, keys)
+    if sent is None or any(k not in sent for k in keys):
+        sent = load_sent(conn, keys)
+    entries = load_entries(conn, keys, fresh_from)
+    for key, more in (fresh or {}).items():
+        entries[key].extend(more)
     categories = rule_categories(conn, keys)
     c = t.claims.c
     before = {(row.file_id, row.claim_seq): row.status for row in conn.execute(
-        select(c.file_id, c.claim_seq, c.status).where(tuple_(c.file_id, c.claim_seq).in_(keys)))}
+        select(c.file_id, c.claim_seq, c.status).where(keyed(c.file_id, c.claim_seq, keys)))}
     claim_rows, line_rows, role_rows, events = [], [], [], []
     for key in keys:
         result = settle_sent(sent[key], entries.get(key, []), categories)
