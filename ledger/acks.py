@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import ColumnElement, Connection, and_, func, literal, select
 
 from ledger import schema as t
 from ledger.batches import Batcher
@@ -74,31 +74,32 @@ def ingest_acks(conn: Connection, file_id: int, ident: FileIdentity) -> tuple[in
                              accepted=ack.accepted, code=ack.code, message=ack.message))
     out.flush_all()
     changed = 0
+    h, c = t.status_history.c, t.claims.c
     for ack in acks:
-        for key, status in _claims_of(conn, ack):
-            new = ACCEPTED if ack.accepted else REJECTED
-            note = f"{ack.kind} {ack.code}" + (f": {ack.message}" if ack.message else "")
-            conn.execute(t.status_history.insert().values(
-                file_id=key[0], claim_seq=key[1], status=new, status_date=ident.date,
-                source_file_id=file_id, note=note[:500]))
-            if status in FRONT_END and status != new:
-                c = t.claims.c
-                conn.execute(t.claims.update().where(c.file_id == key[0],
-                                                     c.claim_seq == key[1])
-                             .values(status=new, status_date=ident.date))
-                changed += 1
+        new = ACCEPTED if ack.accepted else REJECTED
+        note = (f"{ack.kind} {ack.code}" + (f": {ack.message}" if ack.message else ""))[:500]
+        target = _claims_of(ack)
+        # set-based: a 999 for a million-claim set is two statements, not two million
+        conn.execute(t.status_history.insert().from_select(
+            [h.file_id, h.claim_seq, h.status, h.status_date, h.source_file_id, h.note],
+            select(c.file_id, c.claim_seq, literal(new), literal(ident.date), literal(file_id),
+                   literal(note)).where(target)))
+        done = conn.execute(t.claims.update().where(
+            target, c.status.in_(FRONT_END), c.status != new).values(
+            status=new, status_date=ident.date))
+        changed += max(done.rowcount, 0)
     return len(acks), changed
 
 
-def _claims_of(conn: Connection, ack: Ack) -> list[tuple[tuple[int, int], str]]:
+def _claims_of(ack: Ack) -> ColumnElement[bool]:
+    """The sent claims an ack speaks of (a WHERE clause on ``claims``)."""
     c, f = t.claims.c, t.files.c
-    if ack.kind == "277":
-        latest = select(func.max(c.file_id)).where(c.claim_id == ack.claim_id).scalar_subquery()
-        rows = conn.execute(select(c.file_id, c.claim_seq, c.status).where(
-            c.claim_id == ack.claim_id, c.file_id == latest))
-    else:  # the latest 837 file of that GS06 holding a set with that ST02
-        latest = select(func.max(c.file_id)).join(t.files, f.file_id == c.file_id).where(
-            f.kind == "837", f.gs06 == ack.group, c.st02 == ack.set_control).scalar_subquery()
-        rows = conn.execute(select(c.file_id, c.claim_seq, c.status).where(
-            c.file_id == latest, c.st02 == ack.set_control))
-    return [((r.file_id, r.claim_seq), r.status) for r in rows]
+    inner = t.claims.alias("sent")  # an alias: never correlated with the outer claims
+    if ack.kind == "277":  # the latest batch that sent this CLM01
+        latest = select(func.max(inner.c.file_id)).where(
+            inner.c.claim_id == ack.claim_id).scalar_subquery()
+        return and_(c.claim_id == ack.claim_id, c.file_id == latest)
+    # the latest 837 file of that GS06 holding a set with that ST02
+    latest = select(func.max(inner.c.file_id)).join(t.files, f.file_id == inner.c.file_id).where(
+        f.kind == "837", f.gs06 == ack.group, inner.c.st02 == ack.set_control).scalar_subquery()
+    return and_(c.file_id == latest, c.st02 == ack.set_control)
