@@ -81,6 +81,13 @@ def test_weekly_remits_settle_to_the_truth(db: str, batch: Batch, cli: Callable[
     assert Decimal(denials["summary"]["denied"]) == dollars
     months = as_json(cli, "ledger", "denials", "--db", db, "--by", "month")
     assert [r["month"] for r in months["rows"]] == ["2025-04"]
+    payers = as_json(cli, "ledger", "denials", "--db", db, "--by", "payer")
+    assert sum(Decimal(r["denied"]) for r in payers["rows"]) == dollars
+    rules = as_json(cli, "ledger", "denials", "--db", db, "--by", "rule")
+    predicted = sum(r["predicted"] for r in rules["rows"] if r["rule"] != "(none)")
+    assert denials["summary"]["predicted_lines"] <= predicted
+    later = as_json(cli, "ledger", "denials", "--db", db, "--since", "2025-05-01")
+    assert later["summary"]["denied_lines"] == 0 and later["rows"] == []
 
     expected = fee_schedule(batch.truth, tmp_path / "fees.csv")
     assert expected, "the fee schedule should make some lines underpaid"
