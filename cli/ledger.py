@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy import Engine
 
 from cli.common import OutOpt, check_inputs, output
 from edi837.scan import ScanOptions
-from ledger.db import display, open_engine, upgrade
+from ledger.db import display, ensure_current, open_engine, upgrade
 from ledger.ingest import ingest_files
 from ledger.queries import aging as aging_of
 from ledger.queries import claim_story, parse_day
@@ -181,9 +182,7 @@ def ledger_underpaid(
                      "expected", "allowed", "paid", "short", "source"], fmt.value, handle)
 
 
-def _engine(db: str | None):  # type: ignore[no-untyped-def]
-    from ledger.db import ensure_current
-
+def _engine(db: str | None) -> Engine:
     engine = open_engine(db)
     ensure_current(engine)
     return engine

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, bindparam, or_, select
+from sqlalchemy import ColumnElement, Connection, Table, and_, bindparam, or_, select
 
 from ledger import schema as t
 from reconcile.engine import ClaimResult, Entry, settle_sent
@@ -74,7 +74,7 @@ def find_sent(conn: Connection, remits: Sequence[Remit]
     return out, load_sent(conn, wanted)
 
 
-def _claim_rows(conn: Connection, where: object) -> list:  # type: ignore[type-arg]
+def _claim_rows(conn: Connection, where: ColumnElement[bool]) -> list[Any]:
     c = t.claims.c
     return list(conn.execute(select(c.file_id, c.claim_seq, c.claim_id, c.charge).where(where)))
 
@@ -241,8 +241,8 @@ def _event(result: ClaimResult) -> tuple[str, str]:
     return result.status, f"{len(roles)} remit(s)"
 
 
-def _update(conn: Connection, table: t.Table, keys: tuple[str, ...], rows: list[dict],  # type: ignore[type-arg]
-            **values: str) -> None:
+def _update(conn: Connection, table: Table, keys: tuple[str, ...],
+            rows: list[dict[str, Any]], **values: str) -> None:
     if not rows:
         return
     prefixes = ("k_file", "k_seq", "k_line")

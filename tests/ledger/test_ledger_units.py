@@ -88,3 +88,15 @@ def test_html_views(cli: Callable[..., Any], tmp_path: Path) -> None:
     assert denials.out.startswith("category,lines,denied,predicted")
     story = cli("ledger", "claim", "S2156C0000001", "--db", db, "-f", "html")
     assert story.code == 0 and "History" in story.out and "<table" in story.out
+
+
+def test_every_ledger_command_is_documented() -> None:
+    from cli.ledger import ledger_app
+
+    page = (ROOT / "docs" / "ledger.md").read_text()
+    readme = (ROOT / "README.md").read_text()
+    names = [c.name for c in ledger_app.registered_commands]
+    assert sorted(names) == ["aging", "claim", "denials", "underpaid", "upgrade"]
+    for name in names:
+        assert f"claimkit ledger {name}" in page
+    assert "claimkit ingest" in page and "claimkit ingest" in readme
