@@ -17,6 +17,7 @@ import typer
 from cli.audit import audit
 from cli.common import EXIT_CANNOT_RUN
 from cli.explain import explain
+from cli.ledger import ingest, ledger_app
 from cli.reconcile import reconcile
 from cli.remit import remit
 from cli.rules import rules
@@ -50,6 +51,8 @@ app.command("split")(split)
 app.command("reconcile")(reconcile)
 app.command("audit")(audit)
 app.command("schema")(schema)
+app.command("ingest")(ingest)
+app.add_typer(ledger_app, name="ledger")
 
 
 def _one_line(text: str) -> str:

@@ -23,11 +23,11 @@ from cli.common import (
 )
 from cli.scan import ProfileOpt
 from edi837.scan import ScanOptions
-from remit835.audit import TOP_CAUSES, build_scorecard
-from remit835.audit_html import build_html
-from remit835.audit_report import audit_report
+from reconcile.audit import TOP_CAUSES, build_scorecard
+from reconcile.audit_html import build_html
+from reconcile.audit_report import audit_report
+from reconcile.index import sort_files
 from remit835.causes import CauseMap
-from remit835.reconcile_index import sort_files
 from x12core.errors import InputError
 from x12core.render import render
 

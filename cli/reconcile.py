@@ -21,11 +21,11 @@ from cli.common import (
     profile_file,
 )
 from edi837.scan import ScanOptions
+from reconcile.engine import Reconciler
+from reconcile.html import write_html
+from reconcile.index import sort_files
+from reconcile.report import reconcile_report
 from remit835.causes import CauseMap
-from remit835.reconcile import Reconciler
-from remit835.reconcile_html import write_html
-from remit835.reconcile_index import sort_files
-from remit835.reconcile_report import reconcile_report
 from x12core.errors import InputError
 from x12core.render import render
 

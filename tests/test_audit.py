@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 from lxml import html as lxml_html
 
-from edi837.audit import OTHER, load_groups
 from edi837.engine import find_rule
 from edi837.scan import ScanOptions, scan_file
 from fixtures import generate
-from remit835.audit import build_scorecard
+from reconcile.audit import build_scorecard
+from reconcile.audit_groups import OTHER, load_groups
 from tests.scan.test_ground_truth import DETECTS
 
 SEED, PER_BATCH = 4242, 250

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from remit835.reconcile import ClaimResult, Reconciler
-from remit835.reconcile_index import MIN_TRUNCATED, SentClaim, SentIndex
+from reconcile.engine import ClaimResult, Reconciler
+from reconcile.index import MIN_TRUNCATED, SentClaim, SentIndex
 from tests.remit.x835 import header, interchange
 from tests.scan.x12claims import claim, subscriber, wrap
 
@@ -320,7 +320,7 @@ def test_truncated_lookup_needs_a_long_unique_prefix() -> None:
 def test_related_categories_count_as_predicted() -> None:
     """An E/M without modifier 25 (scan: modifier) denied as CO-97 + N20 (bundling) was
     predicted (reference §C.6 row 2); an unrelated category still is missed."""
-    from remit835.reconcile_status import predicted_categories, prediction_of
+    from reconcile.status import predicted_categories, prediction_of
 
     categories = {"R96372-030": "modifier", "R837-002": "missing-information"}
     assert "bundling" in predicted_categories("modifier")

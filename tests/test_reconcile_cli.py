@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from lxml import html as lhtml
 
-from remit835.reconcile_report import COLUMNS
+from reconcile.report import COLUMNS
 from tests.test_reconcile import write_scenario
 
 HOSTILE = "SMITH<SCRIPT>ALERT(1)</SCRIPT>&CO*ANN"  # last name*first name in NM1*IL

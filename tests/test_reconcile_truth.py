@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from fixtures.generate import write_835, write_837, write_truth
-from remit835.reconcile import ClaimResult, Reconciler
+from reconcile.engine import ClaimResult, Reconciler
 
 BATCHES = [dict(claims=400, seed=2, defect_rate=0.6), dict(claims=250, seed=11, defect_rate=0.3)]
 

@@ -1,18 +1,18 @@
 """Reconcile 835 remittances against the 837P claims that were sent.
 
-    from remit835.reconcile import Reconciler
+    from reconcile.engine import Reconciler
     rec = Reconciler(["batch.837"], ["era1.835", "era2.835"])
     for result in rec.results():          # sent claims in file order, then unmatched remits
         print(result.claim_id, result.status, [ln.status for ln in result.lines])
     print(rec.totals.summary())           # complete once the results are consumed
 
 Three passes, memory O(claims): the claims files are scanned with the rule engine
-into a compact index (:mod:`remit835.reconcile_index`); the remits stream past and
-each CLP is compacted and line-matched at once (:mod:`remit835.reconcile_match`);
+into a compact index (:mod:`reconcile.index`); the remits stream past and
+each CLP is compacted and line-matched at once (:mod:`reconcile.match`);
 then every sent claim is settled. The library never prints.
 
 Settling -- netting reversals, copies and secondary payers, and the status words --
-lives in :mod:`remit835.reconcile_status`.
+lives in :mod:`reconcile.status`.
 """
 
 from __future__ import annotations
@@ -23,12 +23,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from edi837.scan import ScanOptions, preflight
-from remit835.causes import CauseMap
-from remit835.model import ZERO
-from remit835.parse import check_835, read_remits
-from remit835.reconcile_index import SentClaim, SentIndex, SentLine, index_claims
-from remit835.reconcile_match import NO_LINE, Adj, Remit, RemitLine, compact, match_lines
-from remit835.reconcile_status import (
+from reconcile.index import SentClaim, SentIndex, SentLine, index_claims
+from reconcile.match import NO_LINE, Adj, Remit, RemitLine, compact, match_lines
+from reconcile.status import (
     COPY,
     DENIED,
     PAID,
@@ -44,11 +41,19 @@ from remit835.reconcile_status import (
     settle,
     split_categories,
 )
-from remit835.reconcile_totals import Totals
+from reconcile.totals import Totals
+from remit835.causes import CauseMap
+from remit835.model import ZERO
+from remit835.parse import check_835, read_remits
 
 __all__ = ["DENIED", "PAID", "PARTIAL", "REVERSED", "STATUSES", "UNMATCHED", "UNPAID",
-           "ClaimResult", "LineResult", "Reconciler", "settle"]
+           "ClaimResult", "Entry", "LineResult", "Reconciler", "settle", "settle_sent",
+           "settle_unmatched"]
 
+
+
+# One remit matched to a sent claim: (remit, per remit line (sent line index, how), claim match)
+Entry = tuple[Remit, tuple[tuple[int, str], ...], str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +144,7 @@ class Reconciler:
         self.totals = Totals()
         self.index: SentIndex | None = None
         # sent claim index -> [(remit, line assignment, claim match)]
-        self._ledger: dict[int, list[tuple[Remit, tuple[tuple[int, str], ...], str]]] = {}
+        self._ledger: dict[int, list[Entry]] = {}
         self._unmatched: dict[str, list[Remit]] = {}
         self._settled = False  # results() pops the ledger as it goes: one pass only
 
@@ -184,120 +189,123 @@ class Reconciler:
         self.load()
         assert self.index is not None
         for i, sent in enumerate(self.index.claims):
-            result = self._settle_sent(sent, self._ledger.pop(i, []))
+            result = settle_sent(sent, self._ledger.pop(i, []), self.index.rule_category)
             self.totals.add_result(result)
             yield result
         for claim_id, remits in self._unmatched.items():
-            result = self._settle_unmatched(claim_id, remits)
+            result = settle_unmatched(claim_id, remits)
             self.totals.add_result(result)
             yield result
         self._unmatched = {}
 
-    # -- settling ---------------------------------------------------------------
-    def _settle_sent(self, sent: SentClaim,
-                     entries: list[tuple[Remit, tuple[tuple[int, str], ...], str]]
-                     ) -> ClaimResult:
-        assert self.index is not None
-        remits = [e[0] for e in entries]
-        counted, history = settle(remits)
-        roles = {r.seq: role for r, role in history}
-        assigned = {e[0].seq: e[1] for e in entries}
-        live = {r.seq for r in counted}
-        lineless = [r for r in counted if not r.lines]
-        lines = [self._settle_line(j, line, entries, roles, live, lineless)
-                 for j, line in enumerate(sent.lines)]
-        for r in counted:  # remit lines with no sent line (§B.8 step 7: for a person)
-            for k, (rl, (j, _)) in enumerate(zip(r.lines, assigned[r.seq], strict=True)):
-                if j == NO_LINE:
-                    lines.append(_unmatched_line(rl, k + 1))
-        adjustments = tuple(a for r in counted for a in r.adjustments)
-        paid = sum((r.paid for r in counted), ZERO)
-        status = claim_status(counted, history, adjustments, paid,
-                               [ln.status for ln in lines[:len(sent.lines)]])
-        last = counted[-1] if counted else (remits[-1] if remits else None)
-        return ClaimResult(
-            claim_id=sent.claim_id, status=status, charge=sent.charge, paid=paid,
-            net_paid=sum((r.paid for r, role in history if role != COPY), ZERO),
-            match=entries[0][2] if entries else "",
-            remit_claim_id=last.claim_id if last else "",
-            payer_claim_id=last.payer_claim_id if last else "", file=sent.file,
-            patient=sent.patient, member_id=sent.member_id, dos=sent.dos,
-            adjustments=adjustments, remarks=_claim_remarks(counted), lines=tuple(lines),
-            remits=tuple(history),
-            predicted_by=sent.rules, held=sent.held)
 
-    def _settle_line(self, j: int, line: SentLine,
-                     entries: list[tuple[Remit, tuple[tuple[int, str], ...], str]],
-                     roles: dict[int, str], live: set[int], lineless: list[Remit]
-                     ) -> LineResult:
-        assert self.index is not None
-        hits: list[tuple[RemitLine, str]] = []  # (remit line, how) of counted remits
-        net = ZERO
-        reversed_ = False
-        match = ""
-        for remit, assignment, _ in entries:
-            for rl, (k, how) in zip(remit.lines, assignment, strict=True):
-                if k != j or roles[remit.seq] == COPY:
-                    continue
-                net += rl.paid
-                reversed_ |= remit.is_reversal
-                match = match or how
-                if remit.seq in live:
-                    hits.append((rl, how))
-        adjustments: tuple[Adj, ...] = tuple(a for rl, _ in hits for a in rl.adjustments)
-        categories, denial = split_categories(adjustments)
-        paid = sum((rl.paid for rl, _ in hits), ZERO)
-        via_claim = False
-        if hits:
-            status = line_status(paid, adjustments)
-        elif lineless:
-            # A claim-level answer (CLP02 4 with claim CAS and no 2110): it decides every
-            # line; its money stays on the claim row so totals count it once.
-            claim_adjs = [a for r in lineless for a in r.adjustments]
-            categories, denial = split_categories(claim_adjs)
-            status = line_status(ZERO, claim_adjs)
-            via_claim = True
-        elif reversed_ or any(role == REVERSAL for role in roles.values()):
-            status = REVERSED
-            adjustments = tuple(a for remit, assignment, _ in entries if remit.is_reversal
-                                for rl, (k, _) in zip(remit.lines, assignment, strict=True)
-                                if k == j for a in rl.adjustments)
-            # The reversed codes keep their own categories; "reversal" says what happened.
-            # Not a denial (§C.2): the money came back, nothing was refused.
-            categories = tuple(sorted({*split_categories(adjustments)[0], "reversal"}))
-            denial = ()
-        else:
-            status = UNPAID
-        prediction = prediction_of(status, denial, line.rules, line.flags,
-                                 self.index.rule_category)
-        adjudicated = next((rl.adjudicated for rl, _ in hits
-                            if rl.adjudicated != rl.procedure), "")
-        return LineResult(
-            line_number=line.number, line_control=line.control, procedure=line.procedure,
-            modifiers=line.modifiers, dos=line.dos, charge=line.charge, paid=paid, net_paid=net,
-            status=status, adjustments=adjustments,
-            remarks=tuple(dict.fromkeys(r for rl, _ in hits for r in rl.remarks)),
-            predicted_by=line.rules, flags=line.flags, match=hits[0][1] if hits else match,
-            categories=categories, denial_categories=denial, via_claim=via_claim,
-            adjudicated=adjudicated, prediction=prediction)
+def settle_sent(sent: SentClaim, entries: Sequence[Entry],
+                rule_category: dict[str, str]) -> ClaimResult:
+    """Settle one sent claim from every remit matched to it, in any arrival order.
 
-    def _settle_unmatched(self, claim_id: str, remits: list[Remit]) -> ClaimResult:
-        counted, history = settle(remits)
-        shown = counted or [r for r, role in history if role == REVERSAL]
-        lines = tuple(_unmatched_line(rl, k + 1) for r in shown for k, rl in enumerate(r.lines))
-        adjustments = tuple(a for r in counted for a in r.adjustments)
-        paid = sum((r.paid for r in counted), ZERO)
-        own = claim_status(counted, history, adjustments, paid,
-                            [ln.remit_status for ln in lines])
-        first = shown[0] if shown else remits[0]
-        return ClaimResult(
-            claim_id=claim_id, status=UNMATCHED, charge=abs(first.charge), paid=paid,
-            net_paid=sum((r.paid for r, role in history if role != COPY), ZERO), match="",
-            remit_claim_id=claim_id, payer_claim_id=first.payer_claim_id, file="",
-            patient=first.patient, member_id=first.member_id,
-            dos=min((ln.dos for ln in lines if ln.dos), default=""), adjustments=adjustments,
-            remarks=_claim_remarks(counted), lines=lines, remits=tuple(history), predicted_by=(),
-            remit_status=own)
+    ``entries`` are (remit, line assignment from :func:`~reconcile.match.match_lines`,
+    claim match ``exact`` | ``truncated``); ``rule_category`` names each scan rule's
+    category (for ``predicted_by``). The reconciler and the ledger both settle here.
+    """
+    remits = [e[0] for e in entries]
+    counted, history = settle(remits)
+    roles = {r.seq: role for r, role in history}
+    assigned = {e[0].seq: e[1] for e in entries}
+    live = {r.seq for r in counted}
+    lineless = [r for r in counted if not r.lines]
+    lines = [_settle_line(j, line, entries, roles, live, lineless, rule_category)
+             for j, line in enumerate(sent.lines)]
+    for r in counted:  # remit lines with no sent line (§B.8 step 7: for a person)
+        for k, (rl, (j, _)) in enumerate(zip(r.lines, assigned[r.seq], strict=True)):
+            if j == NO_LINE:
+                lines.append(_unmatched_line(rl, k + 1))
+    adjustments = tuple(a for r in counted for a in r.adjustments)
+    paid = sum((r.paid for r in counted), ZERO)
+    status = claim_status(counted, history, adjustments, paid,
+                           [ln.status for ln in lines[:len(sent.lines)]])
+    last = counted[-1] if counted else (remits[-1] if remits else None)
+    return ClaimResult(
+        claim_id=sent.claim_id, status=status, charge=sent.charge, paid=paid,
+        net_paid=sum((r.paid for r, role in history if role != COPY), ZERO),
+        match=entries[0][2] if entries else "",
+        remit_claim_id=last.claim_id if last else "",
+        payer_claim_id=last.payer_claim_id if last else "", file=sent.file,
+        patient=sent.patient, member_id=sent.member_id, dos=sent.dos,
+        adjustments=adjustments, remarks=_claim_remarks(counted), lines=tuple(lines),
+        remits=tuple(history),
+        predicted_by=sent.rules, held=sent.held)
+
+def _settle_line(j: int, line: SentLine, entries: Sequence[Entry], roles: dict[int, str],
+                 live: set[int], lineless: list[Remit], rule_category: dict[str, str]
+                 ) -> LineResult:
+    hits: list[tuple[RemitLine, str]] = []  # (remit line, how) of counted remits
+    net = ZERO
+    reversed_ = False
+    match = ""
+    for remit, assignment, _ in entries:
+        for rl, (k, how) in zip(remit.lines, assignment, strict=True):
+            if k != j or roles[remit.seq] == COPY:
+                continue
+            net += rl.paid
+            reversed_ |= remit.is_reversal
+            match = match or how
+            if remit.seq in live:
+                hits.append((rl, how))
+    adjustments: tuple[Adj, ...] = tuple(a for rl, _ in hits for a in rl.adjustments)
+    categories, denial = split_categories(adjustments)
+    paid = sum((rl.paid for rl, _ in hits), ZERO)
+    via_claim = False
+    if hits:
+        status = line_status(paid, adjustments)
+    elif lineless:
+        # A claim-level answer (CLP02 4 with claim CAS and no 2110): it decides every
+        # line; its money stays on the claim row so totals count it once.
+        claim_adjs = [a for r in lineless for a in r.adjustments]
+        categories, denial = split_categories(claim_adjs)
+        status = line_status(ZERO, claim_adjs)
+        via_claim = True
+    elif reversed_ or any(role == REVERSAL for role in roles.values()):
+        status = REVERSED
+        adjustments = tuple(a for remit, assignment, _ in entries if remit.is_reversal
+                            for rl, (k, _) in zip(remit.lines, assignment, strict=True)
+                            if k == j for a in rl.adjustments)
+        # The reversed codes keep their own categories; "reversal" says what happened.
+        # Not a denial (§C.2): the money came back, nothing was refused.
+        categories = tuple(sorted({*split_categories(adjustments)[0], "reversal"}))
+        denial = ()
+    else:
+        status = UNPAID
+    prediction = prediction_of(status, denial, line.rules, line.flags,
+                             rule_category)
+    adjudicated = next((rl.adjudicated for rl, _ in hits
+                        if rl.adjudicated != rl.procedure), "")
+    return LineResult(
+        line_number=line.number, line_control=line.control, procedure=line.procedure,
+        modifiers=line.modifiers, dos=line.dos, charge=line.charge, paid=paid, net_paid=net,
+        status=status, adjustments=adjustments,
+        remarks=tuple(dict.fromkeys(r for rl, _ in hits for r in rl.remarks)),
+        predicted_by=line.rules, flags=line.flags, match=hits[0][1] if hits else match,
+        categories=categories, denial_categories=denial, via_claim=via_claim,
+        adjudicated=adjudicated, prediction=prediction)
+
+def settle_unmatched(claim_id: str, remits: list[Remit]) -> ClaimResult:
+    """Settle the remits of a CLP01 nothing was sent for."""
+    counted, history = settle(remits)
+    shown = counted or [r for r, role in history if role == REVERSAL]
+    lines = tuple(_unmatched_line(rl, k + 1) for r in shown for k, rl in enumerate(r.lines))
+    adjustments = tuple(a for r in counted for a in r.adjustments)
+    paid = sum((r.paid for r in counted), ZERO)
+    own = claim_status(counted, history, adjustments, paid,
+                        [ln.remit_status for ln in lines])
+    first = shown[0] if shown else remits[0]
+    return ClaimResult(
+        claim_id=claim_id, status=UNMATCHED, charge=abs(first.charge), paid=paid,
+        net_paid=sum((r.paid for r, role in history if role != COPY), ZERO), match="",
+        remit_claim_id=claim_id, payer_claim_id=first.payer_claim_id, file="",
+        patient=first.patient, member_id=first.member_id,
+        dos=min((ln.dos for ln in lines if ln.dos), default=""), adjustments=adjustments,
+        remarks=_claim_remarks(counted), lines=lines, remits=tuple(history), predicted_by=(),
+        remit_status=own)
 
 
 def _claim_remarks(remits: list[Remit]) -> tuple[str, ...]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, TextIO
 
-from remit835.audit import Scorecard
+from reconcile.audit import Scorecard
 from x12core.html import money as dollars
 from x12core.render import Report, table
 
@@ -102,7 +102,7 @@ def write_text(card: Scorecard, records: list[dict[str, Any]], out: TextIO) -> N
               out)
     out.write("\ngroups: " + "; ".join(
         f"{g} = {', '.join(groups.spec[g].get('categories', []))}" for g in groups.spec)
-        + " (edi837/data/audit.toml)\n")
+        + " (reconcile/audit.toml)\n")
 
 
 def _claims(n: int) -> str:

@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from reconcile.engine import ClaimResult, LineResult, Reconciler
+from reconcile.match import Adj, Remit
+from reconcile.text import write_text
 from remit835.model import money
-from remit835.reconcile import ClaimResult, LineResult, Reconciler
-from remit835.reconcile_match import Adj, Remit
-from remit835.reconcile_text import write_text
 from x12core.render import Report
 
 REDACTED = "***"

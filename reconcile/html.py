@@ -18,8 +18,8 @@ from typing import Any, TextIO
 
 from lxml.builder import E
 
-from remit835.reconcile_report import Digest
-from remit835.reconcile_totals import Totals
+from reconcile.report import Digest
+from reconcile.totals import Totals
 from x12core.html import HtmlReport, money
 from x12core.render import Report
 

@@ -13,8 +13,8 @@ import os
 from decimal import Decimal
 from typing import Any
 
-from remit835.audit import Scorecard
-from remit835.audit_report import DIMENSION_TITLES, percent
+from reconcile.audit import Scorecard
+from reconcile.audit_report import DIMENSION_TITLES, percent
 from x12core.html import HtmlReport, money
 
 
@@ -63,7 +63,7 @@ def build_html(card: Scorecard) -> HtmlReport:
                  ([r["key"], " ".join(r.get("batch_ids", [])), *_cells(card, r)]
                   for r in batches), section_id="batch",
                  numeric=head[:-1] if card.remits else head)
-    report.table("Audit groups (edi837/data/audit.toml)", ["group", "categories", "rules"],
+    report.table("Audit groups (reconcile/audit.toml)", ["group", "categories", "rules"],
                  ([groups.titles[k], ", ".join(v.get("categories", [])),
                    ", ".join(v.get("rules", []))] for k, v in groups.spec.items()),
                  section_id="legend")

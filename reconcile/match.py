@@ -18,10 +18,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from reconcile.index import EXACT, FALLBACK, SentClaim, SentLine, shared
 from remit835.causes import CauseMap
 from remit835.model import Claim
 from remit835.outcome import Classified, assess
-from remit835.reconcile_index import EXACT, FALLBACK, SentClaim, SentLine, shared
 
 NO_LINE = -1
 

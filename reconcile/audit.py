@@ -1,14 +1,14 @@
 """The audit scorecard: scan findings and, with remittances, denials per provider, payer, batch.
 
-    from remit835.audit import build_scorecard
+    from reconcile.audit import build_scorecard
     card = build_scorecard(["jan.837", "feb.837"], ["jan.835", "feb.835"])
     for row in card.records():            # overall, then per provider, payer, batch date
         print(row["dimension"], row["key"], row["clean_rate"], row.get("denial_rate"))
 
-The 837 side is :class:`edi837.audit.ClaimAudit` (claims, clean rate, findings by
-audit group). With remittances, :class:`~remit835.reconcile.Reconciler` matches
+The 837 side is :class:`reconcile.audit_groups.ClaimAudit` (claims, clean rate, findings by
+audit group). With remittances, :class:`~reconcile.engine.Reconciler` matches
 them to the claims (it is called, not copied) and each row also gets a
-:class:`~remit835.reconcile_totals.Totals` of its claims' results: claims
+:class:`~reconcile.totals.Totals` of its claims' results: claims
 remitted, claims with a denial, denied dollars and the top root causes (denial
 categories by dollars). The reconciler scans the claim files itself, so the claims
 are scanned twice (once here for providers and batch dates, which its compact
@@ -27,13 +27,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from edi837.audit import DIMENSIONS, OTHER, ClaimAudit, Groups, Tally, load_groups, rate
 from edi837.scan import Scanner, ScanOptions
+from reconcile.audit_groups import DIMENSIONS, OTHER, ClaimAudit, Groups, Tally, load_groups, rate
+from reconcile.engine import ClaimResult, Reconciler
+from reconcile.totals import Totals
 from remit835.causes import CauseMap
 from remit835.model import money
 from remit835.parse import check_835
-from remit835.reconcile import ClaimResult, Reconciler
-from remit835.reconcile_totals import Totals
 
 TOP_CAUSES = 3
 

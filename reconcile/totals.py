@@ -25,8 +25,8 @@ from remit835.model import ZERO, Payment, money
 from x12core.findings import Finding
 
 if TYPE_CHECKING:
-    from remit835.reconcile import ClaimResult
-    from remit835.reconcile_match import Remit
+    from reconcile.engine import ClaimResult
+    from reconcile.match import Remit
 
 _DENIAL_STATUSES = frozenset({"denied", "partial"})
 

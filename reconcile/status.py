@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from importlib import resources
 
-from remit835.reconcile_match import Adj, Remit
+from reconcile.match import Adj, Remit
 
 PAID, PARTIAL, DENIED, REVERSED, UNPAID = "paid", "partial", "denied", "reversed", "unpaid"
 UNMATCHED = "unmatched-remit"
@@ -93,7 +93,7 @@ def line_status(paid: Decimal, adjustments: Sequence[Adj]) -> str:
 
 def _load_predicts() -> dict[str, frozenset[str]]:
     """Scan category -> the denial categories it predicts (itself plus prediction.toml)."""
-    with resources.files("remit835").joinpath("prediction.toml").open("rb") as handle:
+    with resources.files("reconcile").joinpath("prediction.toml").open("rb") as handle:
         table = tomllib.load(handle)["predicts"]
     return {category: frozenset([category, *related]) for category, related in table.items()}
 

@@ -4,11 +4,11 @@
 billing provider (2010AA NPI), per payer (2010BB payer id) and per batch date
 (BHT04), how many claims, how many clean (no finding at or above ``--fail-on``,
 the scan's ``clean``), and the findings by audit group. The groups are data
-(``edi837/data/audit.toml``): documentation completeness, code accuracy, policy
+(``reconcile/audit.toml``): documentation completeness, code accuracy, policy
 compliance, claim integrity. Claims stream through; only counters are kept.
 
 The remittance side (denial rate, root causes in dollars) is
-:mod:`remit835.audit`, which builds on this.
+:mod:`reconcile.audit`, which builds on this.
 """
 
 from __future__ import annotations
@@ -21,12 +21,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from edi837.data.loaders import DATA_DIR
 from edi837.scan import ClaimResult
 from x12core.errors import InputError
 from x12core.findings import CATEGORY_SET, Finding
 
-GROUPS_FILE = DATA_DIR / "audit.toml"
+GROUPS_FILE = Path(__file__).with_name("audit.toml")
 OTHER = "other"
 DIMENSIONS = ("overall", "provider", "payer", "batch")
 NO_DATE = "(no date)"

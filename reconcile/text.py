@@ -16,8 +16,8 @@ from x12core.html import money as dollars
 from x12core.render import table
 
 if TYPE_CHECKING:
-    from remit835.reconcile_report import Digest
-    from remit835.reconcile_totals import Totals
+    from reconcile.report import Digest
+    from reconcile.totals import Totals
 
 WIDTH = 100
 STATUS_ORDER = ("paid", "partial", "denied", "reversed", "unpaid", "unmatched-remit")
