@@ -13,6 +13,7 @@ import sys
 import typer
 
 from cli.audit import audit
+from cli.data import app as data_app
 from cli.common import EXIT_CANNOT_RUN
 from cli.explain import explain
 from cli.reconcile import reconcile
@@ -46,6 +47,7 @@ app.command("explain")(explain)
 app.command("split")(split)
 app.command("reconcile")(reconcile)
 app.command("audit")(audit)
+app.add_typer(data_app, name="data")
 
 
 def main() -> None:

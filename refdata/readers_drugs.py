@@ -212,7 +212,7 @@ SAD_HEADER = {0: ("Code",), 1: ("Descriptor Generic Name",), 2: ("Descriptor Bra
 
 
 def recognise_sad(member: Member) -> Parsed | None:
-    if member.suffix not in (".csv", ".xlsx"):
+    if member.suffix != ".csv":
         return None
     rows = _rows(member)
     head = next((i for i, r in enumerate(rows[:10]) if len(r) > 4
