@@ -13,8 +13,8 @@ import sys
 import typer
 
 from cli.audit import audit
-from cli.data import app as data_app
 from cli.common import EXIT_CANNOT_RUN
+from cli.data import app as data_app
 from cli.explain import explain
 from cli.reconcile import reconcile
 from cli.remit import remit

@@ -65,6 +65,7 @@ def install(paths: Sequence[str | os.PathLike[str]], directory: str | os.PathLik
         _check_complete(g)
     scale = 0.0 if allow_small else floor_scale()
     target = store_path(directory)
+    existed = target.exists()
     con = connect(target, write=True)
     outcomes: list[Outcome] = []
     try:
@@ -75,9 +76,11 @@ def install(paths: Sequence[str | os.PathLike[str]], directory: str | os.PathLik
     except BaseException:
         if con.in_transaction:
             con.execute("ROLLBACK")
-        raise
-    finally:
         con.close()
+        if not existed:
+            target.unlink(missing_ok=True)  # no store before: leave none behind
+        raise
+    con.close()
     return outcomes
 
 

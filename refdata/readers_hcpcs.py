@@ -51,36 +51,30 @@ def recognise_hcpcs(member: Member) -> Parsed | None:
     return Parsed(HCPCS, version, start, end, member, lambda: _fixed_rows(member, lines))
 
 
-def _join(head: str, raw_chunk: str, more: str) -> str:
-    """Glue a continuation: the real continuation records are not padded, so a word cut
-    at column 91 continues without a space, a cut at a space continues after one."""
-    if not head:
-        return more
-    if len(raw_chunk) >= 80 and not raw_chunk.endswith(" ") and not more.startswith(" "):
-        return head + more
-    return head + " " + more.strip()
+def _join(head: str, more: str) -> str:
+    """Glue a continuation record: CMS wraps the long description at word boundaries and
+    the continuation is not padded, so the words join with one space (slicing and
+    concatenating glues them: "ispermitted")."""
+    more = more.strip()
+    return f"{head} {more}" if head and more else head or more
 
 
 def _fixed_rows(member: Member, lines: list[str]) -> Iterator[tuple[object, ...]]:
     current: list[object] | None = None
-    last_chunk = ""
     for n, line in enumerate(lines, 1):
         if not line.strip():
             continue
         recid = line[10:11]
         if recid in ("4", "8"):
             if current is not None:
-                chunk = line[11:91]
-                current[1] = _join(str(current[1]), last_chunk, chunk.rstrip())
-                last_chunk = chunk
+                current[1] = _join(str(current[1]), line[11:91])
             continue
         if recid not in ("3", "7"):
             raise InputError(f"{member.where}: line {n}: RECID {recid!r} is not 3, 4, 7 or 8")
         if current is not None:
             yield tuple(current)
         try:
-            last_chunk = line[11:91]
-            current = [line[0:5].strip(), last_chunk.strip(), line[91:119].strip(),
+            current = [line[0:5].strip(), line[11:91].strip(), line[91:119].strip(),
                        line[119:121].strip(), line[229:230].strip(), line[256:259].strip(),
                        line[260:261].strip(), int_date(line[268:276]), int_date(line[276:284]),
                        int_date(line[284:292]), line[292:293].strip()]
