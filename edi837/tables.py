@@ -1,8 +1,13 @@
 """Reference tables the rules read, loaded once per run as frozensets and dicts.
 
 The shipped tables are curated subsets with their source and effective date
-(``edi837/data``). :meth:`Tables.load` can lay the official CMS quarterly files
-over them (``--ptp-file``, ``--mue-file``, ``--hcpcs-file``).
+(``edi837/data``). :meth:`Tables.load` adds the tables installed with ``claimkit
+data install`` (looked up per date of service, :mod:`refdata.lookup`) and one-off
+official files (``--ptp-file``, ``--mue-file``, ``--hcpcs-file``, repeatable).
+Rules read MUE, PTP and code dates through :meth:`Tables.mue_for`,
+:meth:`Tables.ptp_edits` and :meth:`Tables.code_dates`; drug lookups other rules
+can use: :meth:`Tables.descriptor`, :meth:`Tables.billing_unit`,
+:meth:`Tables.is_chemotherapy`.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -19,14 +25,42 @@ from edi837.data.loaders import (
     Mue,
     PtpEdit,
     TableInfo,
-    load_hcpcs,
-    load_mue,
-    load_ptp,
     parse_any_date,
     read_table,
 )
+from edi837.data.overrides import Overrides, load_overrides
 from edi837.icd10 import CodeSet, load_code_file, package_set
+from refdata.kinds import HCPCS as HCPCS_KIND
+from refdata.kinds import MUE as MUE_KIND
+from refdata.kinds import PTP as PTP_KIND
+from refdata.kinds import as_date as _as_date
+from refdata.lookup import Package, RefData, SadEntry, XwalkRow
+from refdata.units import billing_unit_of
 from x12core.errors import InputError
+
+REFDATA_DIR = DATA_DIR / "refdata"
+
+
+SHIPPED_AS_OF = date(2026, 12, 1)  # when the shipped NDC subset was curated
+
+
+def shipped_refdata() -> tuple[Path, ...]:
+    """Curated subsets in the distributed layouts (ASP crosswalk rows, FDA NDC
+    product/package rows, a SAD list), compiled by the installer's own readers;
+    sources and effective dates in ``edi837/data/refdata/SOURCES.md``."""
+    if not REFDATA_DIR.is_dir():
+        return ()
+    return (*sorted(REFDATA_DIR.glob("*.csv")), *sorted((REFDATA_DIR / "ndctext").glob("*.txt")))
+
+
+def _sha(path: str) -> str:
+    import hashlib
+
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.sha256(handle.read()).hexdigest()
+    except OSError:
+        return ""
 
 
 def expand(spec: str) -> list[str]:
@@ -67,6 +101,9 @@ class Tables:
     info: list[TableInfo] = field(default_factory=list)
     memo: dict[object, object] = field(default_factory=dict)  # values rules derive once
     icd10_files: tuple[CodeSet, ...] = ()  # --icd10-file code sets, preferred in order
+    ref: RefData | None = None  # installed store + shipped refdata subsets
+    installed: frozenset[str] = frozenset()  # kinds installed in the store
+    overrides: Overrides = field(default_factory=Overrides)  # --ptp-file etc.
 
     # Hot sets, bound once so rules avoid a dict lookup per call.
     def __post_init__(self) -> None:
@@ -92,6 +129,7 @@ class Tables:
         s["ptp_modifier0_partners"] = frozenset(mod0)
         s["dated_codes"] = frozenset(self.dates)
         s["ptp_column1_partners"] = frozenset(col1)
+        s.setdefault("sad_codes", frozenset())
         self.injection = s["injection"]
         self.needs_drug = s["administration_needing_drug"]
         self.administration = s["administration"]
@@ -141,6 +179,19 @@ class Tables:
         return self._kind(code) == 2
 
     def ptp_edits(self, column1: str, column2: str) -> tuple[PtpEdit, ...]:
+        """Edits of the pair: a one-off user file's, else the installed newest quarter's
+        (rows carry their effective/deletion dates), else the shipped subset's."""
+        over = self.overrides.ptp.get((column1, column2))
+        if over is not None:
+            return tuple(over)
+        if self.ref is not None and PTP_KIND in self.installed:
+            key = ("ptp", column1, column2)
+            hit = self.memo.get(key)
+            if hit is None:
+                hit = self.memo[key] = tuple(
+                    PtpEdit(column1, column2, _as_date(eff), _as_date(dele), mod, why)
+                    for eff, dele, mod, why in self.ref.ptp(column1, column2))
+            return hit  # type: ignore[return-value]
         return self.ptp.get((column1, column2), ())
 
     @property
@@ -152,51 +203,154 @@ class Tables:
             sets = self.memo["icd10"] = (*self.icd10_files, *((shipped,) if shipped else ()))
         return sets  # type: ignore[return-value]
 
+    # -- date-aware lookups (installed tables, else the shipped subsets) ------
+    def mue_for(self, code: str, when: date | None) -> Mue | None:
+        """The MUE of ``code`` in the table in force on ``when``: a one-off user file,
+        else the installed quarter of that date, else the shipped subset."""
+        over = self.overrides.mue.get(code)
+        if over is not None:
+            return over
+        if self.ref is not None and MUE_KIND in self.installed:
+            row = self.ref.mue(code, when)
+            return Mue(code, row[0], row[1], row[2]) if row is not None else None
+        return self.mue.get(code)
+
+    def code_dates(self, code: str, when: date | None) -> CodeDates | None:
+        """Start/end dates of ``code``: a one-off HCPCS file, else the installed HCPCS
+        quarter of ``when`` (Level II codes), else the shipped table (CPT deletions)."""
+        over = self.overrides.dates.get(code)
+        if over is not None:
+            return over
+        curated = self.dates.get(code)
+        if self.ref is not None and HCPCS_KIND in self.installed:
+            row = self.ref.hcpcs(code, when)
+            if row is not None:
+                return CodeDates(code, _as_date(row[2]), _as_date(row[3]),
+                                 curated.replacement if curated else "", row[0])
+        return curated
+
+    def hcpcs_known(self, code: str, when: date | None) -> bool | None:
+        """Is a Level II code in the installed HCPCS quarter of ``when``? ``None`` when no
+        HCPCS quarter is installed (the shipped subset cannot say a code is unknown)."""
+        if self.ref is None or HCPCS_KIND not in self.installed:
+            return None
+        return self.ref.hcpcs(code, when) is not None
+
+    def descriptor(self, code: str, when: date | None = None) -> str:
+        """The HCPCS long descriptor in force on ``when`` ("" when unknown)."""
+        if self.ref is not None and HCPCS_KIND in self.installed:
+            row = self.ref.hcpcs(code, when)
+            if row is not None:
+                return str(row[0])
+        info = self.dates.get(code)
+        return info.descriptor if info is not None else ""
+
+    def billing_unit(self, code: str, when: date | None = None) -> str:
+        """One HCPCS unit of a drug, parsed from its descriptor ("per 15 mg" -> "15 mg",
+        "up to 1000 mcg" -> "up to 1000 mcg"); the drug table's value otherwise."""
+        unit = billing_unit_of(self.descriptor(code, when))
+        if unit:
+            return unit
+        drug = self.drugs.get(code)
+        return drug.billing_unit if drug is not None else ""
+
+    def is_chemotherapy(self, code: str, when: date | None = None) -> bool:
+        """Antineoplastic by code set: J9000-J9999, or classed chemotherapy (BETOS O1D)
+        in the installed HCPCS quarter, or an antineoplastic in the drug table."""
+        if len(code) == 5 and code[0] == "J" and code[1] == "9" and code[2:].isdigit():
+            return True
+        if self.ref is not None and HCPCS_KIND in self.installed:
+            row = self.ref.hcpcs(code, when)
+            if row is not None and str(row[4]).upper() == "O1D":
+                return True
+        drug = self.drugs.get(code)
+        return bool(drug and drug.antineoplastic)
+
+    def ndc_package(self, ndc: str) -> Package | None:
+        """The FDA directory package of an 11-digit NDC (installed, else shipped subset)."""
+        return self.ref.package(ndc) if self.ref is not None else None
+
+    def crosswalk(self, ndc: str, when: date | None) -> list[XwalkRow]:
+        """ASP NDC-HCPCS crosswalk rows of an NDC in the quarter of ``when``."""
+        return self.ref.crosswalk_ndc(ndc, when) if self.ref is not None else []
+
+    def self_administered(self, code: str, when: date | None) -> list[SadEntry]:
+        """SAD-list entries excluding ``code`` on ``when`` (installed lists, else shipped)."""
+        return self.ref.sad(code, when) if self.ref is not None else []
+
+    def reference_data(self) -> list[dict[str, object]]:
+        """Which tables judged this run (JSON ``reference_data``): installed datasets and
+        shipped subsets consulted, one-off user files, and the shipped NCCI/HCPCS subsets
+        of kinds that are not installed."""
+        out: list[dict[str, object]] = []
+        for kind, name in ((PTP_KIND, "ptp"), (MUE_KIND, "mue"), (HCPCS_KIND, "hcpcs")):
+            if kind in self.installed:
+                continue
+            info = next((i for i in self.info if i.name == name), None)
+            if info is not None:
+                out.append({"kind": kind, "title": info.title, "version": "shipped subset",
+                            "source": "shipped subset", "effective": {"start": info.effective,
+                                                                      "end": None},
+                            "sha256": [_sha(info.path)], "files": [Path(info.path).name]})
+        if self.ref is not None:
+            out.extend(self.ref.reference_data())
+        out.extend(self.overrides.provenance)
+        return out
+
+    def subsets_judging(self) -> list[str]:
+        """Core kinds (PTP, MUE, HCPCS) judged by shipped subsets, not installed tables."""
+        names = {PTP_KIND: "NCCI PTP", MUE_KIND: "MUE", HCPCS_KIND: "HCPCS"}
+        return [names[k] for k in (PTP_KIND, MUE_KIND, HCPCS_KIND) if k not in self.installed]
+
     # -- loading -----------------------------------------------------------
     @classmethod
     def load(cls, *, ptp_file: str | os.PathLike[str] | None = None,
              mue_file: str | os.PathLike[str] | None = None,
              hcpcs_file: str | os.PathLike[str] | None = None,
-             icd10_files: tuple[str | os.PathLike[str], ...] = ()) -> Tables:
-        """The shipped tables, with any official CMS files laid over them."""
+             icd10_files: tuple[str | os.PathLike[str], ...] = (),
+             ptp_files: tuple[str | os.PathLike[str], ...] = (),
+             mue_files: tuple[str | os.PathLike[str], ...] = (),
+             hcpcs_files: tuple[str | os.PathLike[str], ...] = (),
+             data_dir: str | os.PathLike[str] | None = None,
+             installed: bool = True) -> Tables:
+        """The shipped tables, the installed store (``claimkit data install``) and any
+        one-off official files (added to coverage, never replacing it)."""
         base = _shipped()
-        if ptp_file is None and mue_file is None and hcpcs_file is None and not icd10_files:
-            return base
-        sets, drugs = base.sets, base.drugs
-        mue, dates, ptp = dict(base.mue), dict(base.dates), dict(base.ptp)
+        ptp_all = (*ptp_files, *((ptp_file,) if ptp_file is not None else ()))
+        mue_all = (*mue_files, *((mue_file,) if mue_file is not None else ()))
+        hcpcs_all = (*hcpcs_files, *((hcpcs_file,) if hcpcs_file is not None else ()))
+        ref = RefData(data_dir, installed=installed, shipped=shipped_refdata(),
+                      shipped_as_of=SHIPPED_AS_OF)
+        kinds = ref.installed_kinds()
+        overrides = load_overrides(ptp_all, mue_all, hcpcs_all, base.sets["injection"])
+        ptp = dict(base.ptp)
+        for pair, edits in overrides.ptp.items():
+            ptp[pair] = tuple(edits)
         info = list(base.info)
-        keep = sets["injection"]
-        if ptp_file is not None:
-            edits = load_ptp(ptp_file, lambda a, b: a in keep or b in keep, tuple(keep))
-            ptp = _index_ptp(edits)
-            info = [i for i in info if i.name != "ptp"]
-            info.append(_user_file("ptp", "NCCI PTP edits (user file, pairs with 96372)",
-                                   ptp_file, len(edits)))
-        if mue_file is not None:
-            rows = load_mue(mue_file)
-            mue = {m.code: m for m in rows}
-            info = [i for i in info if i.name != "mue"]
-            info.append(_user_file("mue", "MUE practitioner table (user file)", mue_file,
-                                   len(rows)))
-        if hcpcs_file is not None:
-            loaded = load_hcpcs(hcpcs_file)
-            for row in loaded:
-                curated = dates.get(row.code)
-                replacement = curated.replacement if curated else ""
-                dates[row.code] = CodeDates(row.code, row.start, row.end, replacement,
-                                            row.descriptor)
-            info.append(_user_file("hcpcs-file", "HCPCS Level II quarterly file (user file)",
-                                   hcpcs_file, len(loaded)))
         user_icd10 = tuple(load_code_file(p) for p in icd10_files)
         for code_set in user_icd10:
             info.append(TableInfo("icd10-file", code_set.label, code_set.source, code_set.period,
                                   len(code_set.billable), code_set.source))
-        return cls(sets, drugs, mue, dates, ptp, info, icd10_files=user_icd10)
+        tables = cls(base.sets, base.drugs, base.mue, base.dates, ptp, info,
+                     icd10_files=user_icd10, ref=ref, installed=frozenset(kinds),
+                     overrides=overrides)
+        tables._add_installed_sets()
+        return tables
 
-
-def _user_file(name: str, title: str, path: str | os.PathLike[str], rows: int) -> TableInfo:
-    """Provenance of an official CMS file the user pointed at (it is its own source)."""
-    return TableInfo(name, title, os.fspath(path), "as published", rows, os.fspath(path))
+    def _add_installed_sets(self) -> None:
+        """Pre-filter sets grown with the installed PTP pairs and HCPCS codes."""
+        if self.ref is None:
+            return
+        s = self.sets
+        s["sad_codes"] = frozenset(self.ref.sad_codes())
+        if PTP_KIND in self.installed:
+            mod0, col1 = self.ref.ptp_partners(self.injection)
+            s["ptp_modifier0_partners"] = s["ptp_modifier0_partners"] | mod0
+            s["ptp_column1_partners"] = s["ptp_column1_partners"] | col1
+        if HCPCS_KIND in self.installed or self.overrides.dates:
+            s["dated_codes"] = s["dated_codes"] | frozenset(self.overrides.dates) | \
+                (frozenset(self.ref.hcpcs_codes()) if HCPCS_KIND in self.installed
+                 else frozenset())
 
 
 def _index_ptp(edits: list[PtpEdit]) -> dict[tuple[str, str], tuple[PtpEdit, ...]]:

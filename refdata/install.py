@@ -14,7 +14,6 @@ import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 from refdata.gates import check_gates, floor_scale
 from refdata.kinds import FDA, PTP, TITLES, Parsed
@@ -50,7 +49,34 @@ def install(paths: Sequence[str | os.PathLike[str]], directory: str | os.PathLik
             = None, *, accept_ama_license: str = "", allow_small: bool = False,
             today: date | None = None, progress: Progress | None = None) -> list[Outcome]:
     """Install the tables in ``paths`` (zips or files as distributed) into the store."""
-    today = today or date.today()
+    groups = _groups(paths, today or date.today())
+    scale = 0.0 if allow_small else floor_scale()
+    target = store_path(directory)
+    existed = target.exists()
+    con = connect(target, write=True)
+    try:
+        con.execute("BEGIN IMMEDIATE")
+        outcomes = [_install_group(con, g, scale, accept_ama_license, progress)
+                    for g in groups]
+        con.execute("COMMIT")
+    except BaseException:
+        if con.in_transaction:
+            con.execute("ROLLBACK")
+        con.close()
+        if not existed:
+            target.unlink(missing_ok=True)  # no store before: leave none behind
+        raise
+    con.close()
+    return outcomes
+
+
+def compile_into(con: sqlite3.Connection, paths: Sequence[str | os.PathLike[str]],
+                 today: date) -> list[Outcome]:
+    """Compile small tables (the shipped curated subsets) into an open store, no floors."""
+    return [_install_group(con, g, 0.0, "", None) for g in _groups(paths, today)]
+
+
+def _groups(paths: Sequence[str | os.PathLike[str]], today: date) -> list[_Group]:
     groups: dict[tuple[str, str], _Group] = {}
     for path in paths:
         name = os.fspath(path)
@@ -63,25 +89,7 @@ def install(paths: Sequence[str | os.PathLike[str]], directory: str | os.PathLik
             g.tables.append((parsed, name, sha))
     for g in groups.values():
         _check_complete(g)
-    scale = 0.0 if allow_small else floor_scale()
-    target = store_path(directory)
-    existed = target.exists()
-    con = connect(target, write=True)
-    outcomes: list[Outcome] = []
-    try:
-        con.execute("BEGIN IMMEDIATE")
-        for g in groups.values():
-            outcomes.append(_install_group(con, g, scale, accept_ama_license, progress))
-        con.execute("COMMIT")
-    except BaseException:
-        if con.in_transaction:
-            con.execute("ROLLBACK")
-        con.close()
-        if not existed:
-            target.unlink(missing_ok=True)  # no store before: leave none behind
-        raise
-    con.close()
-    return outcomes
+    return list(groups.values())
 
 
 def _check_complete(g: _Group) -> None:
@@ -184,5 +192,3 @@ def describe(outcome: Outcome) -> str:
             f"{period}, {outcome.rows:,} rows{note}")
 
 
-def remove_store(directory: str | os.PathLike[str] | None = None) -> Path:
-    return store_path(directory)

@@ -89,9 +89,9 @@ MUE_HEADER = {0: ("HCPCS",), 1: ("Practitioner Services MUE Values",),
 
 def recognise_mue(member: Member) -> Parsed | None:
     m = MUE_NAME.search(member.name)
-    if m is None and "mue" not in member.name.lower():
-        return None
-    if m is not None and not m[1].lower().startswith("practitioner"):
+    if m is None:
+        return None  # a hand-made export: --mue-file's layout sniffing reads it
+    if not m[1].lower().startswith("practitioner"):
         raise WrongTable(f"{member.where}: this is the {m[1]} MUE table; claimkit checks "
                          "professional claims, install MCR_MUE_PractitionerServices_Eff_….csv")
     if "medicaid" in member.name.lower():
@@ -113,9 +113,6 @@ def recognise_mue(member: Member) -> Parsed | None:
         raise WrongTable(f"{member.where}: column 2 is {header[1]!r}: not the practitioner "
                          "services MUE table (hospital and DME tables differ)")
     check_header(member, header, MUE_HEADER, "MUE")
-    if m is None:
-        raise InputError(f"{member.where}: MUE table without its effective date in the name "
-                         "(expected …_Eff_MM-DD-YYYY.csv as CMS names it)")
     version, start, end = quarter_of(date(int(m[4]), int(m[2]), int(m[3])))
     body = rows[head + 1:]
     return Parsed(MUE, version, start, end, member, lambda: _mue_rows(member, body))
