@@ -297,6 +297,22 @@ class Tables:
         out.extend(self.overrides.provenance)
         return out
 
+    def reference_summary(self) -> str:
+        """"ncci-ptp v322r0 installed 1a2b3c4d; ncci-mue 2026Q3,2026Q4 installed …": every
+        table in use (not only those consulted so far), for JSONL/CSV rows."""
+        parts = []
+        for kind, name in ((PTP_KIND, "ptp"), (MUE_KIND, "mue"), (HCPCS_KIND, "hcpcs")):
+            if kind not in self.installed:
+                info = next((i for i in self.info if i.name == name), None)
+                if info is not None:
+                    parts.append(f"{kind} shipped subset {info.effective}")
+        if self.ref is not None:
+            parts.extend(self.ref.summary())
+        for p in self.overrides.provenance:
+            parts.append(f"{p['kind']} {p['version']} user file {p['files'][0]} "  # type: ignore[index]
+                         f"{str(p['sha256'][0])[:12]}")  # type: ignore[index]
+        return "; ".join(parts)
+
     def subsets_judging(self) -> list[str]:
         """Core kinds (PTP, MUE, HCPCS) judged by shipped subsets, not installed tables."""
         names = {PTP_KIND: "NCCI PTP", MUE_KIND: "MUE", HCPCS_KIND: "HCPCS"}

@@ -78,6 +78,24 @@ class _Source:
             self.by_kind.setdefault(d.kind, []).append(d)
 
 
+_SHIPPED: dict[tuple[object, ...], _Source] = {}
+
+
+def _shipped_source(files: tuple[Path, ...], as_of: date) -> _Source:
+    """The shipped subsets compiled once per process into an in-memory store."""
+    key = (files, as_of, os.getpid())
+    src = _SHIPPED.get(key)
+    if src is None:
+        from refdata.install import compile_into
+        from refdata.store import SCHEMA
+
+        con = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        con.executescript(SCHEMA)
+        compile_into(con, files, as_of)
+        src = _SHIPPED[key] = _Source(con, "shipped subset")
+    return src
+
+
 class RefData:
     """Installed tables (and shipped subsets of the kinds not installed)."""
 
@@ -104,13 +122,7 @@ class RefData:
             self._user = _Source(connect(self.path, write=False), "installed")
         self._shipped = None
         if self.shipped_files:
-            from refdata.install import compile_into
-            from refdata.store import SCHEMA
-
-            con = sqlite3.connect(":memory:", isolation_level=None)
-            con.executescript(SCHEMA)
-            compile_into(con, self.shipped_files, self.shipped_as_of)
-            self._shipped = _Source(con, "shipped subset")
+            self._shipped = _shipped_source(self.shipped_files, self.shipped_as_of)
 
     def installed_kinds(self) -> set[str]:
         self._open()
@@ -282,6 +294,20 @@ class RefData:
                     self.consulted.setdefault((src.label, ds.id), ds)
                     out.append(SadEntry(c, generic, brand, as_date(start), as_date(end),
                                         ds.version))
+        return out
+
+    def summary(self) -> list[str]:
+        """Every dataset the lookups may use: "kind v1,v2 installed sha…"."""
+        self._open()
+        out = []
+        for src in (self._user, self._shipped):
+            if src is None:
+                continue
+            for kind, items in sorted(src.by_kind.items()):
+                if src is self._shipped and self._user and kind in self._user.by_kind:
+                    continue
+                shas = ",".join(sha[:12] for d in items for sha in d.sha256[:1])
+                out.append(f"{kind} {','.join(d.version for d in items)} {src.label} {shas}")
         return out
 
     # -- provenance -----------------------------------------------------------------
