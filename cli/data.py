@@ -15,6 +15,7 @@ import typer
 from cli.common import Format, FormatOpt, check_inputs
 from refdata.install import Progress, describe, install
 from refdata.status import status as data_status
+from x12core.errors import InputError
 from x12core.render import table
 
 app = typer.Typer(name="data", help="Install and list the official CMS/FDA code tables.",
@@ -105,3 +106,41 @@ def status_cmd(
            for d in report["datasets"]), out, max_width=70)
     for s in report["stale"]:
         out.write(f"stale: {s['title']}: {s['reason']}\n")
+
+
+@app.command("fetch")
+def fetch_cmd(
+    quarter: Annotated[str | None, typer.Option(
+        "--quarter", show_default=False, help="Quarter to fetch, e.g. 2026Q4 (default: the "
+        "newest listed on each landing page).")] = None,
+    accept_ama_license: LicenseOpt = False,
+    kind: Annotated[list[str] | None, typer.Option(
+        "--kind", show_default=False, help="Only these kinds (repeatable): ncci-ptp, "
+        "ncci-mue, hcpcs, asp-crosswalk, fda-ndc.")] = None,
+    data_dir: DataDirOpt = None,
+    base_url: Annotated[str | None, typer.Option(
+        "--base-url", hidden=True, help="Serve the CMS/FDA paths from this host (mirrors, "
+        "tests).")] = None,
+) -> None:
+    """Download the current CMS/FDA files (retries, resume, size and zip checks) and install
+    them. Needs internet access; the PTP files need --accept-ama-license."""
+    from refdata.fetch import CMS, DEFAULT_KINDS, FDA_HOST, SOURCES, fetch
+
+    kinds = tuple(kind) if kind else DEFAULT_KINDS
+    unknown = [k for k in kinds if k not in SOURCES]
+    if unknown:
+        raise InputError(f"--kind {unknown[0]}: not one of {', '.join(SOURCES)}")
+
+    def rewrite(url: str) -> str:
+        if base_url is None:
+            return url
+        return url.replace(CMS, base_url.rstrip("/")).replace(FDA_HOST, base_url.rstrip("/"))
+
+    def note(text: str) -> None:
+        sys.stderr.write(f"claimkit: {text}\n")
+
+    with _progress(sys.stderr.isatty()) as progress:
+        outcomes = fetch(kinds, quarter, accept_ama_license=accept_ama_license,
+                         directory=data_dir, rewrite=rewrite, progress=progress, note=note)
+    for outcome in outcomes:
+        sys.stdout.write(describe(outcome) + "\n")

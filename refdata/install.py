@@ -128,8 +128,11 @@ def _install_group(con: sqlite3.Connection, g: _Group, scale: float, license_: s
         for (ds,) in con.execute("SELECT id FROM dataset WHERE kind=? AND version LIKE ?",
                                  (FDA, f"% {status}")).fetchall():
             _drop(con, ds)
-    if g.kind == PTP and not license_:
-        license_ = "AMA CPT licence accepted on the CMS download page (manual download)"
+    if g.kind == PTP:
+        license_ = license_ or "AMA CPT licence accepted on the CMS download page (manual " \
+            "download)"
+    else:
+        license_ = ""  # only the PTP files are licence-gated
     now = datetime.now(UTC).replace(microsecond=0).isoformat()
     start = int(first.start.strftime("%Y%m%d")) if first.start else None
     end = int(first.end.strftime("%Y%m%d")) if first.end else None
