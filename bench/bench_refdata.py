@@ -76,14 +76,16 @@ def other_tables(scale: float) -> list[Path]:
     drug_rows = [(code, f"Injection, {d.name.lower()}, 1 mg", d.name[:28], "20000101", "")
                  for code, d in DRUGS.items()
                  if code[0] == "J" and code not in {r[0] for r in rf.HCPCS_ROWS}]
+    taken = {r[0] for r in rf.HCPCS_ROWS} | set(DRUGS) | {r[0] for r in rf.XWALK_ROWS}
     filler = [(f"J{i:04d}", f"Injection, mock drug {i}, per 10 mg", f"Mock {i}", "20100101", "")
-              for i in range(int(8_000 * scale))]
+              for i in range(int(8_000 * scale)) if f"J{i:04d}" not in taken]
     hcpcs = rf.write_hcpcs(TABLES, [*rf.HCPCS_ROWS, *drug_rows], extra=filler)
     xw = [(code, d.name[:28], "Mock Labs", f"{d.ndc[:5]}-{d.ndc[5:9]}-{d.ndc[9:]}", d.name,
            "1 MG", "1", "1", str(d.units), str(d.units)) for code, d in DRUGS.items()
           if code not in {r[0] for r in rf.XWALK_ROWS}]
     xw += [(f"J{i % 8000:04d}", "Mock", "Mock Labs", f"8{i:04d}-{i % 9999:04d}-01", "Mock",
-            "10 MG", "1", "1", "1", "1") for i in range(int(8_000 * scale))]
+            "10 MG", "1", "1", "1", "1") for i in range(int(8_000 * scale))
+           if f"J{i % 8000:04d}" not in taken]
     price, xwalk = rf.write_asp(TABLES, rows=[*rf.XWALK_ROWS, *xw])
     packages = [(f"{d.ndc[:5]}-{d.ndc[5:9]}_x", f"{d.ndc[:5]}-{d.ndc[5:9]}",
                  f"{d.ndc[:5]}-{d.ndc[5:9]}-{d.ndc[9:]}",

@@ -200,7 +200,13 @@ class Tables:
         sets = self.memo.get("icd10")
         if sets is None:
             shipped = package_set()
-            sets = self.memo["icd10"] = (*self.icd10_files, *((shipped,) if shipped else ()))
+            installed = self.ref.icd10_sets() if self.ref is not None and \
+                "icd10cm" in self.installed else []
+            sets = self.memo["icd10"] = (
+                *self.icd10_files,
+                *(CodeSet(f"ICD-10-CM {v} (installed)", "claimkit data install", start, end,
+                          codes) for v, start, end, codes in installed),
+                *((shipped,) if shipped else ()))
         return sets  # type: ignore[return-value]
 
     # -- date-aware lookups (installed tables, else the shipped subsets) ------

@@ -236,6 +236,19 @@ class RefData:
             return set()
         return {c for (c,) in src.con.execute("SELECT DISTINCT code FROM hcpcs")}
 
+    def icd10_sets(self) -> list[tuple[str, date | None, date | None, frozenset[str]]]:
+        """Installed ICD-10-CM code files: (version, start, end, billable codes)."""
+        src = self._source("icd10cm")
+        if src is None or src is self._shipped:
+            return []
+        out = []
+        for d in src.by_kind["icd10cm"]:
+            codes = frozenset(c for (c,) in src.con.execute(
+                "SELECT code FROM icd10 WHERE ds=?", (d.id,)))
+            self.consulted.setdefault((src.label, d.id), d)
+            out.append((d.version, as_date(d.start), as_date(d.end), codes))
+        return out
+
     # -- drugs --------------------------------------------------------------------
     def crosswalk_ndc(self, ndc: str, when: date | None) -> list[XwalkRow]:
         found = self.pick("asp-crosswalk", when)
