@@ -121,3 +121,13 @@ def test_jsonl_and_csv_rows_name_the_tables(cli, two_mue_quarters: None,
     assert "ncci-ptp shipped subset" in rows[0]["reference_data"]
     header = cli("scan", batch, "-f", "csv").out.splitlines()[0]
     assert header.endswith(",reference_data")
+
+
+def test_audit_reports_name_the_tables(cli, two_mue_quarters: None, tmp_path: Path) -> None:
+    batch = _batch(tmp_path, "b.837", "20261115", "|".join(KETOROLAC),
+                   "SV1*HC:96372*80*UN*2***1~")
+    doc = json.loads(cli("audit", "--claims", batch, "-f", "json").out)
+    assert ("ncci-mue", "2026Q4", "installed") in {
+        (r["kind"], r["version"], r["source"]) for r in doc["reference_data"]}
+    page = cli("audit", "--claims", batch, "-f", "html").out
+    assert "Code tables that judged the claims" in page and "2026Q4" in page
