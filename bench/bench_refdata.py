@@ -146,14 +146,20 @@ def main() -> None:
           f"MiB zipped) in {time.perf_counter() - t0:.0f} s")
     store = TABLES / "store"
     empty = TABLES / "no-store"
-    from refdata.install import describe, install
-
     os.environ["CLAIMKIT_DATA_FLOOR_SCALE"] = str(min(1.0, args.scale))
+    code = ("import sys, json\nfrom refdata.install import describe, install\n"
+            "for o in install(sys.argv[2:], sys.argv[1]):\n    print('  ' + describe(o))\n"
+            "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0]\n"
+            "print(int(hwm.split()[1]) / 1024)")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     t0 = time.perf_counter()
-    for outcome in install(files, store):
-        print("  " + describe(outcome))
+    out = subprocess.run([sys.executable, "-c", code, str(store), *map(str, files)],
+                         capture_output=True, text=True, env=env, cwd=ROOT, check=True)
+    *lines, peak = out.stdout.strip().splitlines()
+    print("\n".join(lines))
     size = (store / "claimkit-refdata.sqlite").stat().st_size / 2**20
-    print(f"install: {time.perf_counter() - t0:.0f} s, store {size:.0f} MiB")
+    print(f"install: {time.perf_counter() - t0:.0f} s, peak RSS {float(peak):.0f} MiB, "
+          f"store {size:.0f} MiB")
     base = [run_scan(batch, empty) for _ in range(args.repeat)]
     full = [run_scan(batch, store) for _ in range(args.repeat)]
     b_wall, f_wall = min(w for w, _ in base), min(w for w, _ in full)

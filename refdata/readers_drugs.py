@@ -154,8 +154,8 @@ def recognise_fda(member: Member, today: date) -> Parsed | None:
     if part is None:
         return None
     kind, status = part
-    lines = decode(member.data).splitlines()
-    header = lines[0].split("\t") if lines else []
+    first = member.head(1, "cp1252")
+    header = first[0].split("\t") if first else []
     if not header or header[0].strip() != "PRODUCTID":
         raise InputError(f"{member.where}: no PRODUCTID header; not the FDA NDC Directory "
                          "text layout")
@@ -171,9 +171,9 @@ def recognise_fda(member: Member, today: date) -> Parsed | None:
         i = cols.get(name)
         return cells[i].strip() if i is not None and i < len(cells) else ""
 
-    def gen() -> Iterator[tuple[object, ...]]:
-        for n, line in enumerate(lines[1:], 2):
-            if not line.strip():
+    def gen() -> Iterator[tuple[object, ...]]:  # streamed: ~256,000 packages
+        for n, line in enumerate(member.lines("cp1252"), 1):
+            if n == 1 or not line.strip():
                 continue
             c = line.split("\t")
             try:

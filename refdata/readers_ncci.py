@@ -53,9 +53,8 @@ def recognise_ptp(member: Member) -> Parsed | None:
         check_header(member, [c.split("\n")[0] for c in rows[head]], PTP_HEADER, "PTP")
         body: list[list[str]] = rows[head + 1:]
         return Parsed(PTP, version, start, end, member, lambda: _ptp_rows(member, body), part)
-    text = decode(member.data)
-    lines = text.splitlines()
-    head = next((i for i, ln in enumerate(lines[:12]) if ln.startswith("Column 1")), None)
+    lines = member.head(12)
+    head = next((i for i, ln in enumerate(lines) if ln.startswith("Column 1")), None)
     if head is None:
         raise InputError(f"{member.where}: no 'Column 1 / Column 2' header in the first lines; "
                          "not the NCCI PTP layout")
@@ -64,8 +63,13 @@ def recognise_ptp(member: Member) -> Parsed | None:
         raise WrongTable(f"{member.where}: no 'in existence prior to 1996' column: a Medicaid "
                          "NCCI PTP layout, not the Medicare practitioner file")
     check_header(member, cells, PTP_HEADER, "PTP")
-    tail = (ln.split("\t") for ln in lines[head + 1:])
-    return Parsed(PTP, version, start, end, member, lambda: _ptp_rows(member, tail), part)
+
+    def tail() -> Iterator[list[str]]:  # streamed from the zip: ~650,000 rows per part
+        for n, line in enumerate(member.lines()):
+            if n > head:
+                yield line.split("\t")
+
+    return Parsed(PTP, version, start, end, member, lambda: _ptp_rows(member, tail()), part)
 
 
 def _ptp_rows(member: Member, rows: object) -> Iterator[tuple[object, ...]]:

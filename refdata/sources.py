@@ -6,20 +6,26 @@ import hashlib
 import io
 import os
 import zipfile
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import IO
 
 from x12core.errors import InputError
 
 
-@dataclass(frozen=True)
 class Member:
-    """One table file: a plain file, or a member of a (possibly nested) zip."""
+    """One table file: a plain file, or a member of a (possibly nested) zip.
 
-    name: str  # the member's own file name (no folders)
-    origin: str  # what the user gave: "x.zip" or "x.zip!inner.zip" or the plain path
-    data: bytes
+    The bytes are read on demand (:attr:`data`, :meth:`lines`), so recognising a
+    2.6-million-row PTP quarter does not hold it in memory.
+    """
+
+    __slots__ = ("_open", "name", "origin")
+
+    def __init__(self, name: str, origin: str, opener: Callable[[], IO[bytes]]) -> None:
+        self.name = name  # the member's own file name (no folders)
+        self.origin = origin  # what the user gave: "x.zip", "x.zip!inner.zip", or a path
+        self._open = opener
 
     @property
     def where(self) -> str:
@@ -28,6 +34,30 @@ class Member:
     @property
     def suffix(self) -> str:
         return Path(self.name).suffix.lower()
+
+    @property
+    def data(self) -> bytes:
+        with self._open() as handle:
+            return handle.read()
+
+    def lines(self, encoding: str = "latin-1") -> Iterator[str]:
+        """Text lines, streamed (line ends dropped; a UTF-8 BOM dropped)."""
+        with self._open() as raw:
+            first = True
+            for line in io.TextIOWrapper(raw, encoding=encoding, errors="replace",
+                                         newline=None):
+                if first:
+                    line = line.removeprefix("\ufeff").removeprefix("\xef\xbb\xbf")
+                    first = False
+                yield line.rstrip("\n")
+
+    def head(self, count: int, encoding: str = "latin-1") -> list[str]:
+        out = []
+        for line in self.lines(encoding):
+            out.append(line)
+            if len(out) >= count:
+                break
+        return out
 
 
 def sha256_file(path: str | os.PathLike[str]) -> str:
@@ -43,32 +73,51 @@ def members(path: str | os.PathLike[str]) -> list[Member]:
     name = os.fspath(path)
     try:
         with open(name, "rb") as handle:
-            data = handle.read()
+            magic = handle.read(4)
     except OSError as err:
         raise InputError(f"{name}: cannot read ({err.strerror or err})") from None
-    return list(_expand(Path(name).name, name, data))
+    base = Path(name).name
+    if magic != b"PK\x03\x04" or base.lower().endswith((".xlsx", ".xlsm")):
+        return [Member(base, name, lambda: open(name, "rb"))]
+    return list(_zip_members(name, lambda: open(name, "rb")))
 
 
-def _expand(base: str, origin: str, data: bytes) -> Iterator[Member]:
-    if data[:4] != b"PK\x03\x04" or base.lower().endswith((".xlsx", ".xlsm")):
-        yield Member(base, origin, data)
-        return
+def _zip_members(origin: str, source: Callable[[], IO[bytes]]) -> Iterator[Member]:
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        with source() as handle, zipfile.ZipFile(handle) as archive:
             bad = archive.testzip()
             if bad is not None:
                 raise InputError(f"{origin}: damaged zip (member {bad} fails its CRC check)")
-            for info in archive.infolist():
-                if info.is_dir():
-                    continue
-                inner = Path(info.filename).name
-                blob = archive.read(info)
-                if inner.lower().endswith(".zip"):
-                    yield from _expand(inner, f"{origin}!{inner}", blob)
-                else:
-                    yield Member(inner, origin, blob)
+            infos = [i for i in archive.infolist() if not i.is_dir()]
+            nested = {i.filename: archive.read(i) for i in infos
+                      if i.filename.lower().endswith(".zip")}
     except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile) as err:
         raise InputError(f"{origin}: not a readable zip (truncated or damaged: {err})") from None
+    for info in infos:
+        inner = Path(info.filename).name
+        if info.filename in nested:
+            blob = nested[info.filename]
+            yield from _zip_members(f"{origin}!{inner}", lambda b=blob: io.BytesIO(b))
+        else:
+            yield Member(inner, origin, _member_opener(source, info.filename))
+
+
+def _member_opener(source: Callable[[], IO[bytes]], member: str) -> Callable[[], IO[bytes]]:
+    def opener() -> IO[bytes]:
+        handle = source()
+        archive = zipfile.ZipFile(handle)
+        stream = archive.open(member)
+        close = stream.close
+
+        def closing() -> None:  # the member stream owns its archive and file
+            close()
+            archive.close()
+            handle.close()
+
+        stream.close = closing  # type: ignore[method-assign]
+        return stream
+
+    return opener
 
 
 def decode(data: bytes) -> str:
@@ -106,7 +155,7 @@ def xlsx_rows(member: Member) -> Iterator[list[str]]:
     try:
         from python_calamine import CalamineWorkbook
 
-        book = CalamineWorkbook.from_filelike(io.BytesIO(member.data))
+        book = CalamineWorkbook.from_filelike(io.BytesIO(member.data))  # workbooks are small
         sheet = book.get_sheet_by_index(0)
         rows = sheet.to_python(skip_empty_area=False)
     except Exception as err:  # calamine raises its own error types for damaged books
