@@ -119,7 +119,8 @@ def connect(path: Path, *, write: bool) -> sqlite3.Connection:
         con.executescript(SCHEMA)
         return con
     try:
-        con = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, isolation_level=None)
+        con = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, isolation_level=None,
+                              check_same_thread=False)
         con.execute("SELECT 1 FROM dataset LIMIT 1")
     except sqlite3.Error as err:
         raise InputError(f"{path}: not a readable claimkit data store ({err})") from None

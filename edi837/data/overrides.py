@@ -37,7 +37,8 @@ def _parsed(path: str, kind: str) -> list[Parsed] | None:
     try:
         found = tables_in(path, date.today())
     except InputError as err:
-        if "no code table claimkit reads" in str(err):
+        packed = path.lower().endswith((".zip", ".xlsx", ".xlsm"))
+        if "no code table claimkit reads" in str(err) and not packed:
             return None
         raise
     mine = [p for p in found if p.kind == kind]
