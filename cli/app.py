@@ -16,6 +16,7 @@ import typer
 
 from cli.audit import audit
 from cli.common import EXIT_CANNOT_RUN
+from cli.data import app as data_app
 from cli.explain import explain
 from cli.ledger import ingest, ledger_app
 from cli.reconcile import reconcile
@@ -53,6 +54,7 @@ app.command("audit")(audit)
 app.command("schema")(schema)
 app.command("ingest")(ingest)
 app.add_typer(ledger_app, name="ledger")
+app.add_typer(data_app, name="data")
 
 
 def _one_line(text: str) -> str:

@@ -55,16 +55,23 @@ def scan(
     validate: Annotated[bool, typer.Option(
         "--validate", help="Also run pyx12 implementation-guide validation and attach its "
         "findings (category structure) to the claims they belong to.")] = False,
-    ptp_file: Annotated[Path | None, typer.Option(
+    ptp_file: Annotated[list[Path] | None, typer.Option(
         "--ptp-file", show_default=False,
-        help="CMS NCCI PTP practitioner file (quarterly .txt or CSV) instead of the "
-        "shipped subset.")] = None,
-    mue_file: Annotated[Path | None, typer.Option(
+        help="CMS NCCI PTP practitioner file for this run (repeatable: each of the four "
+        "part zips, a member .TXT or .xlsx); added to the installed or shipped edits.")
+    ] = None,
+    mue_file: Annotated[list[Path] | None, typer.Option(
         "--mue-file", show_default=False,
-        help="CMS MUE practitioner table (CSV) instead of the shipped subset.")] = None,
-    hcpcs_file: Annotated[Path | None, typer.Option(
+        help="CMS MUE practitioner table for this run (zip, .csv or .xlsx; repeatable); "
+        "its codes override, the others stay.")] = None,
+    hcpcs_file: Annotated[list[Path] | None, typer.Option(
         "--hcpcs-file", show_default=False,
-        help="CMS HCPCS quarterly file (CSV export) for code start/end dates.")] = None,
+        help="CMS HCPCS quarterly file for this run (zip, fixed-width .txt, .xlsx or CSV "
+        "export; repeatable) for code start/end dates.")] = None,
+    data_dir: Annotated[Path | None, typer.Option(
+        "--data-dir", show_default=False, envvar="CLAIMKIT_DATA",
+        help="Store of installed code tables (`claimkit data install`); default: the "
+        "platform user data directory.")] = None,
     icd10_file: Annotated[list[Path] | None, typer.Option(
         "--icd10-file", show_default=False,
         help="CMS icd10cm_codes_YYYY.txt (repeatable): ICD-10-CM codes of fiscal year YYYY "
@@ -74,14 +81,15 @@ def scan(
         "(2 still means the scan could not run).")] = False,
 ) -> None:
     """Scan 837P claim batches for denials waiting to happen (96372 and its drug lines)."""
-    inputs = [*files, ptp_file, mue_file, hcpcs_file, *(icd10_file or ()),
-              *profile_file(payer_profile)]
+    inputs = [*files, *(ptp_file or ()), *(mue_file or ()), *(hcpcs_file or ()),
+              *(icd10_file or ()), *profile_file(payer_profile)]
     check_inputs(inputs)
     check_out(out, inputs)
     options = ScanOptions(profile=payer_profile, select=tuple(select or ()),
                           ignore=tuple(ignore or ()), fail_on=fail_on.severity,
-                          validate=validate, ptp_file=ptp_file, mue_file=mue_file,
-                          hcpcs_file=hcpcs_file, icd10_files=tuple(icd10_file or ()))
+                          validate=validate, ptp_files=tuple(ptp_file or ()),
+                          mue_files=tuple(mue_file or ()), hcpcs_files=tuple(hcpcs_file or ()),
+                          icd10_files=tuple(icd10_file or ()), data_dir=data_dir)
     scanner = Scanner(options)
     scans = [scanner.scan(path) for path in files]  # every file is checked before any output
     # When the report goes to the same terminal as the bar, hold the report back until

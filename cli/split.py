@@ -47,11 +47,11 @@ def split(
     ignore: IgnoreOpt = None,
     validate: Annotated[bool, typer.Option(
         "--validate", help="Also hold claims with pyx12 implementation-guide errors.")] = False,
-    ptp_file: Annotated[Path | None, typer.Option(
+    ptp_file: Annotated[list[Path] | None, typer.Option(
         "--ptp-file", show_default=False, help="CMS NCCI PTP file, as for scan.")] = None,
-    mue_file: Annotated[Path | None, typer.Option(
+    mue_file: Annotated[list[Path] | None, typer.Option(
         "--mue-file", show_default=False, help="CMS MUE table, as for scan.")] = None,
-    hcpcs_file: Annotated[Path | None, typer.Option(
+    hcpcs_file: Annotated[list[Path] | None, typer.Option(
         "--hcpcs-file", show_default=False, help="CMS HCPCS file, as for scan.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing outputs.")] = False,
     fmt: Annotated[str, typer.Option("--format", "-f", help="Summary format: text or json.")
@@ -59,12 +59,13 @@ def split(
 ) -> None:
     """Split an 837P batch into clean and held files; optionally acknowledge it (999, 277CA)."""
     check_inputs([file])
-    check_inputs([p for p in (ptp_file, mue_file, hcpcs_file) if p is not None])
+    check_inputs([*(ptp_file or ()), *(mue_file or ()), *(hcpcs_file or ())])
     if fmt not in ("text", "json"):
         raise SplitError(f"--format {fmt}: split prints its summary as text or json")
     options = ScanOptions(profile=payer_profile, select=tuple(select or ()),
                           ignore=tuple(ignore or ()), fail_on=fail_on.severity,
-                          ptp_file=ptp_file, mue_file=mue_file, hcpcs_file=hcpcs_file)
+                          ptp_files=tuple(ptp_file or ()), mue_files=tuple(mue_file or ()),
+                          hcpcs_files=tuple(hcpcs_file or ()))
     summary = run_split(file, SplitTargets(clean, held, report, ack, claim_ack), options,
                         validate=validate, force=force,
                         controls=ControlNumbers(isa_control, gs_control, st_control))

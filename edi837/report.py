@@ -20,7 +20,8 @@ CLAIM_FIELDS = ("claim_id", "file", "interchange", "group", "transaction", "paye
                 "status", "profile")
 FINDING_FIELDS = ("rule", "name", "category", "severity", "message", "fix", "line_number",
                   "segment", "segment_index", "segment_position", "file_line", "element", "value")
-COLUMNS = CLAIM_FIELDS + FINDING_FIELDS
+# reference_data: the code tables in use (kind, version, sha256 prefix), one cell per row.
+COLUMNS = (*CLAIM_FIELDS, *FINDING_FIELDS, "reference_data")
 
 
 _MONEY: dict[Decimal, str] = {}
@@ -94,9 +95,12 @@ def scan_report(scans: Iterable[FileScan], fail_on: Severity = Severity.ERROR,
                 ) -> tuple[Report, ScanTotals]:
     """The report for ``claimkit scan`` and the totals it fills as it is rendered."""
     totals = ScanTotals()
+    seen: list[Any] = []  # the run's Tables (one Scanner per run)
 
     def results() -> Iterator[ClaimResult]:
         for scan in scans:
+            if not seen:
+                seen.append(scan.scanner.engine.tables)
             totals.files += 1
             for result in scan:
                 totals.claims += 1
@@ -113,21 +117,41 @@ def scan_report(scans: Iterable[FileScan], fail_on: Severity = Severity.ERROR,
         for result in results():
             yield claim_record(result)
 
+    summary_text: list[str] = []
+
+    def tables_text() -> str:
+        """The tables in use, one compact cell repeated on JSONL/CSV rows."""
+        if not summary_text and seen:
+            summary_text.append(seen[0].reference_summary())
+        return summary_text[0] if summary_text else ""
+
     def rows(item: dict[str, Any]) -> Iterable[dict[str, Any]]:
         claim = {k: item[k] for k in CLAIM_FIELDS}
-        return ({**claim, **f} for f in item["findings"])
+        ref = tables_text()
+        return ({**claim, **f, "reference_data": ref} for f in item["findings"])
+
+    def reference() -> list[dict[str, Any]]:
+        return seen[0].reference_data() if seen else []
 
     def extra() -> dict[str, Any]:
-        return {"file_findings": [f.envelope_dict() for f in totals.file_findings]}
+        return {"file_findings": [f.envelope_dict() for f in totals.file_findings],
+                "reference_data": reference()}
 
     def extra_rows() -> Iterable[dict[str, Any]]:
         for f in totals.file_findings:
             yield {**dict.fromkeys(CLAIM_FIELDS, ""), "file": f.location.file,
                    "interchange": f.location.interchange, "group": f.location.group,
-                   "transaction": f.location.transaction, **f.to_dict()}
+                   "transaction": f.location.transaction, **f.to_dict(),
+                   "reference_data": tables_text()}
 
     def text(_items: Iterable[dict[str, Any]], out: TextIO) -> None:
         write_text(results(), totals, fail_on, out)
+        if seen:
+            judged = seen[0].subsets_judging()
+            if judged:
+                out.write(f"reference data: shipped curated subsets judged this batch for "
+                          f"{', '.join(judged)} (install the official tables with "
+                          "`claimkit data install`)\n")
 
     report = Report("claims", items(), totals.summary, rows, COLUMNS, text, extra, extra_rows)
     return report, totals

@@ -50,6 +50,13 @@ class ScanOptions:
     mue_file: str | os.PathLike[str] | None = None
     hcpcs_file: str | os.PathLike[str] | None = None
     icd10_files: tuple[str | os.PathLike[str], ...] = ()  # CMS icd10cm_codes_YYYY.txt files
+    # Repeatable one-off official files, added to the tables in use (zips/xlsx as CMS
+    # distributes them); the installed store (``claimkit data install``) by default.
+    ptp_files: tuple[str | os.PathLike[str], ...] = ()
+    mue_files: tuple[str | os.PathLike[str], ...] = ()
+    hcpcs_files: tuple[str | os.PathLike[str], ...] = ()
+    data_dir: str | os.PathLike[str] | None = None
+    installed_data: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +113,11 @@ class Scanner:
         self.options = options
         tables = Tables.load(ptp_file=options.ptp_file, mue_file=options.mue_file,
                              hcpcs_file=options.hcpcs_file,
-                             icd10_files=tuple(options.icd10_files))
+                             icd10_files=tuple(options.icd10_files),
+                             ptp_files=tuple(options.ptp_files),
+                             mue_files=tuple(options.mue_files),
+                             hcpcs_files=tuple(options.hcpcs_files),
+                             data_dir=options.data_dir, installed=options.installed_data)
         forced = load_profile(options.profile) if options.profile is not None else None
         rules = select_rules(options.select, options.ignore)
         self.engine = Engine(tables, rules, ProfileChooser(forced))

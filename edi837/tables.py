@@ -1,8 +1,13 @@
 """Reference tables the rules read, loaded once per run as frozensets and dicts.
 
 The shipped tables are curated subsets with their source and effective date
-(``edi837/data``). :meth:`Tables.load` can lay the official CMS quarterly files
-over them (``--ptp-file``, ``--mue-file``, ``--hcpcs-file``).
+(``edi837/data``). :meth:`Tables.load` adds the tables installed with ``claimkit
+data install`` (looked up per date of service, :mod:`refdata.lookup`) and one-off
+official files (``--ptp-file``, ``--mue-file``, ``--hcpcs-file``, repeatable).
+Rules read MUE, PTP and code dates through :meth:`Tables.mue_for`,
+:meth:`Tables.ptp_edits` and :meth:`Tables.code_dates`; drug lookups other rules
+can use: :meth:`Tables.descriptor`, :meth:`Tables.billing_unit`,
+:meth:`Tables.is_chemotherapy`.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -19,14 +25,28 @@ from edi837.data.loaders import (
     Mue,
     PtpEdit,
     TableInfo,
-    load_hcpcs,
-    load_mue,
-    load_ptp,
     parse_any_date,
     read_table,
 )
+from edi837.data.overrides import Overrides, load_overrides
 from edi837.icd10 import CodeSet, load_code_file, package_set
+from edi837.table_lookups import InstalledLookups
+from refdata.kinds import PTP as PTP_KIND
+from refdata.kinds import as_date as _as_date
+from refdata.lookup import RefData
 from x12core.errors import InputError
+
+REFDATA_DIR = DATA_DIR / "refdata"
+SHIPPED_AS_OF = date(2026, 12, 1)  # when the shipped subsets were curated
+
+
+def shipped_refdata() -> tuple[Path, ...]:
+    """Curated subsets in the distributed layouts (ASP crosswalk rows, a SAD list; FDA
+    ``ndctext/product.txt`` + ``package.txt`` rows when there are sourced ones), compiled
+    by the installer's own readers; sources in ``edi837/data/refdata/SOURCES.md``."""
+    if not REFDATA_DIR.is_dir():
+        return ()
+    return (*sorted(REFDATA_DIR.glob("*.csv")), *sorted((REFDATA_DIR / "ndctext").glob("*.txt")))
 
 
 def expand(spec: str) -> list[str]:
@@ -56,7 +76,7 @@ class Drug:
 
 
 @dataclass
-class Tables:
+class Tables(InstalledLookups):
     """Everything a rule looks up. Build with :meth:`load`; treat as read-only."""
 
     sets: dict[str, frozenset[str]]
@@ -67,6 +87,9 @@ class Tables:
     info: list[TableInfo] = field(default_factory=list)
     memo: dict[object, object] = field(default_factory=dict)  # values rules derive once
     icd10_files: tuple[CodeSet, ...] = ()  # --icd10-file code sets, preferred in order
+    ref: RefData | None = None  # installed store + shipped refdata subsets
+    installed: frozenset[str] = frozenset()  # kinds installed in the store
+    overrides: Overrides = field(default_factory=Overrides)  # --ptp-file etc.
 
     # Hot sets, bound once so rules avoid a dict lookup per call.
     def __post_init__(self) -> None:
@@ -92,6 +115,7 @@ class Tables:
         s["ptp_modifier0_partners"] = frozenset(mod0)
         s["dated_codes"] = frozenset(self.dates)
         s["ptp_column1_partners"] = frozenset(col1)
+        s.setdefault("sad_codes", frozenset())
         self.injection = s["injection"]
         self.needs_drug = s["administration_needing_drug"]
         self.administration = s["administration"]
@@ -141,6 +165,19 @@ class Tables:
         return self._kind(code) == 2
 
     def ptp_edits(self, column1: str, column2: str) -> tuple[PtpEdit, ...]:
+        """Edits of the pair: a one-off user file's, else the installed newest quarter's
+        (rows carry their effective/deletion dates), else the shipped subset's."""
+        over = self.overrides.ptp.get((column1, column2))
+        if over is not None:
+            return tuple(over)
+        if self.ref is not None and PTP_KIND in self.installed:
+            key = ("ptp", column1, column2)
+            hit = self.memo.get(key)
+            if hit is None:
+                hit = self.memo[key] = tuple(
+                    PtpEdit(column1, column2, _as_date(eff), _as_date(dele), mod, why)
+                    for eff, dele, mod, why in self.ref.ptp(column1, column2))
+            return hit  # type: ignore[return-value]
         return self.ptp.get((column1, column2), ())
 
     @property
@@ -149,7 +186,13 @@ class Tables:
         sets = self.memo.get("icd10")
         if sets is None:
             shipped = package_set()
-            sets = self.memo["icd10"] = (*self.icd10_files, *((shipped,) if shipped else ()))
+            installed = self.ref.icd10_sets() if self.ref is not None and \
+                "icd10cm" in self.installed else []
+            sets = self.memo["icd10"] = (
+                *self.icd10_files,
+                *(CodeSet(f"ICD-10-CM {v} (installed)", "claimkit data install", start, end,
+                          codes) for v, start, end, codes in installed),
+                *((shipped,) if shipped else ()))
         return sets  # type: ignore[return-value]
 
     # -- loading -----------------------------------------------------------
@@ -157,46 +200,35 @@ class Tables:
     def load(cls, *, ptp_file: str | os.PathLike[str] | None = None,
              mue_file: str | os.PathLike[str] | None = None,
              hcpcs_file: str | os.PathLike[str] | None = None,
-             icd10_files: tuple[str | os.PathLike[str], ...] = ()) -> Tables:
-        """The shipped tables, with any official CMS files laid over them."""
+             icd10_files: tuple[str | os.PathLike[str], ...] = (),
+             ptp_files: tuple[str | os.PathLike[str], ...] = (),
+             mue_files: tuple[str | os.PathLike[str], ...] = (),
+             hcpcs_files: tuple[str | os.PathLike[str], ...] = (),
+             data_dir: str | os.PathLike[str] | None = None,
+             installed: bool = True) -> Tables:
+        """The shipped tables, the installed store (``claimkit data install``) and any
+        one-off official files (added to coverage, never replacing it)."""
         base = _shipped()
-        if ptp_file is None and mue_file is None and hcpcs_file is None and not icd10_files:
-            return base
-        sets, drugs = base.sets, base.drugs
-        mue, dates, ptp = dict(base.mue), dict(base.dates), dict(base.ptp)
+        ptp_all = (*ptp_files, *((ptp_file,) if ptp_file is not None else ()))
+        mue_all = (*mue_files, *((mue_file,) if mue_file is not None else ()))
+        hcpcs_all = (*hcpcs_files, *((hcpcs_file,) if hcpcs_file is not None else ()))
+        ref = RefData(data_dir, installed=installed, shipped=shipped_refdata(),
+                      shipped_as_of=SHIPPED_AS_OF)
+        kinds = ref.installed_kinds()
+        overrides = load_overrides(ptp_all, mue_all, hcpcs_all, base.sets["injection"])
+        ptp = dict(base.ptp)
+        for pair, edits in overrides.ptp.items():
+            ptp[pair] = tuple(edits)
         info = list(base.info)
-        keep = sets["injection"]
-        if ptp_file is not None:
-            edits = load_ptp(ptp_file, lambda a, b: a in keep or b in keep, tuple(keep))
-            ptp = _index_ptp(edits)
-            info = [i for i in info if i.name != "ptp"]
-            info.append(_user_file("ptp", "NCCI PTP edits (user file, pairs with 96372)",
-                                   ptp_file, len(edits)))
-        if mue_file is not None:
-            rows = load_mue(mue_file)
-            mue = {m.code: m for m in rows}
-            info = [i for i in info if i.name != "mue"]
-            info.append(_user_file("mue", "MUE practitioner table (user file)", mue_file,
-                                   len(rows)))
-        if hcpcs_file is not None:
-            loaded = load_hcpcs(hcpcs_file)
-            for row in loaded:
-                curated = dates.get(row.code)
-                replacement = curated.replacement if curated else ""
-                dates[row.code] = CodeDates(row.code, row.start, row.end, replacement,
-                                            row.descriptor)
-            info.append(_user_file("hcpcs-file", "HCPCS Level II quarterly file (user file)",
-                                   hcpcs_file, len(loaded)))
         user_icd10 = tuple(load_code_file(p) for p in icd10_files)
         for code_set in user_icd10:
             info.append(TableInfo("icd10-file", code_set.label, code_set.source, code_set.period,
                                   len(code_set.billable), code_set.source))
-        return cls(sets, drugs, mue, dates, ptp, info, icd10_files=user_icd10)
-
-
-def _user_file(name: str, title: str, path: str | os.PathLike[str], rows: int) -> TableInfo:
-    """Provenance of an official CMS file the user pointed at (it is its own source)."""
-    return TableInfo(name, title, os.fspath(path), "as published", rows, os.fspath(path))
+        tables = cls(base.sets, base.drugs, base.mue, base.dates, ptp, info,
+                     icd10_files=user_icd10, ref=ref, installed=frozenset(kinds),
+                     overrides=overrides)
+        tables._add_installed_sets()
+        return tables
 
 
 def _index_ptp(edits: list[PtpEdit]) -> dict[tuple[str, str], tuple[PtpEdit, ...]]:

@@ -71,6 +71,7 @@ class Scorecard:
         self.remits: dict[tuple[str, str], RemitTally] | None = None
         self.unmatched_remits = 0
         self.top = TOP_CAUSES
+        self.reference_data: list[dict[str, Any]] = []  # the code tables that judged the claims
 
     @property
     def groups(self) -> Groups:
@@ -145,6 +146,7 @@ def build_scorecard(claim_files: Sequence[str | os.PathLike[str]],
         for result in scan:
             keys.append((result.claim.id, *card.claims.add(result)))
         card.claims.file_findings += len(scan.file_findings)
+    card.reference_data = scanner.engine.tables.reference_data()
     if remit_paths:
         _add_remits(card, keys, Reconciler(claim_paths, remit_paths, scan_options=options,
                                            causes=causes))

@@ -67,6 +67,12 @@ def build_html(card: Scorecard) -> HtmlReport:
                  ([groups.titles[k], ", ".join(v.get("categories", [])),
                    ", ".join(v.get("rules", []))] for k, v in groups.spec.items()),
                  section_id="legend")
+    report.table("Code tables that judged the claims", ["kind", "version", "effective",
+                                                        "source", "sha256"],
+                 ([r["kind"], r["version"],
+                   f"{r['effective']['start'] or ''} .. {r['effective']['end'] or ''}",
+                   r["source"], " ".join(h[:16] for h in r["sha256"])]
+                  for r in card.reference_data), section_id="reference-data")
     return report
 
 

@@ -57,7 +57,8 @@ def audit_report(card: Scorecard) -> Report:
         write_text(card, list(items), out)
 
     return Report("rows", iter(records), card.summary, lambda item: [flat(item)],
-                  (*columns(card), "batch_ids"), text)
+                  (*columns(card), "batch_ids"), text,
+                  extra=lambda: {"reference_data": card.reference_data})
 
 
 def _row_cells(card: Scorecard, r: dict[str, Any], label: str) -> list[Any]:

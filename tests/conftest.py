@@ -22,6 +22,14 @@ class CliResult:
     err: str
 
 
+@pytest.fixture(autouse=True)
+def _no_installed_tables(tmp_path_factory: pytest.TempPathFactory,
+                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests see no code tables installed on the machine running them (an empty store
+    directory), unless a test points CLAIMKIT_DATA elsewhere."""
+    monkeypatch.setenv("CLAIMKIT_DATA", str(tmp_path_factory.getbasetemp() / "no-store"))
+
+
 @pytest.fixture
 def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
         ) -> Callable[..., CliResult]:

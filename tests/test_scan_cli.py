@@ -42,7 +42,11 @@ def test_json_follows_the_contract(cli, batch: Path) -> None:
     r = cli("scan", batch, "--format", "json")
     assert r.code == 1
     doc = json.loads(r.out)
-    assert list(doc) == ["schema_version", "summary", "claims", "file_findings"]
+    assert list(doc) == ["schema_version", "summary", "claims", "file_findings",
+                         "reference_data"]
+    # Without installed tables the shipped subsets judged the batch, and the report says so.
+    assert {r["kind"] for r in doc["reference_data"] if r["source"] == "shipped subset"} \
+        >= {"ncci-ptp", "ncci-mue", "hcpcs"}
     assert {"files": 1, "claims": 3, "clean": 2, "held": 1, "errors": 1,
             "warnings": 1}.items() <= doc["summary"].items()
     claims = {c["claim_id"]: c for c in doc["claims"]}

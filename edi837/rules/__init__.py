@@ -4,11 +4,13 @@ One module per family; each rule is a function with an id, a readable name, a
 contract category, a default severity and a Why / Bad / Good / References
 docstring. Catalog ids (INJ-0xx) refer to shared reference §A.12; POL-0xx to the
 billing guide's payer-policy checks that the reference's catalog has no id for
-(POL-001 timely filing, reference §C.7; POL-002 prior authorization, §C.2 AUTH).
+(POL-001 timely filing, reference §C.7; POL-002 prior authorization, §C.2 AUTH;
+POL-011 self-administered drug exclusion, reference SAD [S5b]).
 
 Id scheme: ``R96372-0NN`` for rules about the injection and its drug lines
 (NN follows the catalog family: 00x drug link, 01x coding, 02x bundling,
-03x modifiers, 04x units, 05x drug data, 06x JW/JZ, 07x place of service);
+03x modifiers, 04x units, 05x drug data, 06x JW/JZ, 07x place of service, 08x
+checks that need the official tables: crosswalk, FDA directory, SAD lists, HCPCS file);
 ``R837-0NN`` for rules that apply to any 837P claim or line (00x claim
 integrity, 01x code validity, 02x diagnosis pointers and codes, 03x
 modifiers/units, 04x payer policy: timely filing, prior authorization, medical
@@ -25,6 +27,7 @@ from edi837.rules import (  # noqa: F401 - imported to register the rules
     documentation,
     drug_data,
     drug_link,
+    drug_tables,
     elements,
     medical_necessity,
     modifiers,

@@ -172,10 +172,10 @@ def code_not_valid_on_date(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     Catalog INJ-080. CMS HCPCS Level II 2024 file [S3]; J1010/J2919 replacements
     (2024-04-01) [S34]; CARC 181/182, RARC M51/N56.
     """
-    dates = ctx.tables.dates
+    t = ctx.tables
     for line in claim.lines:
-        info = dates.get(line.code)
         when = line.service_date
+        info = t.code_dates(line.code, when)
         if info is None or when is None or info.valid_on(when):
             continue
         if info.end is not None and when > info.end:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from edi837.engine import ClaimContext, Hit, rule
-from edi837.model import Claim
+from edi837.model import Claim, ServiceLine
 from edi837.rules.common import at_code, at_modifier, day
 from x12core.findings import Severity
 
@@ -142,10 +142,18 @@ def fifty_nine_with_x(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
                                   "remove 59.")
 
 
-def _single_dose(ctx: ClaimContext, code: str) -> bool | None:
+def _single_dose(ctx: ClaimContext, code: str,
+                 line: ServiceLine | None = None) -> bool | None:
+    """Single-dose container? The profile's override, else the container of the NDC on
+    the line (FDA package description), else the drug table's default for the code."""
     override = ctx.profile.single_dose.get(code)
     if override is not None:
         return override
+    ndc = line.drug.ndc if line is not None and line.drug is not None else ""
+    if ndc:
+        package = ctx.tables.ndc_package(ndc)
+        if package is not None and package.container:
+            return package.container == "single"
     drug = ctx.tables.drugs.get(code)
     return drug.single_dose if drug is not None else None
 
@@ -191,7 +199,7 @@ def jw_jz_missing(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
             code = line.code
             if "JZ" in mods or "JW" in mods or code in wasted or not t.is_drug(code):
                 continue
-            single = _single_dose(ctx, code)
+            single = _single_dose(ctx, code, line)
             if single is True:
                 yield at_code(line, f"{code} (single-dose container) on {day(when)} has "
                               "neither JZ nor a JW line for the discarded amount",

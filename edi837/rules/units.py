@@ -48,7 +48,7 @@ def injection_units_over_mue(claims: Sequence[Claim], ctx: PatientContext) -> It
         for line in claim.lines:
             if line.code not in t.injection or line.units is None:
                 continue
-            mue = t.mue.get(line.code)
+            mue = t.mue_for(line.code, line.service_date)
             if mue is None:
                 continue
             key = (line.service_date, rendering_npi(claim, line))
@@ -64,27 +64,19 @@ def injection_units_over_mue(claims: Sequence[Claim], ctx: PatientContext) -> It
                     severity=_severity(mue.mai), claim=claim)
 
 
-def _drug_limits(ctx: ClaimContext) -> dict[str, tuple[Decimal, int | None]]:
-    """Per-drug unit limits for the claim's profile: its own, else the MUE (drugs only).
-
-    Built once per (tables, profile settings) and kept in the tables' memo, so the
-    per-line work is one dict lookup.
-    """
+def _drug_limit(ctx: ClaimContext, code: str,
+                when: date | None) -> tuple[Decimal, int | None] | None:
+    """The drug's unit limit for the claim's profile on ``when``: its own, else the MUE
+    in force on that date (drugs only)."""
     profile = ctx.profile
-    key = ("drug-limits", profile.use_mue_for_drug_units,
-           tuple(sorted(profile.drug_unit_limits.items())))
-    memo = ctx.tables.memo
-    cached = memo.get(key)
-    if cached is not None:
-        return cached  # type: ignore[return-value]
+    own = profile.drug_unit_limits.get(code)
+    if own is not None:
+        return own, None
     t = ctx.tables
-    found: dict[str, tuple[Decimal, int | None]] = {}
-    if profile.use_mue_for_drug_units:
-        found = {code: (Decimal(m.value), m.mai) for code, m in t.mue.items() if t.is_drug(code)}
-    for code, limit in profile.drug_unit_limits.items():
-        found[code] = (limit, None)
-    memo[key] = found
-    return found
+    if not profile.use_mue_for_drug_units or not t.is_drug(code):
+        return None
+    mue = t.mue_for(code, when)
+    return (Decimal(mue.value), mue.mai) if mue is not None else None
 
 
 @rule("R96372-041", "drug-units-over-limit", category="units", severity=Severity.WARNING,
@@ -111,20 +103,21 @@ def drug_units_over_limit(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     HCPCS billing units [S3]; reference §A.8/§A.10.
     """
     t = ctx.tables
-    limits = _drug_limits(ctx)
     totals: dict[tuple[str, date | None], Decimal] = {}
     for line in claim.lines:
         code = line.code
-        entry = limits.get(code)
-        if entry is None or line.units is None:
+        if line.units is None:
+            continue
+        entry = _drug_limit(ctx, code, line.service_date)
+        if entry is None:
             continue
         limit, mai = entry
         key = (code, line.service_date)
         before = totals.get(key, Decimal(0))
         total = totals[key] = before + line.units
         if total > limit >= before:
-            drug = t.drugs.get(code)
-            unit = f" (one unit = {drug.billing_unit})" if drug and drug.billing_unit else ""
+            billing = t.billing_unit(code, line.service_date)
+            unit = f" (one unit = {billing})" if billing else ""
             yield at_units(line, f"{total} units of {code}{unit} on {day(line.service_date)} "
                            f"exceed its limit of {limit}",
                            "Convert the dose to HCPCS billing units (dose / unit size, rounded "

@@ -11,6 +11,8 @@ Each file names its ``rule`` and holds ``[[case]]`` tables::
     element = "SV101-2"        # optional: element of the first finding
     line = 2                   # optional: LX01 of the first finding
     severity = "error"         # optional: severity of the first finding
+    installed = true           # optional: scan with the fixture code tables installed
+                               # (fixtures/refdata_files.py defaults), not the subsets
     body = '''
     CLM*PCN1*40***11:B:1*Y*A*Y*Y~
     ...
@@ -38,6 +40,7 @@ class Case:
     element: str | None = None
     line: int | None = None
     severity: str | None = None
+    installed: bool = False
     file: str = ""
 
     @property
@@ -55,7 +58,7 @@ def load_cases(directory: Path = CASES_DIR) -> list[Case]:
             raise ValueError(f"{path}: file name must be the rule id {rule}")
         for entry in doc.get("case", []):
             unknown = set(entry) - {"name", "expect", "body", "profile", "filing", "count",
-                                    "element", "line", "severity"}
+                                    "element", "line", "severity", "installed"}
             if unknown or entry.get("expect") not in ("fire", "pass"):
                 raise ValueError(f"{path}: bad case {entry.get('name')!r} ({unknown or 'expect'})")
             cases.append(Case(rule=rule, file=str(path), **entry))

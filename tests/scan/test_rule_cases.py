@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 
@@ -16,10 +17,25 @@ from x12core.reader import SegmentReader
 CASES = load_cases()
 
 
+@pytest.fixture(scope="session")
+def installed_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store with the fixture code tables of every kind (for ``installed = true``)."""
+    from fixtures import refdata_files as rf
+    from refdata.install import install
+
+    downloads = tmp_path_factory.mktemp("downloads")
+    store = tmp_path_factory.mktemp("store")
+    install([*rf.write_ptp(downloads), rf.write_mue(downloads), rf.write_hcpcs(downloads),
+             *rf.write_asp(downloads), rf.write_fda(downloads)], store, allow_small=True)
+    return store
+
+
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
-def test_case(case: Case) -> None:
+def test_case(case: Case, request: pytest.FixtureRequest) -> None:
     text = wrap(case.body, filing=case.filing)
-    results = scan_text(text, ScanOptions(profile=case.profile, select=(case.rule,)),
+    store = request.getfixturevalue("installed_store") if case.installed else None
+    results = scan_text(text, ScanOptions(profile=case.profile, select=(case.rule,),
+                                          data_dir=store, installed_data=case.installed),
                         name=case.file)
     assert results, "the case body holds no claim"
     hits = [f for r in results for f in r.findings if f.rule == case.rule]
