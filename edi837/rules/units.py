@@ -98,7 +98,8 @@ def drug_units_over_limit(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     cause of units far over the drug's MUE. Limits come from the profile's
     ``[drug_unit_limits]`` and otherwise from the MUE table (test-fixture values
     from the 2024-07-01 file; ``--mue-file`` for current ones). Units of the same
-    drug on the same date are added up within the claim.
+    drug on the same date are added up within the claim; a line with a date range
+    (DTP*472*RD8) is judged per day, against the limit times the days of the range.
 
     Bad:
         SV1*HC:J1885*25.01*UN*30***1~   (30 mg keyed as 30 units of 15 mg)
@@ -112,23 +113,36 @@ def drug_units_over_limit(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     """
     t = ctx.tables
     limits = _drug_limits(ctx)
-    totals: dict[tuple[str, date | None], Decimal] = {}
+    totals: dict[tuple[str, date | None, date | None], Decimal] = {}
     for line in claim.lines:
         code = line.code
         entry = limits.get(code)
         if entry is None or line.units is None:
             continue
         limit, mai = entry
-        key = (code, line.service_date)
+        days = span_days(line)
+        if days > 1:
+            limit = limit * days  # a DTP*472 RD8 range: the limit holds per day
+        key = (code, line.service_date, line.service_date_end if days > 1 else None)
         before = totals.get(key, Decimal(0))
         total = totals[key] = before + line.units
         if total > limit >= before:
             drug = t.drugs.get(code)
             unit = f" (one unit = {drug.billing_unit})" if drug and drug.billing_unit else ""
-            yield at_units(line, f"{total} units of {code}{unit} on {day(line.service_date)} "
+            when = (f"{day(line.service_date)} to {day(line.service_date_end)} ({days} days, "
+                    f"{limit / days} per day)" if days > 1 else day(line.service_date))
+            yield at_units(line, f"{total} units of {code}{unit} on {when} "
                            f"exceed its limit of {limit}",
                            "Convert the dose to HCPCS billing units (dose / unit size, rounded "
                            "up); bill more only with documentation.", severity=_severity(mai))
+
+
+def span_days(line: ServiceLine) -> int:
+    """Days a line covers: 1, or the length of its DTP*472 RD8 range (inclusive)."""
+    start, end = line.service_date, line.service_date_end
+    if start is None or end is None or end <= start:
+        return 1
+    return (end - start).days + 1
 
 
 @rule("R96372-042", "duplicate-injection-line", category="duplicate", severity=Severity.WARNING,
