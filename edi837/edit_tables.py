@@ -147,17 +147,21 @@ _NAME = re.compile(r"[A-Z][A-Z-]{5,}")
 
 
 def _descriptor_name(descriptor: str) -> str:
-    """The drug word of a HCPCS descriptor: ``Injection, ketorolac ...`` -> ``KETOROLAC``."""
-    text = descriptor.upper()
-    if text.startswith("INJECTION,"):
-        text = text[len("INJECTION,"):]
-    for word in re.split(r"[\s,()]+", text):
-        if not word:
+    """The drug word of a HCPCS descriptor: ``Injection, ketorolac ...`` -> ``KETOROLAC``.
+
+    Long (``Injection, ketorolac tromethamine, per 15 mg``) and short (``Ketorolac
+    tromethamine inj``, ``Inj bortezomib 0.1 mg``) descriptors alike.
+    """
+    for word in re.split(r"[\s,.()]+", descriptor.upper()):
+        if not word or word in _LEADING:
             continue
         if word in _NOT_A_NAME or not _NAME.fullmatch(word):
             return ""
         return word
     return ""
+
+
+_LEADING = frozenset({"INJECTION", "INJ", "INJECT"})
 
 
 def _name_index(tables: Tables) -> dict[str, tuple[str, ...]]:

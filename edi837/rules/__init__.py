@@ -35,6 +35,7 @@ from edi837.rules import (  # noqa: F401 - imported to register the rules
     documentation,
     drug_data,
     drug_link,
+    duplicates,
     medical_necessity,
     modifiers,
     noc_specific,

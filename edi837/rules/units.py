@@ -9,6 +9,7 @@ from decimal import Decimal
 from edi837.engine import ClaimContext, Hit, PatientContext, rule
 from edi837.model import Claim, ServiceLine
 from edi837.rules.common import at_units, day, rendering_npi, units_text
+from edi837.run_index import patient_key
 from x12core.findings import Severity
 
 _MAI_WORDS = {1: "line edit", 2: "date-of-service policy limit, not appealable",
@@ -29,7 +30,9 @@ def injection_units_over_mue(claims: Sequence[Claim], ctx: PatientContext) -> It
     indicator 3: payers add up every 96372 unit for the patient, date and provider
     across lines and claims and deny the excess (CO-151 with N362). MAI 3 can be
     appealed with documentation (warning); an MAI 2 limit cannot (error). Units are
-    counted across the claims of one patient loop (2000B/2000C) of the batch.
+    counted across every claim of the patient in the run: other subscriber loops
+    and other files too (patient = payer + member id + birth date + name, in the
+    run's bounded index). A line with a date range counts on its first day.
 
     Bad:
         SV1*HC:96372*200*UN*5***1~
@@ -42,8 +45,11 @@ def injection_units_over_mue(claims: Sequence[Claim], ctx: PatientContext) -> It
     MAI 3; test-fixture value, use --mue-file for the current one) [S2].
     """
     t = ctx.tables
+    index = ctx.index
     totals: dict[tuple[date | None, str], Decimal] = {}
+    earlier: dict[tuple[date | None, str], tuple[int, Decimal]] = {}  # index key, units
     flagged: set[tuple[date | None, str]] = set()
+    patients: dict[int, int] = {}
     for claim in claims:
         for line in claim.lines:
             if line.code not in t.injection or line.units is None:
@@ -52,16 +58,30 @@ def injection_units_over_mue(claims: Sequence[Claim], ctx: PatientContext) -> It
             if mue is None:
                 continue
             key = (line.service_date, rendering_npi(claim, line))
-            total = totals[key] = totals.get(key, Decimal(0)) + line.units
+            if key not in totals:
+                patient = patients.get(id(claim))
+                if patient is None:
+                    patient = patients[id(claim)] = hash(patient_key(claim))
+                ikey = hash(("mue", patient, line.code, key))
+                before = index.get(ikey)
+                earlier[key] = (ikey, Decimal(before) if before else Decimal(0))
+                totals[key] = earlier[key][1]
+            total = totals[key] = totals[key] + line.units
             if total > mue.value and key not in flagged:
                 flagged.add(key)
+                if earlier[key][1] > mue.value:
+                    continue  # reported on the earlier claim already
                 where = "on this line" if total == line.units else "across the patient's lines"
+                if earlier[key][1]:
+                    where = "across the patient's claims in this run"
                 yield at_units(
                     line, f"{total} units of {line.code} on {day(line.service_date)} {where} "
                     f"exceed its MUE of {mue.value} ({_MAI_WORDS.get(mue.mai or 0, 'MUE')})",
                     f"Bill at most {mue.value} units per date of service; keep documentation "
                     "for an appeal if more injections were medically necessary.",
                     severity=_severity(mue.mai), claim=claim)
+    for key, (ikey, _) in earlier.items():
+        index.put(ikey, str(totals[key]))
 
 
 def _drug_limits(ctx: ClaimContext) -> dict[str, tuple[Decimal, int | None]]:
