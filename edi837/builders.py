@@ -60,8 +60,8 @@ def party(seg: Segment) -> Party:
 class LineBuilder:
     """A 2400 loop being read."""
 
-    __slots__ = ("ctp", "dtp", "g1", "in_2420", "lin", "lx", "notes", "refs", "rendering", "rx",
-                 "sv1", "vy")
+    __slots__ = ("ctp", "dtp", "g1", "in_2420", "lin", "lx", "notes", "providers", "refs",
+                 "rendering", "rx", "sv1", "vy")
 
     def __init__(self, lx: Segment) -> None:
         self.lx = lx
@@ -76,6 +76,7 @@ class LineBuilder:
         self.rendering = ""
         self.g1 = ""
         self.in_2420 = False
+        self.providers: list[Segment] = []
 
     def freeze(self, last_index: int) -> ServiceLine:
         sv1 = self.sv1
@@ -134,13 +135,14 @@ class LineBuilder:
             int(lx_number) if is_digits(lx_number) else None, qualifier, code, modifiers,
             description, charge, unit_basis, units, pos, pointers, start, end,
             refs[0][2] if refs else "", self.g1, tuple(self.notes), drug, self.rendering,
-            self.lx, sv1, dtp, tuple(refs), last_index)
+            self.lx, sv1, dtp, tuple(refs), last_index,
+            tuple(self.providers) if self.providers else ())
 
 
 class ClaimBuilder:
     """A 2300 loop being read."""
 
-    __slots__ = ("clm", "f8", "g1", "hi", "in_2320", "lines", "rendering")
+    __slots__ = ("clm", "dates", "f8", "g1", "hi", "in_2320", "lines", "providers", "rendering")
 
     def __init__(self, clm: Segment) -> None:
         self.clm = clm
@@ -150,6 +152,8 @@ class ClaimBuilder:
         self.lines: list[ServiceLine] = []
         self.rendering = ""
         self.in_2320 = False
+        self.providers: list[Segment] = []  # 2310x NM1/PRV
+        self.dates: list[Segment] = []  # 2300 DTP
 
 
 def diagnoses(hi_segments: list[Segment]) -> tuple[Diagnosis, ...]:

@@ -13,9 +13,11 @@ Two scopes:
 * ``claim`` rules see one claim (``check(claim, ctx)``).
 * ``patient`` rules see every claim of one patient loop (2000B or 2000C) at once
   (``check(claims, ctx)``), for limits that payers count across claims (MUE units
-  per patient and date). A batch groups a patient's claims under one HL loop, so
-  aggregating per loop keeps memory flat; claims for the same patient split over
-  two loops or two files are not added together (documented limitation).
+  per patient and date). What earlier loops and files of the same run billed is in
+  ``ctx.index`` (:class:`~edi837.run_index.RunIndex`: a compact hash index keyed by
+  payer + member id + birth date + name, at most 50,000 entries in memory, the
+  rest in a temporary SQLite file), so a patient split over loops or files is
+  still added up while memory stays flat.
 
 Adding a family of rules is adding a module under ``edi837/rules`` (and data and
 profile settings); the engine does not change.
@@ -40,6 +42,7 @@ from edi837.registry import (
     select_rules,
     split_tokens,
 )
+from edi837.run_index import RunIndex
 from edi837.tables import Tables
 from x12core.errors import InputError
 from x12core.findings import Finding, Location, Severity
@@ -89,6 +92,8 @@ class PatientContext:
 
     tables: Tables
     profiles: dict[int, Profile] = field(default_factory=dict)  # id(claim) -> profile
+    # What earlier patient loops and files of the run billed (bounded; see run_index).
+    index: RunIndex = field(default_factory=RunIndex)
 
     def profile_for(self, claim: Claim) -> Profile:
         return self.profiles[id(claim)]
@@ -138,6 +143,7 @@ class Engine:
         self._plans: dict[str, _Plan] = {}
         self._patient_cache: dict[frozenset[str], list[tuple[Rule, tuple[frozenset[str],
                                                                           ...]]]] = {}
+        self.index = RunIndex()  # cross-loop, cross-file memory of the run, bounded
         for profile in chooser.profiles():
             self._plan(profile)  # validates the profile's rule references up front
 
@@ -225,7 +231,7 @@ class Engine:
                     if not any(n.isdisjoint(codes) for n in needs)]
         if not runnable:
             return
-        pctx = PatientContext(self.tables, profiles)
+        pctx = PatientContext(self.tables, profiles, self.index)
         where = {id(c): i for i, c in enumerate(claims)}
         for r in runnable:
             for hit in r.check(claims, pctx):

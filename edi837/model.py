@@ -47,6 +47,7 @@ class BillingProvider(NamedTuple):
     tin: str  # 2010AA REF02 where REF01 = EI (or SY)
     taxonomy: str  # 2000A PRV03
     hl: Segment | None = None
+    prv: Segment | None = None  # 2000A PRV (billing provider specialty)
 
     @property
     def npi(self) -> str:
@@ -125,6 +126,7 @@ class ServiceLine(NamedTuple):
     dtp: Segment | None
     control_refs: tuple[Segment, ...]  # every REF*6R on the line
     last_index: int  # segment index of the line's last segment
+    providers: tuple[Segment, ...] = ()  # 2420x NM1 and PRV segments (line providers)
 
     def has_modifier(self, modifiers: frozenset[str]) -> bool:
         return any(m in modifiers for m in self.modifiers)
@@ -170,6 +172,8 @@ class Claim(NamedTuple):
     last_index: int  # last segment of the claim (before the next CLM, HL or SE)
     start_offset: int  # byte offset of CLM
     end_offset: int  # byte offset just past the claim's last segment terminator
+    providers: tuple[Segment, ...] = ()  # 2310x NM1 and PRV segments (claim providers)
+    dates: tuple[Segment, ...] = ()  # 2300 DTP segments (onset, admission, discharge ...)
 
     @property
     def payer(self) -> Party:

@@ -46,6 +46,7 @@ def iter_claims(body: Iterable[Segment], transaction: Transaction,
     bp_name: Party = EMPTY
     bp_tin = bp_taxonomy = ""
     bp_hl: Segment | None = None
+    bp_prv: Segment | None = None
     sub_hl: Segment | None = None
     sub_sbr: Segment | None = None
     sub_person: Party = EMPTY
@@ -73,7 +74,8 @@ def iter_claims(body: Iterable[Segment], transaction: Transaction,
             diagnoses(claim.hi), tuple(claim.lines), claim.rendering, frozen[0], frozen[1],
             frozen[2], submitter, receiver, batch_date, batch_day, batch_id, claim.g1, path,
             transaction, clm, f8, tuple(claim.hi), loop_index, clm.index, last.index, clm.offset,
-            last.offset + len(last.text()) + len(last.delimiters.segment))
+            last.offset + len(last.text()) + len(last.delimiters.segment),
+            tuple(claim.providers), tuple(claim.dates))
 
     for seg in body:
         tag = seg.tag
@@ -109,8 +111,12 @@ def iter_claims(body: Iterable[Segment], transaction: Transaction,
                     line.notes.append(seg[2])
             elif tag == "NM1":
                 line.in_2420 = True
+                line.providers.append(seg)
                 if first == "82" and seg[8] == "XX":
                     line.rendering = seg[9]
+            elif tag == "PRV":
+                if line.in_2420:
+                    line.providers.append(seg)
             elif tag == "LX":
                 assert claim is not None and prev is not None
                 claim.lines.append(line.freeze(prev.index))
@@ -139,8 +145,14 @@ def iter_claims(body: Iterable[Segment], transaction: Transaction,
                         claim.f8 = seg
                     elif first == "G1" and not claim.g1:
                         claim.g1 = seg[2]
-                elif tag == "NM1" and first == "82" and seg[8] == "XX":
-                    claim.rendering = seg[9]
+                elif tag == "NM1":
+                    claim.providers.append(seg)
+                    if first == "82" and seg[8] == "XX":
+                        claim.rendering = seg[9]
+                elif tag == "PRV":
+                    claim.providers.append(seg)
+                elif tag == "DTP":
+                    claim.dates.append(seg)
                 prev = seg
                 continue
             assert prev is not None
@@ -150,7 +162,7 @@ def iter_claims(body: Iterable[Segment], transaction: Transaction,
         if tag == "CLM":
             if frozen is None:
                 if billing is None:
-                    billing = BillingProvider(bp_name, bp_tin, bp_taxonomy, bp_hl)
+                    billing = BillingProvider(bp_name, bp_tin, bp_taxonomy, bp_hl, bp_prv)
                 patient = (Person(pat_person, *dmg(pat_dmg)) if pat_person is not None
                            else None)
                 subscriber = Subscriber(
@@ -163,7 +175,7 @@ def iter_claims(body: Iterable[Segment], transaction: Transaction,
             frozen = None
             level = seg[3]
             if level == "20":
-                bp_hl, bp_name, bp_tin, bp_taxonomy = seg, EMPTY, "", ""
+                bp_hl, bp_name, bp_tin, bp_taxonomy, bp_prv = seg, EMPTY, "", "", None
                 billing = None
                 sub_hl, sub_sbr, sub_person, sub_dmg, payer = None, None, EMPTY, None, EMPTY
                 pat_person = pat_dmg = None
@@ -204,6 +216,7 @@ def iter_claims(body: Iterable[Segment], transaction: Transaction,
         elif tag == "PRV":
             if level == "20":
                 bp_taxonomy = seg[3]
+                bp_prv = seg
                 billing = None
         elif tag == "BHT":
             batch_id, batch_date = seg[3], seg[4]

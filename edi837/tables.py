@@ -97,7 +97,8 @@ class Tables(InstalledLookups):
         s = self.sets = dict(self.sets)
         injection = s["injection"]
         s["antineoplastic_drugs"] = frozenset(c for c, d in self.drugs.items()
-                                              if d.antineoplastic)
+                                              if d.antineoplastic) | s.get(
+                                                  "antineoplastic_codes", frozenset())
         # Codes that pair with 96372 in a PTP edit: modifier-0 partners (either column)
         # and column-1 codes that bundle 96372 (modifier 1). E/M codes that are column 2
         # to 96372 with modifier 1 belong to the modifier-25 rule, not here.
@@ -246,16 +247,19 @@ def _flag(text: str) -> bool | None:
 @cache
 def _shipped(directory: Path = DATA_DIR) -> Tables:
     info: list[TableInfo] = []
-    path = directory / "codesets.toml"
-    with open(path, "rb") as handle:
-        doc = tomllib.load(handle)
     sets: dict[str, frozenset[str]] = {}
-    for name, spec in doc["sets"].items():
-        if "source" not in spec or "effective" not in spec:
-            raise InputError(f"{path}: set {name} needs source and effective")
-        sets[name] = frozenset(c for s in spec["codes"] for c in expand(s))
-        info.append(TableInfo(f"codesets.{name}", spec["description"], spec["source"],
-                              spec["effective"], len(sets[name]), str(path)))
+    # codesets.toml: the 96372 families; edits.toml: the clearinghouse edit families.
+    for path in (directory / "codesets.toml", directory / "edits.toml"):
+        with open(path, "rb") as handle:
+            doc = tomllib.load(handle)
+        for name, spec in doc["sets"].items():
+            if "source" not in spec or "effective" not in spec:
+                raise InputError(f"{path}: set {name} needs source and effective")
+            if name in sets:
+                raise InputError(f"{path}: set {name} is defined twice")
+            sets[name] = frozenset(c for s in spec["codes"] for c in expand(s))
+            info.append(TableInfo(f"{path.stem}.{name}", spec["description"], spec["source"],
+                                  spec["effective"], len(sets[name]), str(path)))
 
     t, rows = read_table("drugs.csv", directory)
     info.append(t)
@@ -277,4 +281,7 @@ def _shipped(directory: Path = DATA_DIR) -> Tables:
                      parse_any_date(r["Deletion Date *=no data"]),
                      int(r["Modifier 0=not allowed 1=allowed 9=not applicable"]),
                      r["PTP Edit Rationale"]) for r in rows]
+    from edi837.edit_tables import table_info  # the edit families' CSV tables
+
+    info.extend(table_info())
     return Tables(sets, drugs, mue, dates, _index_ptp(edits), info)

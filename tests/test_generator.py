@@ -276,6 +276,17 @@ def test_npis_pass_luhn() -> None:
 
 @pytest.mark.parametrize("key", list(DEFECTS))
 def test_each_defect_is_seeded(key: str) -> None:
+    if key == "duplicate-claim":
+        # Seeded only where claim n-2 is clean (it repeats that claim's encounter).
+        batch = list(iter_claims(40, seed=31, defect_rate=0.5, defects=[key]))
+        claims = [c for c in batch if c.defects]
+        assert len(claims) >= 3
+        for c in claims:
+            src = batch[c.claim_no - 2]
+            assert not src.defects and src.patient == c.patient and src.dos == c.dos
+            assert [(ln.code, ln.charge, ln.units) for ln in src.lines] == \
+                [(ln.code, ln.charge, ln.units) for ln in c.lines]
+        return
     claims = list(iter_claims(6, seed=31, defect_rate=1.0, defects=[key]))
     assert all(c.defects == [key] for c in claims)
     c = claims[0]
@@ -566,8 +577,10 @@ def test_mixed_sample_covers_every_835_role() -> None:
 def test_payer_restriction_drops_impossible_defects() -> None:
     claims = list(iter_claims(300, seed=4, defect_rate=1.0, payers=["acme", "bluetest"]))
     assert {c.payer.key for c in claims} == {"acme", "bluetest"}
-    seeded = {c.defects[0] for c in claims}
-    assert not seeded & {"missing-jz", "jw-and-jz", "jz-on-admin", "missing-ndc"}
+    # (at a defect rate of 1 "duplicate-claim" never finds a clean claim to repeat)
+    seeded = {c.defects[0] for c in claims if c.defects}
+    assert not seeded & {"missing-jz", "jw-and-jz", "jz-on-admin", "missing-ndc",
+                         "jw-no-waste", "medicare-vaccine-90471"}
     early = list(iter_claims(200, seed=4, defect_rate=1.0, batch_date="2024-02-01"))
-    assert "terminated-code" not in {c.defects[0] for c in early}
+    assert "terminated-code" not in {c.defects[0] for c in early if c.defects}
     assert all(ln.code != "J1010" for c in early for ln in c.lines)

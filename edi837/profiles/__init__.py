@@ -54,6 +54,7 @@ class Profile:
     single_dose: dict[str, bool]
     path: str
     policy: Policy
+    nominal_drug_charge: Decimal = Decimal("0.01")  # what a free drug line is billed at
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -96,7 +97,8 @@ def _build(doc: dict[str, Any], path: str) -> Profile:
             drug_unit_limits={k: Decimal(str(v))
                               for k, v in doc.get("drug_unit_limits", {}).items()},
             single_dose={k: bool(v) for k, v in doc.get("single_dose", {}).items()},
-            path=path, policy=build_policy(doc, path))
+            path=path, policy=build_policy(doc, path),
+            nominal_drug_charge=Decimal(str(settings.get("nominal_drug_charge", "0.01"))))
     except (ValueError, TypeError, InvalidOperation) as err:
         raise InputError(f"{path}: bad payer profile value ({err})") from None
 

@@ -15,23 +15,41 @@ checks that need the official tables: crosswalk, FDA directory, SAD lists, HCPCS
 integrity, 01x code validity, 02x diagnosis pointers and codes, 03x
 modifiers/units, 04x payer policy: timely filing, prior authorization, medical
 necessity).
+
+Clearinghouse edit families (issue 12) use ``R96372-1NN`` (100 charges, 101
+allergen immunotherapy, 102 telehealth, 11x routes, 12x vaccine and immune
+globulin administration, 13x JW waste, 140 NOC with a specific code) and
+``R837-05N`` add-on codes, ``R837-06N`` provider identifiers, ``R837-07N``
+patient age and sex, ``R837-08N`` dates, ``R837-09N`` duplicates across the run.
 """
 
 from edi837.rules import (  # noqa: F401 - imported to register the rules
+    addons,
+    allergy,
     authorization,
     bundling,
+    charges,
     claim,
     coding,
+    dates,
     diagnosis,
     diagnosis_codes,
     documentation,
     drug_data,
     drug_link,
     drug_tables,
+    duplicates,
     elements,
     medical_necessity,
     modifiers,
+    noc_specific,
+    patient,
     place_of_service,
+    providers,
+    routes,
+    telehealth,
     timely_filing,
     units,
+    vaccines,
+    waste,
 )

@@ -79,14 +79,19 @@ def claim_id_too_long(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
 
 
 @rule("R837-003", "line-control-missing", category="missing-information",
-      severity=Severity.WARNING, catalog=("INJ-092",))
+      severity=Severity.INFO, catalog=("INJ-092",))
 def line_control_missing(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
-    """A service line without REF*6R (line item control number).
+    """A service line without REF*6R (line item control number); info unless a profile raises it.
 
     Why:
     The payer returns REF*6R on the 835 service line; it is the only reliable key
     to match a paid or denied line back to the submitted one when codes or units
-    were changed in adjudication.
+    were changed in adjudication. The guide makes REF*6R situational and most
+    real files leave it out, so this is ``info`` by default: without it,
+    ``claimkit reconcile`` matches 835 lines by procedure code and date, which
+    fails when the payer recodes a line or two lines share code and date. A
+    profile that wants it raises the severity (``[severity]``
+    ``"line-control-missing" = "warning"``).
 
     Bad:
         LX*1~

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from edi837.edit_tables import antineoplastic
 from edi837.engine import ClaimContext, Hit, rule
 from edi837.model import Claim
 from edi837.rules.common import at_code, codes, day, has_malignancy
@@ -68,7 +69,11 @@ def antineoplastic_given_as_injection(claim: Claim, ctx: ClaimContext) -> Iterat
     and is denied or down-coded when the drug is an antineoplastic. Drugs that also
     have non-cancer uses (leuprolide J1950 for endometriosis, methotrexate) count
     only when the claim has a malignant or in-situ neoplasm diagnosis (C00-C96,
-    D00-D09). Silent when 96401/96402 is already billed that day.
+    D00-D09). Silent when 96401/96402 is already billed that day. Antineoplastics
+    are a code set, not a short list: every chemotherapy HCPCS (J9000-J9999, the
+    antineoplastic biosimilar Q-codes) counts as non-hormonal unless
+    edi837/data/antineoplastic.csv or drugs.csv says otherwise (hormonal,
+    dual-use, or not an antineoplastic such as J9216).
 
     Bad:
         HI*ABK:C61~
@@ -81,7 +86,7 @@ def antineoplastic_given_as_injection(claim: Claim, ctx: ClaimContext) -> Iterat
         SV1*HC:96402*60*UN*1***1~
 
     References:
-    Catalog INJ-081 and INJ-027. CMS HCPCS 2024 [S3]; CMS NCCI PTP 96401/96402 ->
+    Catalog INJ-081 and INJ-027. CMS HCPCS 2024 J9000-J9999 [S3]; CMS NCCI PTP 96401/96402 ->
     96372 (modifier 1) [S1]; reference §A.1.
     """
     t = ctx.tables
@@ -91,18 +96,19 @@ def antineoplastic_given_as_injection(claim: Claim, ctx: ClaimContext) -> Iterat
         if not injections or any(ln.code in t.antineoplastic_admin for ln in lines):
             continue
         for drug_line in lines:
-            drug = t.drugs.get(drug_line.code)
-            if drug is None or not drug.antineoplastic:
+            found = antineoplastic(t, drug_line.code)
+            if found is None:
                 continue
-            if drug.cancer_dx_required:
+            kind, cancer_dx_required = found
+            if cancer_dx_required:
                 if malignancy is None:
                     malignancy = has_malignancy(claim)
                 if not malignancy:
                     continue
-            right = "96402" if drug.antineoplastic == "hormonal" else "96401"
+            right = "96402" if kind == "hormonal" else "96401"
             for line in injections:
                 yield at_code(
-                    line, f"{drug_line.code} is a {drug.antineoplastic} anti-neoplastic; its "
+                    line, f"{drug_line.code} is a {kind} anti-neoplastic; its "
                     f"SC/IM administration on {day(when)} is {right}, not 96372",
                     f"Bill {right} for the {drug_line.code} injection instead of 96372.")
             break

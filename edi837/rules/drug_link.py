@@ -21,6 +21,8 @@ def _unpaired(ctx: ClaimContext) -> tuple[dict[date | None, list[ServiceLine]],
     t = ctx.tables
     needs_drug, administration, vaccines = t.needs_drug, t.administration, t.vaccines
     injectable = t.is_injectable_drug
+    # Allergen extract/immunotherapy: R96372-101 reports 96372 there (not a missing drug).
+    allergy = t.sets["allergy_shot_codes"]
     admin_only: dict[date | None, list[ServiceLine]] = {}
     drug_only: dict[date | None, list[ServiceLine]] = {}
     for when, lines in ctx.by_date.items():
@@ -33,7 +35,7 @@ def _unpaired(ctx: ClaimContext) -> tuple[dict[date | None, list[ServiceLine]],
                 admin = True
                 if code in needs_drug:
                     needing.append(ln)
-            elif code in vaccines:
+            elif code in vaccines or code in allergy:
                 substance = True
             elif injectable(code):
                 substance = True

@@ -9,6 +9,7 @@ from decimal import Decimal
 from edi837.engine import ClaimContext, Hit, PatientContext, rule
 from edi837.model import Claim, ServiceLine
 from edi837.rules.common import at_units, day, rendering_npi, units_text
+from edi837.run_index import patient_key
 from x12core.findings import Severity
 
 _MAI_WORDS = {1: "line edit", 2: "date-of-service policy limit, not appealable",
@@ -29,7 +30,9 @@ def injection_units_over_mue(claims: Sequence[Claim], ctx: PatientContext) -> It
     indicator 3: payers add up every 96372 unit for the patient, date and provider
     across lines and claims and deny the excess (CO-151 with N362). MAI 3 can be
     appealed with documentation (warning); an MAI 2 limit cannot (error). Units are
-    counted across the claims of one patient loop (2000B/2000C) of the batch.
+    counted across every claim of the patient in the run: other subscriber loops
+    and other files too (patient = payer + member id + birth date + name, in the
+    run's bounded index). A line with a date range counts on its first day.
 
     Bad:
         SV1*HC:96372*200*UN*5***1~
@@ -42,8 +45,11 @@ def injection_units_over_mue(claims: Sequence[Claim], ctx: PatientContext) -> It
     MAI 3; test-fixture value, use --mue-file for the current one) [S2].
     """
     t = ctx.tables
+    index = ctx.index
     totals: dict[tuple[date | None, str], Decimal] = {}
+    earlier: dict[tuple[date | None, str], tuple[int, Decimal]] = {}  # index key, units
     flagged: set[tuple[date | None, str]] = set()
+    patients: dict[int, int] = {}
     for claim in claims:
         for line in claim.lines:
             if line.code not in t.injection or line.units is None:
@@ -52,16 +58,30 @@ def injection_units_over_mue(claims: Sequence[Claim], ctx: PatientContext) -> It
             if mue is None:
                 continue
             key = (line.service_date, rendering_npi(claim, line))
-            total = totals[key] = totals.get(key, Decimal(0)) + line.units
+            if key not in totals:
+                patient = patients.get(id(claim))
+                if patient is None:
+                    patient = patients[id(claim)] = hash(patient_key(claim))
+                ikey = hash(("mue", patient, line.code, key))
+                before = index.get(ikey)
+                earlier[key] = (ikey, Decimal(before) if before else Decimal(0))
+                totals[key] = earlier[key][1]
+            total = totals[key] = totals[key] + line.units
             if total > mue.value and key not in flagged:
                 flagged.add(key)
+                if earlier[key][1] > mue.value:
+                    continue  # reported on the earlier claim already
                 where = "on this line" if total == line.units else "across the patient's lines"
+                if earlier[key][1]:
+                    where = "across the patient's claims in this run"
                 yield at_units(
                     line, f"{total} units of {line.code} on {day(line.service_date)} {where} "
                     f"exceed its MUE of {mue.value} ({_MAI_WORDS.get(mue.mai or 0, 'MUE')})",
                     f"Bill at most {mue.value} units per date of service; keep documentation "
                     "for an appeal if more injections were medically necessary.",
                     severity=_severity(mue.mai), claim=claim)
+    for key, (ikey, _) in earlier.items():
+        index.put(ikey, str(totals[key]))
 
 
 def _drug_limit(ctx: ClaimContext, code: str,
@@ -90,7 +110,8 @@ def drug_units_over_limit(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     cause of units far over the drug's MUE. Limits come from the profile's
     ``[drug_unit_limits]`` and otherwise from the MUE table (test-fixture values
     from the 2024-07-01 file; ``--mue-file`` for current ones). Units of the same
-    drug on the same date are added up within the claim.
+    drug on the same date are added up within the claim; a line with a date range
+    (DTP*472*RD8) is judged per day, against the limit times the days of the range.
 
     Bad:
         SV1*HC:J1885*25.01*UN*30***1~   (30 mg keyed as 30 units of 15 mg)
@@ -103,7 +124,7 @@ def drug_units_over_limit(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     HCPCS billing units [S3]; reference §A.8/§A.10.
     """
     t = ctx.tables
-    totals: dict[tuple[str, date | None], Decimal] = {}
+    totals: dict[tuple[str, date | None, date | None], Decimal] = {}
     for line in claim.lines:
         code = line.code
         if line.units is None:
@@ -112,16 +133,29 @@ def drug_units_over_limit(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
         if entry is None:
             continue
         limit, mai = entry
-        key = (code, line.service_date)
+        days = span_days(line)
+        if days > 1:
+            limit = limit * days  # a DTP*472 RD8 range: the limit holds per day
+        key = (code, line.service_date, line.service_date_end if days > 1 else None)
         before = totals.get(key, Decimal(0))
         total = totals[key] = before + line.units
         if total > limit >= before:
             billing = t.billing_unit(code, line.service_date)
             unit = f" (one unit = {billing})" if billing else ""
-            yield at_units(line, f"{total} units of {code}{unit} on {day(line.service_date)} "
+            when = (f"{day(line.service_date)} to {day(line.service_date_end)} ({days} days, "
+                    f"{limit / days} per day)" if days > 1 else day(line.service_date))
+            yield at_units(line, f"{total} units of {code}{unit} on {when} "
                            f"exceed its limit of {limit}",
                            "Convert the dose to HCPCS billing units (dose / unit size, rounded "
                            "up); bill more only with documentation.", severity=_severity(mai))
+
+
+def span_days(line: ServiceLine) -> int:
+    """Days a line covers: 1, or the length of its DTP*472 RD8 range (inclusive)."""
+    start, end = line.service_date, line.service_date_end
+    if start is None or end is None or end <= start:
+        return 1
+    return (end - start).days + 1
 
 
 @rule("R96372-042", "duplicate-injection-line", category="duplicate", severity=Severity.WARNING,

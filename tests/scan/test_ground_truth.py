@@ -5,7 +5,9 @@ batch: clean claims draw no finding at all; every defective claim is flagged by 
 rule mapped to its key, on a line the truth marks as defective, and by no rule
 mapped to another key. Documented co-fires: ``vaccine-as-96372`` draws both
 R96372-010 (vaccine given with 96372) and R96372-012 (96372 pointing only at Z23),
-two views of the same mistake, both mapped to that key.
+two views of the same mistake, both mapped to that key; likewise ``duplicate-claim``
+(a clean claim keyed again two claims later) draws R837-090 and, when both copies
+sit in one patient loop, R96372-042.
 
 The payer-policy keys (issue 7) hold with the shipped profiles: every line of a
 ``timely-filing`` claim (400-450 days old) is past every profile's limit;
@@ -64,7 +66,27 @@ DETECTS: dict[str, frozenset[str]] = {k: frozenset(v) for k, v in {
     "R837-043": {"non-covered-diagnosis"},
     "R96372-054": {"noc-incomplete-description"},
     "R837-023": {"bad-icd-format"},
+    # Clearinghouse edit families (issue 12).
+    "R96372-100": {"zero-charge-drug"},
+    "R96372-101": {"allergy-shot-as-96372"},
+    "R96372-102": {"telehealth-injection"},
+    "R837-050": {"addon-without-primary"},
+    "R96372-110": {"iv-only-drug-with-96372"},
+    "R96372-120": {"medicare-vaccine-90471"},
+    "R96372-130": {"jw-no-waste"},
+    "R96372-140": {"noc-specific-code"},
+    "R837-060": {"bad-npi"},
+    "R837-072": {"sex-conflict"},
+    "R837-080": {"future-dos"},
+    "R837-090": {"duplicate-claim"},
 }.items()}
+DETECTS = {**DETECTS,
+           "R96372-011": frozenset({"chemo-with-96372", "chemo-code-set-with-96372"}),
+           # NCCI bundles 96372 into allergen immunotherapy (95165 -> 96372, modifier 1).
+           "R96372-022": frozenset({"joint-injection-without-59", "allergy-shot-as-96372"}),
+           # The keyed-again claim repeats its 96372 line: within one patient loop the
+           # duplicate-injection rule sees it too (two views of one mistake).
+           "R96372-042": frozenset({"duplicate-claim"})}
 # Keys no rule detects yet (none left; kept for the next generator keys).
 LATER: frozenset[str] = frozenset()
 POLICY_KEYS = frozenset({"timely-filing", "missing-prior-auth", "non-covered-diagnosis",

@@ -1,0 +1,152 @@
+"""Provider identifiers: NPI check digits, rendering loops without an NPI, taxonomy codes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from edi837.engine import ClaimContext, Hit, rule
+from edi837.model import Claim, ServiceLine
+from x12core.findings import Severity
+from x12core.segment import Segment
+
+# NM101 entity codes whose NM109 (qualifier XX) is an NPI, and what the loop is.
+ROLES = {"85": "billing (2010AA)", "82": "rendering", "DN": "referring (2310A)",
+         "DQ": "supervising", "DK": "ordering (2420E)", "77": "service facility",
+         "P3": "primary care (2310A)"}
+_VALID: dict[str, bool] = {}
+
+
+def npi_valid(npi: str) -> bool:
+    """10 digits whose last is the Luhn check digit of ``80840`` + the first nine."""
+    known = _VALID.get(npi)
+    if known is not None:
+        return known
+    ok = len(npi) == 10 and npi.isdigit()
+    if ok:
+        total = 0
+        for i, ch in enumerate(reversed("80840" + npi[:9])):
+            n = int(ch)
+            if i % 2 == 0:
+                n *= 2
+                if n > 9:
+                    n -= 9
+            total += n
+        ok = str((10 - total % 10) % 10) == npi[9]
+    if len(_VALID) < 20_000:
+        _VALID[npi] = ok
+    return ok
+
+
+def _nm1s(claim: Claim) -> Iterator[tuple[Segment, ServiceLine | None]]:
+    """Every provider NM1 of the claim with its service line (None at claim level)."""
+    party = claim.billing_provider.party
+    if party.segment is not None:
+        yield party.segment, None
+    for seg in claim.providers:
+        if seg.tag == "NM1":
+            yield seg, None
+    for line in claim.lines:
+        for seg in line.providers:
+            if seg.tag == "NM1":
+                yield seg, line
+
+
+@rule("R837-060", "npi-check-digit", category="provider-enrollment", severity=Severity.ERROR,
+      catalog=("INJ-032",))
+def npi_check_digit(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+    """A billing, rendering, referring, supervising or ordering NPI that fails its check digit.
+
+    Why:
+    An NPI is 10 digits whose last digit is a Luhn check digit computed over the
+    first nine with the card-issuer prefix 80840 in front (CMS NPI standard). A
+    typo or a transposed digit fails it, and the payer cannot find the provider:
+    the claim is rejected at the front end or the line is denied (CO-16 / N290,
+    CO-B7). Checked wherever NM108 is XX: 2010AA billing, 2310A referring,
+    2310B rendering, 2310D supervising, 2310C facility, 2420x line providers.
+
+    Bad:
+        NM1*82*1*TESTDOC*ALICE****XX*1999901015~
+
+    Good:
+        NM1*82*1*TESTDOC*ALICE****XX*1999901014~
+
+    References:
+    CMS "Requirements for NPI check digit" (ISO 7812 Luhn with prefix 80840)
+    ◐; 005010X222A1 NM108/NM109; RARC N290, CARC B7 [S4].
+    """
+    for seg, line in _nm1s(claim):
+        if seg[8] != "XX":
+            continue
+        npi = seg[9]
+        if not npi_valid(npi):
+            role = ROLES.get(seg[1], f"NM1*{seg[1]}")
+            why = "is not 10 digits" if not (len(npi) == 10 and npi.isdigit()) else \
+                "fails the NPI check digit"
+            yield Hit(seg, "NM109", f"{role} NPI {npi or '(empty)'} {why}",
+                      "Correct the NPI from the provider's NPPES record (a typo or transposed "
+                      "digit is the usual cause).", line=line)
+
+
+@rule("R837-061", "rendering-without-npi", category="provider-enrollment",
+      severity=Severity.ERROR, catalog=("INJ-032",))
+def rendering_without_npi(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+    """A rendering provider loop (2310B or 2420A NM1*82) without an NPI (NM108 XX, NM109).
+
+    Why:
+    Under HIPAA every rendering provider is identified by an NPI: the guide
+    requires NM108 = XX and NM109 in 2310B and 2420A when the loop is sent. A
+    rendering loop with only a name, or a legacy qualifier, is rejected at the
+    front end or denied for a missing rendering identifier (CO-16 + N290).
+
+    Bad:
+        NM1*82*1*TESTDOC*ALICE~
+
+    Good:
+        NM1*82*1*TESTDOC*ALICE****XX*1999901014~
+
+    References:
+    005010X222A1 loops 2310B/2420A NM108-NM109 (required) [S25]; RARC N290 [S4].
+    """
+    for seg, line in _nm1s(claim):
+        if seg[1] == "82" and (seg[8] != "XX" or not seg[9]):
+            where = "2420A" if line is not None else "2310B"
+            yield Hit(seg, "NM108", f"rendering provider loop {where} has no NPI (NM108 "
+                      f"{seg[8] or 'empty'})", "Send NM108 = XX and the rendering provider's "
+                      "NPI in NM109.", line=line)
+
+
+@rule("R837-062", "taxonomy-malformed", category="missing-information",
+      severity=Severity.ERROR, catalog=("INJ-032",))
+def taxonomy_malformed(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+    """A provider taxonomy code (PRV03) that is not 10 characters ending in X.
+
+    Why:
+    PRV03 carries a Health Care Provider Taxonomy code (NUCC): always 10
+    characters, the last one X (207Q00000X family medicine, 261QM1300X
+    multi-specialty clinic). A shorter code, a description or a specialty
+    number is rejected by the payer's front end, and payers that pay by
+    taxonomy cannot price the claim.
+
+    Bad:
+        PRV*BI*PXC*207Q0000~
+
+    Good:
+        PRV*BI*PXC*207Q00000X~
+
+    References:
+    NUCC Health Care Provider Taxonomy code set (10 characters ending in X) ◐;
+    005010X222A1 2000A/2310B/2420A PRV03 [S25].
+    """
+    prvs: list[tuple[Segment, ServiceLine | None]] = []
+    bp = claim.billing_provider.prv
+    if bp is not None:
+        prvs.append((bp, None))
+    prvs.extend((s, None) for s in claim.providers if s.tag == "PRV")
+    for line in claim.lines:
+        prvs.extend((s, line) for s in line.providers if s.tag == "PRV")
+    for seg, line in prvs:
+        code = seg[3]
+        if len(code) != 10 or code[-1] != "X" or not code.isalnum():
+            yield Hit(seg, "PRV03", f"taxonomy code {code or '(empty)'} is not 10 characters "
+                      "ending in X", "Send the provider's NUCC taxonomy code as registered in "
+                      "NPPES (e.g. 207Q00000X).", line=line)

@@ -1,0 +1,78 @@
+"""What earlier patient loops of a run billed: a compact index with a fixed memory bound.
+
+Cross-claim checks (duplicate lines, 96372 units over the MUE) must see claims of
+the same patient that sit in other subscriber loops or other files of the run.
+The index keeps one small entry per line signature: a 64-bit hash of the patient
+key (payer id + member id + birth date + last and first name) and what the rule
+compares, mapped to a short value (the first claim's id, or units so far).
+
+Memory is bounded: at most :data:`MEMORY_ENTRIES` entries (about 6 MiB) live in a
+dict; past that they move to a temporary SQLite database on disk (``sqlite3``
+with an empty file name: a private file deleted when the run ends, with a 2 MiB
+page cache), so a 200,000-claim run with repeated patients stays flat. A lookup
+checks the dict, then the database once anything has spilled. Keys are hashes,
+so two different lines could collide: with 64 bits the chance is about one in
+10^8 for a million lines in a run, and a collision can only add a finding, never
+hide one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from edi837.model import Claim
+
+MEMORY_ENTRIES = 50_000
+_PAGE_CACHE_KIB = 2048
+
+
+def patient_key(claim: Claim) -> tuple[str, str, str, str, str]:
+    """Payer id + member id + birth date + last and first name of the claim's patient."""
+    person = claim.patient
+    party = person.party
+    return (claim.subscriber.payer.id, party.id, person.birth_date, party.name,
+            party.first_name)
+
+
+class RunIndex:
+    """A bounded key -> value store for one run (one :class:`~edi837.scan.Scanner`)."""
+
+    def __init__(self, limit: int = MEMORY_ENTRIES) -> None:
+        self.limit = limit
+        self._memory: dict[int, str] = {}
+        self._db: sqlite3.Connection | None = None
+        self.spilled = 0  # entries written to disk so far
+
+    def get(self, key: int) -> str | None:
+        found = self._memory.get(key)
+        if found is None and self._db is not None:
+            row = self._db.execute("SELECT v FROM entries WHERE k = ?", (key,)).fetchone()
+            found = row[0] if row else None
+        return found
+
+    def put(self, key: int, value: str) -> None:
+        self._memory[key] = value
+        if len(self._memory) > self.limit:
+            self._spill()
+
+    def __len__(self) -> int:
+        return len(self._memory) + self.spilled
+
+    def _spill(self) -> None:
+        if self._db is None:
+            self._db = sqlite3.connect("")  # a private temporary database on disk
+            self._db.execute(f"PRAGMA cache_size = -{_PAGE_CACHE_KIB}")
+            self._db.execute("PRAGMA journal_mode = OFF")
+            self._db.execute("PRAGMA synchronous = OFF")
+            self._db.execute("CREATE TABLE entries (k INTEGER PRIMARY KEY, v TEXT) "
+                             "WITHOUT ROWID")
+        with self._db:
+            self._db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?)",
+                                 self._memory.items())
+        self.spilled += len(self._memory)
+        self._memory.clear()
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
