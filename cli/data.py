@@ -102,7 +102,7 @@ def status_cmd(
           ((d["kind"], d["version"],
             f"{d['effective']['start'] or ''}..{d['effective']['end'] or ''}", f"{d['rows']:,}",
             "in force" if d["in_force_today"] else "-",
-            ", ".join(Path(s.split("!")[0]).name for s in dict.fromkeys(d["sources"])))
+            ", ".join(dict.fromkeys(Path(s.split("!")[0]).name for s in d["sources"])))
            for d in report["datasets"]), out, max_width=70)
     for s in report["stale"]:
         out.write(f"stale: {s['title']}: {s['reason']}\n")

@@ -112,6 +112,20 @@ class InstalledLookups:
         drug = self.drugs.get(code)
         return bool(drug and drug.antineoplastic)
 
+    def codes_named(self, name: str, when: date | None = None) -> list[str]:
+        """HCPCS drug codes whose descriptor names ``name`` ("ceftriaxone" -> J0696), from
+        the installed HCPCS quarter of ``when``, else the shipped descriptors; NOC codes
+        are left out. For NOC checks: a drug that has its own code."""
+        word = name.strip().lower()
+        if len(word) < 4:
+            return []
+        if self.ref is not None and HCPCS_KIND in self.installed:
+            found = self.ref.hcpcs_named(word, when)
+        else:
+            found = [c for c, d in self.dates.items() if word in d.descriptor.lower()]
+        noc = self.sets.get("noc_drugs", frozenset())
+        return sorted(c for c in found if c not in noc)
+
     def ndc_package(self, ndc: str) -> Package | None:
         """The FDA directory package of an 11-digit NDC (installed, else shipped subset)."""
         return self.ref.package(ndc) if self.ref is not None else None

@@ -107,6 +107,12 @@ def build_html(totals: Totals, digest: Digest, *, claims: Sequence[str], remits:
                   for r in reversed_), section_id="reversed", numeric=["charge", "net cash"],
                  empty="No reversals left standing.")
     _prediction(report, s)
+    report.table("Code tables that judged the claims", ["kind", "version", "effective",
+                                                        "source", "sha256"],
+                 ([r["kind"], r["version"],
+                   f"{r['effective']['start'] or ''} .. {r['effective']['end'] or ''}",
+                   r["source"], " ".join(h[:16] for h in r["sha256"])]
+                  for r in digest.reference_data), section_id="reference-data")
     return report
 
 

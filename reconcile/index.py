@@ -19,7 +19,7 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from edi837.scan import ClaimResult, Scanner, ScanOptions
 from remit835.model import ZERO
@@ -145,6 +145,7 @@ class SentIndex:
         self.by_id: dict[str, list[int]] = {}
         self.rule_category: dict[str, str] = {}
         self.file_findings = 0  # envelope problems the scan found outside any claim
+        self.reference_data: list[dict[str, Any]] = []  # code tables that judged the claims
         self._sorted: list[str] | None = None
 
     def add(self, claim: SentClaim) -> None:
@@ -213,6 +214,7 @@ def index_claims(paths: Sequence[str | os.PathLike[str]],
                 category.setdefault(f.rule, f.category)
             index.add(sent_claim(result, options.fail_on))
         index.file_findings += len(scan.file_findings)
+    index.reference_data = scanner.engine.tables.reference_data()
     return index
 
 

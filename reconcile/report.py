@@ -136,6 +136,7 @@ class Digest:
     reversed: list[tuple[Decimal, int, dict[str, Any]]] = field(default_factory=list)
     stray: list[tuple[Decimal, int, dict[str, Any]]] = field(default_factory=list)  # lines
     seq: int = 0
+    reference_data: list[dict[str, Any]] = field(default_factory=list)  # tables that judged
 
     def _keep(self, heap: list[tuple[Decimal, int, dict[str, Any]]], key: Decimal,
               row: dict[str, Any]) -> None:
@@ -178,10 +179,12 @@ def reconcile_report(rec: Reconciler, *, redact: bool = False, csv: bool = False
             rows = result_rows(result, redact)
             digest.add(result, rows)
             yield from rows
+        digest.reference_data = rec.index.reference_data if rec.index is not None else []
 
     def rows(row: dict[str, Any]) -> list[dict[str, Any]]:
         return [flat(row) if csv else row]
 
     report = Report("rows", items(), rec.totals.summary, rows, COLUMNS,
-                    lambda records, out: write_text(records, out, rec.totals, digest))
+                    lambda records, out: write_text(records, out, rec.totals, digest),
+                    extra=lambda: {"reference_data": digest.reference_data})
     return report, digest

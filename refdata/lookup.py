@@ -229,6 +229,17 @@ class RefData:
                            "AND code=?", (ds.id, code))
         return rows[0] if rows else None
 
+    def hcpcs_named(self, word: str, when: date | None) -> list[str]:
+        """Codes of the HCPCS quarter of ``when`` whose long descriptor contains ``word``."""
+        found = self.pick("hcpcs", when)
+        if found is None:
+            return []
+        src, ds = found
+        pattern = "%" + word.replace("%", "").replace("_", "") + "%"
+        return [c for (c,) in self._query(("named", ds.id, word), src,
+                                          "SELECT code FROM hcpcs WHERE ds=? AND lower(long) "
+                                          "LIKE ?", (ds.id, pattern))]
+
     def hcpcs_codes(self) -> set[str]:
         """Every code of the installed HCPCS quarters (~8,000 per quarter)."""
         src = self._source("hcpcs")

@@ -212,6 +212,12 @@ SAD_HEADER = {0: ("Code",), 1: ("Descriptor Generic Name",), 2: ("Descriptor Bra
 
 
 def recognise_sad(member: Member) -> Parsed | None:
+    if member.name.lower() in ("article.csv", "article_x_hcpc_code.csv"):
+        raise WrongTable(f"{member.where}: the Medicare Coverage Database article export; its "
+                         "SAD rows carry no exclusion dates claimkit can read: save the MAC's "
+                         "self-administered drug list table as CSV (Code, Descriptor Generic "
+                         "Name, Descriptor Brand Name, Exclusion Effective Date, Exclusion End "
+                         "Date, Comments) and install that")
     if member.suffix != ".csv":
         return None
     rows = _rows(member)

@@ -32,7 +32,8 @@ def test_json_rows_follow_the_contract(cli, files) -> None:
     r = run_all(cli, files, "--format", "json")
     assert r.code == 1, r.err  # a remit for a claim never sent
     doc = json.loads(r.out)
-    assert list(doc) == ["schema_version", "summary", "rows"]
+    assert list(doc) == ["schema_version", "summary", "rows", "reference_data"]
+    assert {r["kind"] for r in doc["reference_data"]} >= {"ncci-ptp", "ncci-mue", "hcpcs"}
     rows = doc["rows"]
     for row in rows:
         for key in ("claim_id", "line_control", "status", "charge", "paid", "categories",
@@ -96,8 +97,9 @@ def test_html_report_sections_numbers_and_escaping(cli, tmp_path: Path) -> None:
     doc = lhtml.fromstring(page)
     ids = doc.xpath("//section/@id")
     for sid in ("totals", "chart", "denied", "unpaid", "unmatched", "reversed", "prediction",
-                "missed", "flagged-paid"):
+                "missed", "flagged-paid", "reference-data"):
         assert sid in ids, sid
+    assert "shipped subset" in page  # which code tables judged the claims
     cards = dict(zip(doc.xpath("//section[@id='totals']//div[@class='label']/text()"),
                      doc.xpath("//section[@id='totals']//div[@class='value']/text()"),
                      strict=True))

@@ -190,6 +190,9 @@ def load_mue(path: str | os.PathLike[str]) -> list[Mue]:
     """MUEs from the CMS practitioner MUE table layout."""
     out: list[Mue] = []
     for cells in _records(_text(path)):
+        if len(cells) > 1 and "MUE Values" in cells[1] and "Practitioner" not in cells[1]:
+            raise InputError(f"{path}: column 2 is {cells[1]!r}: not the practitioner "
+                             "services MUE table (hospital and DME tables differ)")
         if len(cells) < 3 or not _is_code(cells[0]) or not cells[1].isdigit():
             continue
         mai_text = cells[2]

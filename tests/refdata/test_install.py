@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import sqlite3
 import zipfile
@@ -128,6 +129,14 @@ def test_wrong_tables_are_refused_with_one_sentence(cli, data_dir: Path, files: 
     awp = files / "section 508 version of July 2026 AWP NDC-HCPCS Crosswalk.csv"
     awp.write_text("x\n")
     assert "AWP" in _refused(cli, data_dir, awp)
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w") as z:
+        z.writestr("article.csv", "article_id,article_version,title\r\n")
+    mcd = files / "current_article.zip"
+    with zipfile.ZipFile(mcd, "w") as z:
+        z.writestr("current_article_csv.zip", inner.getvalue())
+    assert "current_article_csv.zip!article.csv: the Medicare Coverage Database article " \
+        "export" in _refused(cli, data_dir, mcd)
 
 
 def test_truncated_zip(cli, data_dir: Path, files: Path) -> None:

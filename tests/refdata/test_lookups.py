@@ -21,6 +21,18 @@ def test_billing_unit_from_descriptors() -> None:
     assert billing_unit_of("Unclassified drugs") == ""
 
 
+def test_hospital_mue_export_is_refused_by_mue_file(cli, tmp_path: Path) -> None:
+    path = tmp_path / "mue.csv"
+    path.write_bytes(rf.mue_csv(rf.MUE_ROWS, ["HCPCS/CPT Code", "Outpatient Hospital Services "
+                                              "MUE Values", "MUE Adjudication Indicator",
+                                              "MUE Rationale"]))
+    batch = tmp_path / "b.837"
+    batch.write_text(wrap("CLM*PCN1*40***11:B:1*Y*A*Y*Y~\nHI*ABK:M5450~\nLX*1~\n"
+                          "SV1*HC:96372*40*UN*1***1~\nDTP*472*D8*20250115~"))
+    r = cli("scan", batch, "--mue-file", path)
+    assert r.code == 2 and "not the practitioner services MUE table" in r.err
+
+
 def test_drug_lookups_on_shipped_and_installed_tables(cli, data_dir: Path,
                                                      files: Path) -> None:
     shipped = Tables.load(installed=False)
@@ -33,6 +45,8 @@ def test_drug_lookups_on_shipped_and_installed_tables(cli, data_dir: Path,
         "Injection, methylprednisolone acetate, 1 mg"
     assert installed.hcpcs_known("J1886", date(2026, 8, 1)) is False
     assert shipped.hcpcs_known("J1886", date(2026, 8, 1)) is None
+    assert shipped.codes_named("ceftriaxone") == ["J0696"]
+    assert installed.codes_named("ketorolac", date(2026, 8, 1)) == ["J1885"]
 
 
 def _scan(cli, path: Path, text: str, *args: str) -> set[str]:
