@@ -15,6 +15,7 @@ import typer
 from cli.common import Format, FormatOpt, check_inputs
 from refdata.install import Progress, describe, install
 from refdata.status import status as data_status
+from x12core import schemas
 from x12core.errors import InputError
 from x12core.render import table
 
@@ -88,7 +89,7 @@ def status_cmd(
     """List the installed tables (kind, version, effective period, rows, source) and what
     is stale for today's date."""
     day = date.fromisoformat(today) if today else None
-    report = data_status(data_dir, day)
+    report = {**schemas.stamp("data-status"), **data_status(data_dir, day)}
     if fmt in (Format.json, Format.jsonl):
         sys.stdout.write(json.dumps(report, indent=2 if fmt == Format.json else None) + "\n")
         return

@@ -24,6 +24,7 @@ from ledger.underpaid import FeeSchedule
 from ledger.underpaid import underpaid as underpaid_of
 from ledger.views import write_story, write_table
 from remit835.causes import CauseMap
+from x12core import schemas
 from x12core.errors import InputError
 
 DbOpt = Annotated[str | None, typer.Option(
@@ -68,7 +69,7 @@ def ingest(
     outcomes = ingest_files(engine, list(files), scan_options=ScanOptions(profile=payer_profile),
                             causes=CauseMap.load(causes))
     if fmt == "json":
-        sys.stdout.write(json.dumps({"ledger": display(str(engine.url)),
+        sys.stdout.write(json.dumps({**schemas.stamp("ingest"), "ledger": display(str(engine.url)),
                                      "files": [o.to_dict() for o in outcomes]}, indent=2) + "\n")
         return
     nouns = {"837": "claim(s)", "835": "remit(s)", "999": "set ack(s)", "277": "claim ack(s)"}
@@ -128,7 +129,7 @@ def ledger_aging(
                 "earliest_resubmit_by"])
     with output(out) as handle:
         write_table(f"A/R aging as of {day.isoformat()}", rows, summary, columns, fmt.value,
-                    handle)
+                    handle, schema="ledger-aging")
 
 
 class DenialsBy(StrEnum):
@@ -152,7 +153,8 @@ def ledger_denials(
     rows, summary = denials_of(_engine(db), day, by.value)
     with output(out) as handle:
         write_table(f"Denials by {by.value}", rows, summary,
-                    [by.value, "lines", "denied", "predicted"], fmt.value, handle)
+                    [by.value, "lines", "denied", "predicted"], fmt.value, handle,
+                    schema="ledger-denials")
 
 
 @ledger_app.command("underpaid")
@@ -179,7 +181,8 @@ def ledger_underpaid(
     with output(out) as handle:
         write_table("Underpaid lines", rows, summary,
                     ["claim_id", "payer_id", "line", "procedure", "modifiers", "dos", "units",
-                     "expected", "allowed", "paid", "short", "source"], fmt.value, handle)
+                     "expected", "allowed", "paid", "short", "source"], fmt.value, handle,
+                    schema="ledger-underpaid")
 
 
 def _engine(db: str | None) -> Engine:

@@ -21,7 +21,8 @@ def _cell(value: Any) -> Any:
 
 
 def write_table(title: str, rows: list[dict[str, Any]], summary: dict[str, Any],
-                columns: Sequence[str], fmt: str, out: TextIO, items_key: str = "rows") -> None:
+                columns: Sequence[str], fmt: str, out: TextIO, items_key: str = "rows",
+                schema: str | None = None) -> None:
     """One table of records with a summary, in any of :data:`VIEWS`."""
     if fmt == "html":
         page = HtmlReport(title, summary_line(summary))
@@ -37,7 +38,8 @@ def write_table(title: str, rows: list[dict[str, Any]], summary: dict[str, Any],
         table(list(columns), ([_cell(r.get(c)) for c in columns] for r in items), handle)
 
     render(Report(items_key, rows, lambda: summary,
-                  lambda r: [{c: _cell(r.get(c)) for c in columns}], columns, text), fmt, out)
+                  lambda r: [{c: _cell(r.get(c)) for c in columns}], columns, text), fmt, out,
+           schema)
 
 
 def _is_money(key: str) -> bool:
@@ -66,7 +68,8 @@ def write_story(stories: list[dict[str, Any]], fmt: str, out: TextIO) -> None:
                  "file": h["file"], "note": h["note"]} for s in stories for h in s["history"]]
         render(Report("claims", stories, lambda: {"claims": len(stories)},
                       lambda s: [r for r in rows if r["claim_id"] == s["claim_id"]],
-                      ("claim_id", "event", "date", "file", "note"), _story_text), fmt, out)
+                      ("claim_id", "event", "date", "file", "note"), _story_text), fmt, out,
+               "ledger-claim")
         return
     if fmt == "html":
         for s in stories:

@@ -41,8 +41,8 @@ def _option(args: list[str], *names: str) -> str | None:
 
 def schema_name(args: list[str]) -> str:
     """``scan`` for ``scan ...``; ``data-status`` for ``data status ...``."""
-    if args[0] == "data" and len(args) > 1 and not args[1].startswith("-"):
-        return f"data-{args[1]}"
+    if args[0] in ("data", "ledger") and len(args) > 1 and not args[1].startswith("-"):
+        return f"{args[0]}-{args[1]}"
     return args[0]
 
 
