@@ -52,6 +52,9 @@ class Money(TypeDecorator[Decimal]):
 
 metadata = MetaData()
 MONEY = Money()
+# CLM01 compares byte by byte on both databases (SQLite's default BINARY; "C" on
+# PostgreSQL), so a payer-truncated CLP01 is found by an index range scan.
+CLAIM_ID = String(38).with_variant(String(38, collation="C"), "postgresql")
 
 files = Table(
     "files", metadata,
@@ -74,7 +77,7 @@ claims = Table(
     "claims", metadata,
     Column("file_id", Integer, primary_key=True),
     Column("claim_seq", Integer, primary_key=True),
-    Column("claim_id", String(38), nullable=False),  # CLM01
+    Column("claim_id", CLAIM_ID, nullable=False),  # CLM01
     Column("st02", String(9), nullable=False),
     Column("batch_date", String(8), nullable=False),  # BHT04
     Column("payer_id", String(80), nullable=False),  # 2010BB NM109

@@ -57,8 +57,7 @@ def find_sent(conn: Connection, remits: Sequence[Remit]
     found = {row.claim_id for row in rows}
     for claim_id in ids:
         if claim_id not in found and len(claim_id) >= MIN_TRUNCATED:
-            rows.extend(_claim_rows(conn, t.claims.c.claim_id.startswith(claim_id,
-                                                                          autoescape=True)))
+            rows.extend(_claim_rows(conn, _prefix_of(claim_id)))
     rows = sorted({(r.file_id, r.claim_seq): r for r in rows}.values(),
                   key=lambda r: (r.file_id, r.claim_seq))
     index = SentIndex()
@@ -72,6 +71,13 @@ def find_sent(conn: Connection, remits: Sequence[Remit]
         out.append((keys[hit[0]], hit[1]) if hit else None)
     wanted = {h[0] for h in out if h}
     return out, load_sent(conn, wanted)
+
+
+def _prefix_of(claim_id: str) -> ColumnElement[bool]:
+    """CLM01 starts with ``claim_id``: the range lets the index answer, LIKE makes it exact."""
+    cid = t.claims.c.claim_id
+    return and_(cid >= claim_id, cid < claim_id + "\U0010ffff",
+                cid.startswith(claim_id, autoescape=True))
 
 
 def _claim_rows(conn: Connection, where: ColumnElement[bool]) -> list[Any]:

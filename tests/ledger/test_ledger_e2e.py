@@ -129,3 +129,18 @@ def test_remits_before_their_batch_settle_when_it_arrives(db: str, batch: Batch,
     assert cli("ingest", "--db", db, *batch.weeks).code == 0
     assert cli("ingest", "--db", db, batch.claims_file).code == 0
     assert statuses(db) == expected_statuses(batch.truth)
+
+
+def test_payer_truncated_claim_ids_settle(db: str, tmp_path: Path,
+                                          cli: Callable[..., Any]) -> None:
+    from fixtures.generate import write_835, write_837, write_truth
+
+    kw: dict[str, Any] = dict(claims=12, seed=3, defect_rate=1.0, defects=["long-claim-id"])
+    write_837(tmp_path / "long.837", **kw)
+    write_835(tmp_path / "long.835", **kw)
+    write_truth(tmp_path / "long.jsonl", **kw)
+    truth = [r for r in map(json.loads, (tmp_path / "long.jsonl").read_text().splitlines())
+             if r["status"] != "unmatched-remit"]
+    assert any(r["remit_claim_id"] and r["remit_claim_id"] != r["claim_id"] for r in truth)
+    assert cli("ingest", "--db", db, tmp_path / "long.837", tmp_path / "long.835").code == 0
+    assert statuses(db) == expected_statuses(truth)

@@ -53,7 +53,8 @@ def upgrade() -> None:
     op.create_table('claims',
     sa.Column('file_id', sa.Integer(), nullable=False),
     sa.Column('claim_seq', sa.Integer(), nullable=False),
-    sa.Column('claim_id', sa.String(length=38), nullable=False),
+    sa.Column('claim_id', sa.String(length=38).with_variant(
+        sa.String(length=38, collation='C'), 'postgresql'), nullable=False),
     sa.Column('st02', sa.String(length=9), nullable=False),
     sa.Column('batch_date', sa.String(length=8), nullable=False),
     sa.Column('payer_id', sa.String(length=80), nullable=False),
