@@ -174,7 +174,8 @@ def _name_index(tables: Tables) -> dict[str, tuple[str, ...]]:
     found = memo.get("noc-name-index")
     if found is None:
         index: dict[str, list[str]] = {}
-        for code, dates in tables.dates.items():
+        # The shipped descriptors with one-off --hcpcs-file rows laid over them.
+        for code, dates in {**tables.dates, **tables.overrides.dates}.items():
             if code in tables.noc or not dates.descriptor:
                 continue
             name = _descriptor_name(dates.descriptor)
@@ -205,7 +206,7 @@ def specific_codes(tables: Tables, description: str,
 
 
 def _valid(tables: Tables, code: str, on: date | None) -> bool:
-    dates = tables.dates.get(code)
+    dates = tables.code_dates(code, on)
     if dates is None or on is None:
         return True
     return (dates.start is None or dates.start <= on) and (dates.end is None or on <= dates.end)
