@@ -24,6 +24,7 @@ from cli.scan import scan
 from cli.schema import schema
 from cli.split import split
 from cli.validate import validate
+from cli.watch import watch, watch_status
 from x12core.errors import ClaimkitError
 
 app = typer.Typer(
@@ -50,6 +51,8 @@ app.command("split")(split)
 app.command("reconcile")(reconcile)
 app.command("audit")(audit)
 app.command("schema")(schema)
+app.command("watch")(watch)
+app.command("watch-status")(watch_status)
 
 
 def _one_line(text: str) -> str:
