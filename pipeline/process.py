@@ -33,7 +33,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from edi837.scan import ScanOptions
+from edi837.scan import Scanner, ScanOptions
 from edi837.split_run import SplitTargets, run_split
 from pipeline import retry
 from pipeline.config import WatchConfig
@@ -91,6 +91,7 @@ class Pipeline:
                                    fail_on=Severity.parse(self.config.fail_on),
                                    ptp_file=self.config.ptp_file, mue_file=self.config.mue_file,
                                    hcpcs_file=self.config.hcpcs_file)
+        Scanner(self.options)  # a payer profile or data file that does not load: exit 2 now
         self._causes: Any = None
         self._ingest = _ledger_ingest(self.config.ledger)
         for folder in self._folders():
@@ -130,6 +131,7 @@ class Pipeline:
             path = inbox / entry.name
             if path.exists():
                 continue  # the sweep will resume it
+            self._step_log(entry, f"resume:{entry.state}", time.monotonic())
             done.append(self._run(entry, path, time.monotonic()))
         return done
 
