@@ -148,7 +148,9 @@ def load_config(path: str | os.PathLike[str] | None, **overrides: Any) -> WatchC
                     values["ledger"] = _text(value, where)
                 else:
                     values[key] = _value(key, value, base, where)
-    values.update({k: v for k, v in overrides.items() if v is not None and k != "retry"})
+    for key, value in overrides.items():
+        if value is not None and key != "retry":
+            values[key] = Path(value) if key in _PATH_KEYS else value
     policy = RetryPolicy(**retry)
     if policy.attempts < 1 or policy.initial < 0 or policy.max < 0 or policy.jitter < 0:
         raise InputError(f"{shown(path or 'claimkit.toml')}: [retry] values must be positive")
@@ -164,6 +166,9 @@ def load_config(path: str | os.PathLike[str] | None, **overrides: Any) -> WatchC
 def _value(key: str, value: Any, base: Path, where: str) -> Any:
     if key in _PATH_KEYS:
         return base / Path(_text(value, where)).expanduser()
+    if key == "payer_profile":  # a bundled name, or a TOML file next to the config
+        text = _text(value, where)
+        return str(base / text) if (base / text).is_file() else text
     if key in ("settle", "poll"):
         return _number(value, where)
     if key in ("select", "ignore"):

@@ -25,7 +25,8 @@ from tenacity import (
     Retrying,
     retry_if_exception,
     stop_after_attempt,
-    wait_exponential_jitter,
+    wait_exponential,
+    wait_random,
 )
 
 from pipeline.config import RetryPolicy
@@ -64,8 +65,8 @@ def retrying(policy: RetryPolicy, on_retry: Callable[[int, BaseException, float]
 
     return Retrying(retry=retry_if_exception(is_transient),
                     stop=stop_after_attempt(policy.attempts),
-                    wait=wait_exponential_jitter(initial=policy.initial, max=policy.max,
-                                                 jitter=policy.jitter),
+                    wait=wait_exponential(multiplier=policy.initial, max=policy.max)
+                    + wait_random(0, policy.jitter),
                     before_sleep=before_sleep, reraise=True)
 
 

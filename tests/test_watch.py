@@ -338,3 +338,24 @@ def test_journal_in_the_platform_state_dir(tmp_path: Path, home: str) -> None:
                          capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
     assert (base / home / "claimkit" / "watch.sqlite3").exists()
+
+
+def test_process_file_python_api(tmp_path: Path) -> None:
+    """The library call: same steps and journal as the watcher, no process needed."""
+    from pipeline import load_config, process_file
+
+    base = _setup(tmp_path, F837 / "mixed.837", F835 / "unbalanced.835")
+    config = load_config(None, inbox=str(base / "in"), clean=str(base / "out"),
+                         held=str(base / "held"), state_dir=str(base / "state"))
+    outcome = process_file(base / "in" / "mixed.837", config)
+    assert (outcome.outcome, outcome.kind, outcome.claims, outcome.held) == \
+        ("archived", "837", 30, 20)
+    assert [Path(p).parent.name for p in outcome.outputs] == ["out", "held", "held"]
+    remit = process_file(base / "in" / "unbalanced.835", config)
+    assert remit.outcome == "archived" and remit.needs_attention and "balance" in remit.reason
+    report = json.loads(Path(remit.outputs[0]).read_text())
+    assert report["summary"]["balanced"] is False
+    shutil.copy(F837 / "mixed.837", base / "in" / "mixed.837")
+    again = process_file(base / "in" / "mixed.837", config)
+    assert again.outcome == "duplicate" and not (base / "in" / "mixed.837").exists()
+    assert Path(again.dest or "").parent.name == "duplicates"
