@@ -131,7 +131,8 @@ class Watcher:
                 continue
             seen.looks += 1
             age = time.time() - st.st_mtime_ns / 1e9
-            if now - seen.since >= self.config.settle or age >= self.config.settle:
+            if (now - seen.since >= self.config.settle or age >= self.config.settle) \
+                    and not open_for_writing(item.path):
                 ready.append(Path(item.path))
             else:
                 waiting = True
@@ -157,6 +158,43 @@ class Watcher:
                       "outcome": "left-in-inbox"})
             return
         self.summary.outcomes.append(outcome)
+
+
+def open_for_writing(path: str) -> bool:
+    """Linux: does another process hold ``path`` open for writing? (Elsewhere: False.)
+
+    Reads ``/proc/<pid>/fd`` and ``fdinfo`` of the processes this user may inspect;
+    a writer of another user is not seen, so the settle period still applies.
+    """
+    proc = Path("/proc")
+    if not (proc / "self" / "fdinfo").is_dir():
+        return False
+    try:
+        target = os.stat(path)
+    except OSError:
+        return False
+    me = str(os.getpid())
+    for pid in os.listdir(proc):
+        if not pid.isdigit() or pid == me:
+            continue
+        fds = proc / pid / "fd"
+        try:
+            names = os.listdir(fds)
+        except OSError:
+            continue
+        for fd in names:
+            try:
+                st = os.stat(fds / fd)
+                if (st.st_ino, st.st_dev) != (target.st_ino, target.st_dev):
+                    continue
+                info = (proc / pid / "fdinfo" / fd).read_text()
+            except OSError:
+                continue
+            flags = next((int(line.split()[1], 8) for line in info.splitlines()
+                          if line.startswith("flags:")), 0)
+            if flags & os.O_ACCMODE in (os.O_WRONLY, os.O_RDWR):
+                return True
+    return False
 
 
 class InboxLock:

@@ -170,6 +170,10 @@ def test_live_watcher_slow_writer_burst_duplicate_bad_file(tmp_path: Path) -> No
                             stderr=subprocess.PIPE, text=True)
     try:
         assert _wait(lambda: (base / "state" / "watch.sqlite3").exists())
+        # A writer that has written everything but still holds the file open (Linux).
+        held_open = open(inbox / "open.837", "wb")  # noqa: SIM115
+        held_open.write((F837 / "clean.837").read_bytes().replace(b"CKTEST", b"CKOPEN"))
+        held_open.flush()
         # A slow writer: five parts, 0.15 s apart (each pause shorter than --settle).
         data = (F837 / "mixed.837").read_bytes()
         with open(inbox / "slow.837", "wb") as out:
@@ -185,7 +189,9 @@ def test_live_watcher_slow_writer_burst_duplicate_bad_file(tmp_path: Path) -> No
         (inbox / "upload.part").write_bytes(data[:100])
         (inbox / ".hidden.837").write_bytes(data)
         assert _wait(lambda: sorted(p.name for p in inbox.iterdir() if p.is_file())
-                     == [".hidden.837", "upload.part"])
+                     == [".hidden.837", "open.837", "upload.part"])
+        held_open.close()
+        assert _wait(lambda: not (inbox / "open.837").exists())
         # The same content again, under another name: a duplicate, never re-sent.
         shutil.copy(F837 / "mixed.837", inbox / "again.837")
         assert _wait(lambda: (base / "failed" / "duplicates" / "again.837").exists())
@@ -200,7 +206,7 @@ def test_live_watcher_slow_writer_burst_duplicate_bad_file(tmp_path: Path) -> No
         reader.join()
     assert proc.returncode == 0, err
     assert reader.partial == [] and reader.looks > 0
-    inputs = {n: F837 / n for n in ("slow.837", "clean.837", "multi-interchange.837",
+    inputs = {n: F837 / n for n in ("slow.837", "open.837", "clean.837", "multi-interchange.837",
                                     "pipe-crlf.837", "again.837")}
     inputs |= {"era.835": F835 / "era.835", "not-x12.txt": BAD / "not-x12.txt"}
     _check_delivery(base, inputs)
@@ -222,7 +228,7 @@ def test_live_watcher_slow_writer_burst_duplicate_bad_file(tmp_path: Path) -> No
          "--state-dir", str(base / "state"), "-f", "json"],
         cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=30)
     counts = json.loads(status.stdout)["counts"]
-    assert counts == {"queued": 0, "processing": 0, "done": 5, "failed": 1, "duplicate": 1}
+    assert counts == {"queued": 0, "processing": 0, "done": 6, "failed": 1, "duplicate": 1}
 
 
 def test_crash_at_every_step_resumes_without_loss_or_duplicates(tmp_path: Path) -> None:
