@@ -132,7 +132,11 @@ class Pipeline:
             if path.exists():
                 continue  # the sweep will resume it
             self._step_log(entry, f"resume:{entry.state}", time.monotonic())
-            done.append(self._run(entry, path, time.monotonic()))
+            try:
+                done.append(self._run(entry, path, time.monotonic()))
+            except Exception as err:  # e.g. an input removed by hand mid-way: say so, go on
+                self.log({"event": "error", "step": f"resume:{entry.state}", "file": entry.name,
+                          "sha256": entry.sha256, "error": _reason(err)})
         return done
 
     # -- the steps ------------------------------------------------------------------------
@@ -170,6 +174,8 @@ class Pipeline:
             if self._ingest is not None:
                 self._retry("ingest", self._ingest, self.config.ledger, path)
             assert entry.dest is not None
+            if not path.exists() and not Path(entry.dest).exists():
+                return self._finish(entry, "vanished", started)  # removed by hand mid-way
             self._retry("archive", _move, path, Path(entry.dest))
             retry.crash_point("after-archive")
             entry = self._step(entry, "archived", started)
