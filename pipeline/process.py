@@ -162,8 +162,10 @@ class Pipeline:
                 retry.crash_point("after-stage")
                 entry = self._step(entry, "staged", started, outputs=outputs, claims=claims,
                                    held=held, reason=note)
-        except Exception as err:  # permanent (or retried to the end): the file goes to FAILED
+        except Exception as err:  # permanent: the file goes to FAILED
             self._drop_staging(entry)
+            if retry.is_transient(err):
+                raise  # retried to the end but not the file's fault: it stays in the inbox
             return self._fail(entry, path, _reason(err), started)
         if entry.state == "staged":
             self._retry("publish", self._publish, entry)
@@ -171,11 +173,12 @@ class Pipeline:
             entry = self._step(entry, "outputs-written", started,
                                dest=str(self._archive_dest(entry, path)))
         if entry.state == "outputs-written":
-            if self._ingest is not None:
-                self._retry("ingest", self._ingest, self.config.ledger, path)
             assert entry.dest is not None
             if not path.exists() and not Path(entry.dest).exists():
                 return self._finish(entry, "vanished", started)  # removed by hand mid-way
+            if self._ingest is not None and path.exists():
+                # Idempotent in the ledger (same sha256 is a no-op), so a resumed run may repeat it.
+                self._retry("ingest", self._ingest, self.config.ledger, path)
             self._retry("archive", _move, path, Path(entry.dest))
             retry.crash_point("after-archive")
             entry = self._step(entry, "archived", started)

@@ -64,7 +64,7 @@ class Watcher:
         self.stop = stop
         self.log = log
         self._seen: dict[str, _Seen] = {}
-        self._errored: dict[str, tuple[int, int]] = {}
+        self._errored: dict[str, tuple[tuple[int, int], float]] = {}
         self.summary = RunSummary()
 
     def run(self, once: bool = False) -> RunSummary:
@@ -122,8 +122,9 @@ class Watcher:
                 continue
             present.add(item.name)
             key = (st.st_size, st.st_mtime_ns)
-            if self._errored.get(item.name) == key:
-                continue  # failed in a way that is not the file's fault; wait for a change
+            errored = self._errored.get(item.name)
+            if errored is not None and errored[0] == key and now < errored[1]:
+                continue  # failed in a way that is not the file's fault: try again later
             seen = self._seen.get(item.name)
             if seen is None or (seen.size, seen.mtime_ns) != key:
                 self._seen[item.name] = _Seen(st.st_size, st.st_mtime_ns, now)
@@ -152,7 +153,8 @@ class Watcher:
             self.summary.errors += 1
             with contextlib.suppress(OSError):
                 st = path.stat()
-                self._errored[path.name] = (st.st_size, st.st_mtime_ns)
+                later = time.monotonic() + max(60.0, self.config.retry.max * 2)
+                self._errored[path.name] = ((st.st_size, st.st_mtime_ns), later)
             self.log({"event": "error", "file": path.name, "error":
                       " ".join(f"{type(err).__name__}: {err}".split()),
                       "outcome": "left-in-inbox"})
