@@ -24,6 +24,7 @@ from pipeline.config import load_config
 from pipeline.journal import Journal
 from pipeline.process import Pipeline
 from pipeline.watcher import InboxLock, Watcher
+from x12core import schemas
 from x12core.errors import InputError
 from x12core.fileio import shown
 
@@ -139,7 +140,8 @@ def watch_status(
     finally:
         journal.close()
     if fmt == "json":
-        sys.stdout.write(json.dumps(status, indent=2) + "\n")
+        sys.stdout.write(json.dumps({**schemas.stamp("watch-status"), **status}, indent=2)
+                         + "\n")
         return
     c = status["counts"]
     sys.stdout.write(f"journal {status['journal']}\n"

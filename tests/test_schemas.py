@@ -32,7 +32,7 @@ DOC = ROOT / "docs" / "output.md"
 MIXED, CLEAN = FIXTURES / "837p" / "mixed.837", FIXTURES / "837p" / "clean.837"
 ERA, UNBALANCED = FIXTURES / "835" / "era.835", FIXTURES / "835" / "unbalanced.835"
 EXPECTED = {"scan", "remit", "reconcile", "audit", "validate", "split", "split-report",
-            "explain", "rules", "data-status"}
+            "explain", "rules", "data-status", "watch-status"}
 
 
 # -- the schemas themselves ---------------------------------------------------

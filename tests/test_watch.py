@@ -19,6 +19,7 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -283,15 +284,20 @@ def test_transient_read_errors_are_retried_and_logged(tmp_path: Path) -> None:
     _check_delivery(base, {"clean.837": F837 / "clean.837"})
 
 
-def test_transient_errors_past_the_policy_go_to_failed(tmp_path: Path) -> None:
+def test_transient_errors_past_the_policy_leave_the_file(
+        tmp_path: Path, cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline import retry
+
     base = _setup(tmp_path, F837 / "clean.837")
     config = base / "claimkit.toml"
     config.write_text('[retry]\nattempts = 2\ninitial = 0.01\nmax = 0.01\njitter = 0\n')
-    run = _once(base, "--config", str(config), CLAIMKIT_WATCH_FAULT_READS="5")
+    monkeypatch.setenv("CLAIMKIT_WATCH_FAULT_READS", "5")
+    monkeypatch.setitem(retry._faults, "reads", 0)
+    run = cli(*_args(base, "--once", "--config", str(config))[3:])
     # The hash step gives up after two attempts: not the file's fault, left in the inbox.
-    assert run.returncode == 2
+    assert run.code == 2
     assert (base / "in" / "clean.837").exists()
-    assert [r["attempt"] for r in _log(run.stderr) if r["event"] == "retry"] == [1]
+    assert [r["attempt"] for r in _log(run.err) if r["event"] == "retry"] == [1]
 
 
 def test_sigterm_finishes_the_current_file(tmp_path: Path) -> None:
@@ -319,31 +325,39 @@ def test_sigterm_finishes_the_current_file(tmp_path: Path) -> None:
     assert any('"event": "stop"' in line for line in rest.splitlines())
 
 
-def test_config_errors_are_one_line_exit_2(tmp_path: Path) -> None:
+def test_config_errors_are_one_line_exit_2(tmp_path: Path, cli: Any) -> None:
     base = _setup(tmp_path, F837 / "clean.837")
     config = base / "claimkit.toml"
+    args = _args(base, "--once", "--config", str(config))[3:]
     config.write_text('[watch]\nsettle = "soon"\n')
-    run = _once(base, "--config", str(config))
-    assert run.returncode == 2
-    assert run.stderr.count("\n") == 1 and "settle" in run.stderr
+    run = cli(*args)
+    assert run.code == 2
+    assert run.err.count("\n") == 1 and "settle" in run.err
     config.write_text('[scan]\npayer_profile = "no-such-profile"\n')
-    run = _once(base, "--config", str(config))
-    assert run.returncode == 2 and run.stderr.count("\n") == 1, run.stderr
+    run = cli(*args)
+    assert run.code == 2 and run.err.count("\n") == 1, run.err
+    config.write_text('[sacn]\nfail_on = "error"\n')
+    run = cli(*args)
+    assert run.code == 2 and "unknown section [sacn]" in run.err
     assert (base / "in" / "clean.837").exists()  # nothing moved when the run cannot start
-    run = _once(base, "--ledger", str(base / "ledger.db"))
-    assert run.returncode == 2 and "ledger" in run.stderr
+    run = cli(*_args(base, "--once", "--ledger", str(base / "ledger.db"))[3:])
+    assert run.code == 2 and "ledger" in run.err and run.err.count("\n") == 1
 
 
-@pytest.mark.parametrize("home", ["xdg"])
-def test_journal_in_the_platform_state_dir(tmp_path: Path, home: str) -> None:
+def test_journal_in_the_platform_state_dir(tmp_path: Path, cli: Any,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
     base = _setup(tmp_path, F837 / "clean.837")
-    args = [a for a in _args(base, "--once") if a]
+    args = _args(base, "--once")[3:]
     i = args.index("--state-dir")
     del args[i:i + 2]
-    run = subprocess.run(args, cwd=ROOT, env=_env(XDG_STATE_HOME=str(base / home)),
-                         capture_output=True, text=True, timeout=60)
-    assert run.returncode == 0, run.stderr
-    assert (base / home / "claimkit" / "watch.sqlite3").exists()
+    monkeypatch.setenv("XDG_STATE_HOME", str(base / "xdg"))
+    run = cli(*args)
+    assert run.code == 0, run.err
+    assert (base / "xdg" / "claimkit" / "watch.sqlite3").exists()
+    status = cli("watch-status", "-f", "json")
+    assert status.code == 0
+    assert json.loads(status.out)["counts"]["done"] == 1
+    assert "done 1" in cli("watch-status").out
 
 
 def test_process_file_python_api(tmp_path: Path) -> None:
