@@ -379,3 +379,28 @@ def test_process_file_python_api(tmp_path: Path) -> None:
     again = process_file(base / "in" / "mixed.837", config)
     assert again.outcome == "duplicate" and not (base / "in" / "mixed.837").exists()
     assert Path(again.dest or "").parent.name == "duplicates"
+
+
+def test_sigkill_mid_split_then_restart(tmp_path: Path) -> None:
+    """A real SIGKILL while the split is writing its staging files; the restart resumes."""
+    base = _setup(tmp_path, F837 / "mixed.837", F837 / "clean.837")
+    acks = ["--acks", str(base / "acks")]
+    proc = subprocess.Popen(_args(base, *acks), cwd=ROOT, env=_env(),
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            if '"step": "processing"' in line:
+                proc.send_signal(signal.SIGKILL)  # pyx12 is building the 999
+                break
+        proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == -signal.SIGKILL
+    assert not _outputs(base, "*")  # nothing published: the staging is hidden
+    again = _once(base, *acks)
+    assert again.returncode == 1, again.stderr
+    assert any(r.get("step") == "resume:processing" for r in _log(again.stderr))
+    _check_delivery(base, {"clean.837": F837 / "clean.837", "mixed.837": F837 / "mixed.837"})
+    assert len(_outputs(base, "*.999")) == 2 and len(_outputs(base, "*.277ca")) == 2
