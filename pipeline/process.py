@@ -22,7 +22,6 @@ I/O error) before step 4 moves the input to FAILED with ``<name>.reason.txt`` (o
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import importlib
 import os
 import shutil
@@ -37,14 +36,22 @@ from edi837.scan import Scanner, ScanOptions
 from edi837.split_run import SplitTargets, run_split
 from pipeline import retry
 from pipeline.config import WatchConfig
+from pipeline.files import (
+    STAGING,
+    base_name,
+    error_text,
+    file_hash,
+    free_name,
+    move,
+    sniff,
+    staged_path,
+)
 from pipeline.journal import Entry, Journal
-from x12core.errors import ClaimkitError, InputError
+from x12core.errors import InputError
 from x12core.fileio import atomic_write, shown
 from x12core.findings import Severity
-from x12core.reader import SegmentReader
 
 Log = Callable[[dict[str, Any]], None]
-STAGING = ".claimkit-staging"
 
 
 @dataclass
@@ -113,7 +120,7 @@ class Pipeline:
         started = time.monotonic()
         path = Path(path)
         inbox = str(path.parent.resolve())
-        sha256, size = self._retry("hash", _hash, path)
+        sha256, size = self._retry("hash", file_hash, path)
         entry = self.journal.open_entry(inbox, path.name, sha256)
         if entry is None:
             entry = self.journal.add(inbox, path.name, sha256, size, date.today().isoformat())
@@ -136,7 +143,7 @@ class Pipeline:
                 done.append(self._run(entry, path, time.monotonic()))
             except Exception as err:  # e.g. an input removed by hand mid-way: say so, go on
                 self.log({"event": "error", "step": f"resume:{entry.state}", "file": entry.name,
-                          "sha256": entry.sha256, "error": _reason(err)})
+                          "sha256": entry.sha256, "error": error_text(err)})
         return done
 
     # -- the steps ------------------------------------------------------------------------
@@ -151,7 +158,7 @@ class Pipeline:
                     reason = (f"duplicate: same content (sha256 {entry.sha256[:12]}) as "
                               f"{earlier.name}, processed {earlier.day}; not sent again")
                     return self._fail(entry, path, reason, started, duplicate=True)
-                kind = self._retry("sniff", _sniff, path)
+                kind = self._retry("sniff", sniff, path)
                 entry = self._step(entry, "processing", started, kind=kind)
             if entry.state == "processing":
                 if not path.exists():
@@ -166,7 +173,7 @@ class Pipeline:
             self._drop_staging(entry)
             if retry.is_transient(err):
                 raise  # retried to the end but not the file's fault: it stays in the inbox
-            return self._fail(entry, path, _reason(err), started)
+            return self._fail(entry, path, error_text(err), started)
         if entry.state == "staged":
             self._retry("publish", self._publish, entry)
             retry.crash_point("after-publish")
@@ -179,7 +186,7 @@ class Pipeline:
             if self._ingest is not None and path.exists():
                 # Idempotent in the ledger (same sha256 is a no-op), so a resumed run may repeat it.
                 self._retry("ingest", self._ingest, self.config.ledger, path)
-            self._retry("archive", _move, path, Path(entry.dest))
+            self._retry("archive", move, path, Path(entry.dest))
             retry.crash_point("after-archive")
             entry = self._step(entry, "archived", started)
         if entry.state == "archived":
@@ -193,7 +200,7 @@ class Pipeline:
     def _stage(self, entry: Entry, path: Path) -> tuple[list[list[str]], int, int, str | None]:
         """Build every output in staging; return ``[staged, final]`` pairs and the counts."""
         self._drop_staging(entry)
-        base = _base(entry)
+        base = base_name(entry)
         c = self.config
         if entry.kind == "835":
             return self._stage_remit(entry, path, base)
@@ -203,7 +210,7 @@ class Pipeline:
             "report": c.held / f"{base}.held.json",
             "ack": c.acks / f"{base}.999" if c.acks else None,
             "claim_ack": c.acks / f"{base}.277ca" if c.acks else None}
-        staged = {role: _staged(p, base) if p else None for role, p in finals.items()}
+        staged = {role: staged_path(p, base) if p else None for role, p in finals.items()}
         for p in staged.values():
             if p is not None:
                 p.parent.mkdir(parents=True, exist_ok=True)
@@ -225,7 +232,7 @@ class Pipeline:
         if self._causes is None:
             self._causes = CauseMap.load(self.config.causes)
         final = self.config.reports / f"{base}.remit.json"
-        staged = _staged(final, base)
+        staged = staged_path(final, base)
         staged.parent.mkdir(parents=True, exist_ok=True)
         report, totals = remit_report([path], self._causes)
         with atomic_write(staged, "w", encoding="utf-8", newline="") as out:
@@ -248,7 +255,7 @@ class Pipeline:
 
     def _archive_dest(self, entry: Entry, path: Path) -> Path:
         assert self.config.archive is not None
-        return _free_name(self.config.archive / entry.day, path.name, entry.sha256)
+        return free_name(self.config.archive / entry.day, path.name, entry.sha256)
 
     def _fail(self, entry: Entry, path: Path, reason: str, started: float, *,
               duplicate: bool = False) -> Outcome:
@@ -256,7 +263,7 @@ class Pipeline:
         if entry.state not in ("failing", "failed"):
             assert self.config.failed is not None
             folder = self.config.failed / "duplicates" if duplicate else self.config.failed
-            dest = _free_name(folder, path.name, entry.sha256)
+            dest = free_name(folder, path.name, entry.sha256)
             entry = self._step(entry, "failing", started, dest=str(dest), reason=reason)
         assert entry.dest is not None
         dest = Path(entry.dest)
@@ -265,7 +272,7 @@ class Pipeline:
             with atomic_write(dest.with_name(dest.name + ".reason.txt"), "w") as out:
                 out.write((entry.reason or reason).replace("\n", " ") + "\n")
             if path.exists() or not dest.exists():
-                self._retry("fail-move", _move, path, dest)
+                self._retry("fail-move", move, path, dest)
             retry.crash_point("after-fail-move")
             entry = self._step(entry, "failed", started)
         return self._finish(entry, "duplicate" if duplicate else "failed", started)
@@ -299,12 +306,12 @@ class Pipeline:
 
         def on_retry(attempt: int, err: BaseException, wait: float) -> None:
             self.log({"event": "retry", "step": step, "file": name, "attempt": attempt,
-                      "error": _reason(err), "wait_s": round(wait, 3)})
+                      "error": error_text(err), "wait_s": round(wait, 3)})
 
         return retry.call(self.config.retry, on_retry, fn, *args, **kwargs)
 
     def _drop_staging(self, entry: Entry) -> None:
-        base = _base(entry)
+        base = base_name(entry)
         for folder in self._folders():
             shutil.rmtree(folder / STAGING / base, ignore_errors=True)
             with contextlib.suppress(OSError):
@@ -338,89 +345,3 @@ def _ledger_ingest(db: str | None) -> Callable[[str, Path], Any] | None:
     if not callable(fn):
         raise InputError(f"ledger {db}: ledger.ingest has no ingest_file(db, path)")
     return fn  # type: ignore[no-any-return]
-
-
-def _hash(path: Path) -> tuple[str, int]:
-    retry.injected_read_fault(str(path))
-    digest = hashlib.sha256()
-    size = 0
-    try:
-        with open(path, "rb") as handle:
-            while chunk := handle.read(1 << 20):
-                digest.update(chunk)
-                size += len(chunk)
-    except FileNotFoundError:
-        raise InputError(f"{shown(path)}: no such file (it left the inbox)") from None
-    return digest.hexdigest(), size
-
-
-def _sniff(path: Path) -> str:
-    """``837`` or ``835`` from the first ST01; anything else is a permanent error."""
-    name = shown(path)
-    for n, seg in enumerate(SegmentReader(path)):  # NotX12Error for what is not X12
-        if seg.tag == "ST":
-            kind = seg[1]
-            if kind not in ("837", "835"):
-                raise InputError(f"{name}: transaction set {kind or 'blank'}; the pipeline "
-                                 "takes 837P claim batches and 835 remittances")
-            return kind
-        if n > 200:
-            break
-    raise InputError(f"{name}: no ST transaction set header near the start of the file")
-
-
-def _base(entry: Entry) -> str:
-    stem = entry.name.rsplit(".", 1)[0] if "." in entry.name[1:] else entry.name
-    return f"{stem}.{entry.sha256[:12]}"
-
-
-def _staged(final: Path, base: str) -> Path:
-    return final.parent / STAGING / base / final.name
-
-
-def _free_name(folder: Path, name: str, sha256: str) -> Path:
-    """``folder/name``, or ``folder/<stem>.<sha12><suffix>`` when that name is taken."""
-    dest = folder / name
-    if not dest.exists():
-        return dest
-    stem, dot, suffix = name.rpartition(".")
-    alt = f"{stem}.{sha256[:12]}.{suffix}" if dot and stem else f"{name}.{sha256[:12]}"
-    n = 1
-    candidate = folder / alt
-    while candidate.exists():
-        n += 1
-        candidate = folder / f"{alt}.{n}"
-    return candidate
-
-
-def _move(src: Path, dst: Path) -> None:
-    """Move ``src`` to ``dst`` without ever having neither; resumable after a crash."""
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    if not src.exists():
-        if dst.exists():
-            return  # moved before a crash
-        raise InputError(f"{shown(src)}: left the inbox before it could be moved")
-    try:
-        os.replace(src, dst)
-        return
-    except OSError as err:
-        import errno
-
-        if err.errno != errno.EXDEV:
-            raise
-    tmp = dst.with_name(f".{dst.name}.tmp")  # another filesystem: copy, then rename
-    shutil.copy2(src, tmp)
-    with open(tmp, "rb") as handle:
-        os.fsync(handle.fileno())
-    os.replace(tmp, dst)
-    src.unlink()
-
-
-def _reason(err: BaseException) -> str:
-    if isinstance(err, ClaimkitError):
-        text = str(err)
-    elif isinstance(err, OSError):
-        text = f"{err.strerror or err} ({shown(err.filename) if err.filename else 'I/O'})"
-    else:
-        text = f"internal error: {type(err).__name__}: {err}"
-    return " ".join(text.split())
