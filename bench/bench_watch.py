@@ -1,7 +1,7 @@
 """Watch-folder throughput: files/min and claims/s through ``claimkit watch --once``.
 
-    python bench/bench_watch.py                       # 100 files of 2,000 claims
-    python bench/bench_watch.py --files 10 --claims 500 --acks   # quick look, with 999/277CA
+    python -m bench.bench_watch                       # 100 files of 2,000 claims
+    python -m bench.bench_watch --files 10 --claims 500 --acks   # quick look, with 999/277CA
 
 The files are one generated 837P batch with a different ISA13 each (so no file is a
 duplicate of another). The baseline, in the same run, is ``run_split`` called
