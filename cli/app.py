@@ -26,6 +26,7 @@ from cli.scan import scan
 from cli.schema import schema
 from cli.split import split
 from cli.validate import validate
+from cli.watch import watch, watch_status
 from x12core.errors import ClaimkitError
 
 app = typer.Typer(
@@ -55,6 +56,8 @@ app.command("schema")(schema)
 app.command("ingest")(ingest)
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(data_app, name="data")
+app.command("watch")(watch)
+app.command("watch-status")(watch_status)
 
 
 def _one_line(text: str) -> str:
