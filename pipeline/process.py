@@ -186,6 +186,7 @@ class Pipeline:
             if self._ingest is not None and path.exists():
                 # Idempotent in the ledger (same sha256 is a no-op), so a resumed run may repeat it.
                 self._retry("ingest", self._ingest, self.config.ledger, path)
+                retry.crash_point("after-ingest")
             self._retry("archive", move, path, Path(entry.dest))
             retry.crash_point("after-archive")
             entry = self._step(entry, "archived", started)

@@ -38,7 +38,7 @@ TRANSIENT_ERRNOS = frozenset({errno.EAGAIN, errno.EBUSY, errno.EINTR, errno.ETIM
                               errno.ESTALE, errno.ENOSPC, errno.EDQUOT, errno.EIO,
                               errno.ENOLCK, errno.ETXTBSY})
 CRASH_POINTS = ("before-split", "after-stage", "mid-publish", "after-publish",
-                "after-archive", "after-fail-move")
+                "after-ingest", "after-archive", "after-fail-move")
 
 
 def is_transient(err: BaseException) -> bool:

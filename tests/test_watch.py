@@ -234,7 +234,7 @@ def test_live_watcher_slow_writer_burst_duplicate_bad_file(tmp_path: Path) -> No
 
 def test_crash_at_every_step_resumes_without_loss_or_duplicates(tmp_path: Path) -> None:
     """A hard exit (os._exit, like SIGKILL) at each step, then a restart: same end state."""
-    points = [p for p in CRASH_POINTS if p != "after-fail-move"]
+    points = [p for p in CRASH_POINTS if p not in ("after-fail-move", "after-ingest")]
     bases = {}
     for point in points:
         bases[point] = _setup(tmp_path / point, F837 / "mixed.837")
@@ -353,6 +353,21 @@ def test_ledger_step_ingests_each_file_once(tmp_path: Path, cli: Any) -> None:
     assert json.loads(story.out)["summary"]["open_claims"] == 10
     again = cli("ingest", "--db", db, *sorted(str(p) for p in (base / "archive").rglob("*.837")))
     assert again.code == 0 and "already in the ledger" in again.out
+
+
+def test_crash_after_ingest_resumes_without_a_second_ingest(tmp_path: Path, cli: Any) -> None:
+    """Killed after the ledger step, before the archive: the restart archives the file and
+    the ledger holds each claim once (ingest is a no-op for a file already in)."""
+    base = _setup(tmp_path, F837 / "clean.837")
+    db = base / "ledger.db"
+    crashed = _once(base, "--ledger", str(db), CLAIMKIT_WATCH_CRASH_AT="after-ingest")
+    assert crashed.returncode == 99, crashed.stderr
+    assert (base / "in" / "clean.837").exists()
+    resumed = _once(base, "--ledger", str(db))
+    assert resumed.returncode in (0, 1), resumed.stderr
+    _check_delivery(base, {"clean.837": F837 / "clean.837"})
+    aging = cli("ledger", "aging", "--db", db, "--as-of", "2025-04-01", "-f", "json")
+    assert json.loads(aging.out)["summary"]["open_claims"] == 10
 
 
 def test_journal_in_the_platform_state_dir(tmp_path: Path, cli: Any,
