@@ -383,6 +383,12 @@ class _Walk:
         self.gs = None
 
     def isa_(self, seg: Segment) -> None:
+        # Outputs copy the input's ISA with a new ISA13: a header that is not 16 elements
+        # with a one-character ISA16 would make every output unreadable.
+        if len(seg.elements) != 17 or len(seg[16]) != 1:
+            raise SplitError(f"{shown(self.name)}: line {seg.line}: the ISA header is malformed "
+                             f"({len(seg.elements) - 1} elements); fix the envelope first "
+                             "(`claimkit validate`)")
         self.iea(seg)
         self.isa = seg
         if self.starts[0] is None:

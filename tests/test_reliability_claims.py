@@ -165,3 +165,13 @@ def test_census_ignores_clm_inside_element_data(tmp_path: Path) -> None:
     text = isa() + "~NTE*ADD*CLM*NOT A SEGMENT~CLM*A1*10~\nXCLM*B~  CLM*A2*5~"
     path = _write(tmp_path, "t.837", text.encode())
     assert count_claims(path).clm == 2
+
+
+def test_split_refuses_a_malformed_isa_rather_than_write_unreadable_outputs(cli,
+                                                                         tmp_path: Path) -> None:
+    # Found by the fuzz test: "ISA*~00*..." split into a 1-element ISA, and the outputs
+    # copied it, so neither output could be read again (their claims were lost downstream).
+    path = _write(tmp_path, "isa.837", b"ISA*~" + CLEAN.read_bytes()[4:])
+    result, clean, held = _split(cli, path, tmp_path)
+    assert result.code == 2 and "ISA header is malformed" in result.err
+    assert not clean.exists() and not held.exists()
