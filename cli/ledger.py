@@ -20,9 +20,10 @@ from ledger.ingest import ingest_files
 from ledger.queries import aging as aging_of
 from ledger.queries import claim_story, parse_day
 from ledger.queries import denials as denials_of
-from ledger.underpaid import FeeSchedule
+from ledger.underpaid import FeeSchedule, PriceLookup
 from ledger.underpaid import underpaid as underpaid_of
 from ledger.views import write_story, write_table
+from refdata.prices import medicare_prices
 from remit835.causes import CauseMap
 from x12core import schemas
 from x12core.errors import InputError
@@ -159,9 +160,16 @@ def ledger_denials(
 
 @ledger_app.command("underpaid")
 def ledger_underpaid(
-    fee_schedule: Annotated[list[Path], typer.Option(
+    fee_schedule: Annotated[list[Path] | None, typer.Option(
         "--fee-schedule", help="Payer fee-schedule CSV: payer_id, code, modifier, allowed "
-        "(per unit), effective_from, effective_to (repeatable).", show_default=False)],
+        "(per unit), effective_from, effective_to (repeatable).", show_default=False)] = None,
+    medicare_payer: Annotated[list[str] | None, typer.Option(
+        "--medicare-payer", help="Payer id (as on the 835) priced by the installed Medicare "
+        "ASP payment limits and PFS RVUs (`claimkit data install`); repeatable.",
+        show_default=False)] = None,
+    data_dir: Annotated[Path | None, typer.Option(
+        "--data-dir", help="Code-table store for --medicare-payer [default: CLAIMKIT_DATA or "
+        "the user data dir].", show_default=False)] = None,
     db: DbOpt = None,
     tolerance: Annotated[str, typer.Option(
         "--tolerance", help="Ignore shortfalls up to this many dollars per line.")] = "0.00",
@@ -169,13 +177,18 @@ def ledger_underpaid(
         "--since", help="Only remits paid on or after this date, YYYY-MM-DD.")] = None,
     fmt: ViewOpt = View.text, out: OutOpt = None,
 ) -> None:
-    """Lines the payer allowed less than the fee schedule's amount x units."""
-    check_inputs(fee_schedule)
+    """Lines the payer allowed less than the fee schedule's (or Medicare's) amount x units."""
+    check_inputs(fee_schedule or [])
+    if not fee_schedule and not medicare_payer:
+        raise InputError("ledger underpaid needs a price source: --fee-schedule CSV and/or "
+                         "--medicare-payer ID (with the Medicare ASP/PFS tables installed)")
     try:
         slack = Decimal(tolerance)
     except InvalidOperation:
         raise InputError(f"--tolerance {tolerance!r}: not an amount") from None
-    prices = [FeeSchedule(p) for p in fee_schedule]
+    prices: list[PriceLookup] = [FeeSchedule(p) for p in fee_schedule or []]
+    if medicare_payer:  # a payer's own fee schedule, when given, is looked up first
+        prices.append(medicare_prices(medicare_payer, data_dir))
     day = parse_day(since, "--since") if since else None
     rows, summary = underpaid_of(_engine(db), prices, slack, day)
     with output(out) as handle:

@@ -240,6 +240,38 @@ class RefData:
                                           "SELECT code FROM hcpcs WHERE ds=? AND lower(long) "
                                           "LIKE ?", (ds.id, pattern))]
 
+    # -- Medicare prices ------------------------------------------------------------
+    def asp_limit(self, code: str, when: date | None) -> tuple[float, str] | None:
+        """(payment limit per HCPCS unit, dataset version) of ``code`` in the ASP quarter
+        of ``when`` (ASP + 6 %, the Medicare Part B allowed amount of a drug)."""
+        found = self.pick("asp-pricing", when)
+        if found is None:
+            return None
+        src, ds = found
+        rows = self._query(("asp", ds.id, code), src,
+                           "SELECT payment_limit FROM asp WHERE ds=? AND code=?", (ds.id, code))
+        if not rows or rows[0][0] is None:
+            return None
+        return float(rows[0][0]), ds.version
+
+    def pfs_rvu(self, code: str, modifier: str, when: date | None
+                ) -> tuple[float, float, float, str] | None:
+        """(total non-facility RVU, total facility RVU, conversion factor, version) of
+        ``code`` (with ``modifier``, e.g. 26/TC, else the row without one) in the PFS year
+        of ``when``."""
+        found = self.pick("pfs-rvu", when)
+        if found is None:
+            return None
+        src, ds = found
+        rows = self._query(("pfs", ds.id, code), src,
+                           "SELECT mod, total_nonfac, total_fac, conv FROM pfs WHERE ds=? AND "
+                           "code=?", (ds.id, code))
+        row = next((r for r in rows if (r[0] or "") == modifier), None) or next(
+            (r for r in rows if not r[0]), None)
+        if row is None or row[1] is None or not row[3]:
+            return None
+        return float(row[1]), float(row[2] or row[1]), float(row[3]), ds.version
+
     def hcpcs_codes(self) -> set[str]:
         """Every code of the installed HCPCS quarters (~8,000 per quarter)."""
         src = self._source("hcpcs")
