@@ -94,6 +94,7 @@ class PatientContext:
     profiles: dict[int, Profile] = field(default_factory=dict)  # id(claim) -> profile
     # What earlier patient loops and files of the run billed (bounded; see run_index).
     index: RunIndex = field(default_factory=RunIndex)
+    memo: dict[object, object] = field(default_factory=dict)  # shared by this loop's rules
 
     def profile_for(self, claim: Claim) -> Profile:
         return self.profiles[id(claim)]

@@ -6,13 +6,19 @@ from collections.abc import Iterator
 from datetime import date
 
 from edi837.builders import parse_date
-from edi837.edit_tables import diagnosis_sex, procedure_sex
+from edi837.edit_tables import diagnosis_sex, sex_prefixes, sex_procedures
 from edi837.engine import ClaimContext, Hit, rule
 from edi837.model import Claim
 from edi837.rules.common import at_code, day
 from x12core.findings import Severity
 
 _SEX_WORD = {"F": "female", "M": "male"}
+_SEX_TABLES: list = []  # [prefix set, procedure -> sex], filled on first use
+
+
+def _sex_tables() -> list:
+    _SEX_TABLES[:] = [sex_prefixes(), sex_procedures()]
+    return _SEX_TABLES
 PEDIATRIC_MAX_AGE = 18  # 90460/90461: "through 18 years of age"
 
 
@@ -43,12 +49,15 @@ def birth_date_after_service(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     Catalog INJ-075. 005010X222A1 2010BA/2010CA DMG02 [S25]; CARC 6 [S4].
     """
     patient = claim.patient
-    born = parse_date(patient.birth_date)
+    born = parse_date(patient.birth_date)  # cached: a batch repeats its birth dates
     if born is None or patient.dmg is None:
         return
-    first = min((ln.service_date for ln in claim.lines if ln.service_date is not None),
-                default=None)
-    if first is not None and born > first:
+    first = None
+    for ln in claim.lines:
+        when = ln.service_date
+        if when is not None and when < born and (first is None or when < first):
+            first = when
+    if first is not None:
         yield Hit(patient.dmg, "DMG02", f"birth date {born.isoformat()} is after the date of "
                   f"service {first.isoformat()}", "Correct the patient's birth date (DMG02) "
                   "from registration; check that the subscriber's and patient's were not "
@@ -123,14 +132,18 @@ def sex_conflict(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     sex = claim.patient.sex
     if sex not in _SEX_WORD:
         return
+    prefixes, procedures = _SEX_TABLES or _sex_tables()
     for dx in claim.diagnoses:
-        other = diagnosis_sex(dx.code)
+        code = dx.code
+        if code[:3] not in prefixes and code[:1] not in prefixes:
+            continue
+        other = diagnosis_sex(code)
         if other and other != sex:
             yield Hit(dx.segment, dx.element, f"diagnosis {dx.code} is for {_SEX_WORD[other]} "
                       f"patients; DMG03 says {_SEX_WORD[sex]}", "Correct the patient's sex "
                       "(DMG03) or the diagnosis code.", value=dx.code)
     for line in claim.lines:
-        other = procedure_sex(line.code)
+        other = procedures.get(line.code)
         if other and other != sex:
             yield at_code(line, f"{line.code} is for {_SEX_WORD[other]} patients; DMG03 says "
                           f"{_SEX_WORD[sex]}", "Correct the patient's sex (DMG03) or the "

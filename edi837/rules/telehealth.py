@@ -38,6 +38,9 @@ def injection_by_telehealth(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     t = ctx.tables
     pos_set = t.sets["telehealth_pos"]
     mods = t.sets["telehealth_modifiers"]
+    if claim.place_of_service not in pos_set and mods.isdisjoint(ctx.modifiers) and not any(
+            ln.place_of_service for ln in claim.lines):
+        return
     for line in claim.lines:
         if line.code not in t.injection:
             continue
