@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from edi837.engine import ClaimContext, Hit, rule
 from edi837.model import Claim, ServiceLine
+from edi837.rules.facts import facts
 from x12core.findings import Severity
 from x12core.segment import Segment
 
@@ -61,7 +62,7 @@ def _npi_hit(seg: Segment, line: ServiceLine | None) -> Hit:
 
 @rule("R837-060", "npi-check-digit", category="provider-enrollment", severity=Severity.ERROR,
       catalog=("INJ-032",))
-def npi_check_digit(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def npi_check_digit(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """A billing, rendering, referring, supervising or ordering NPI that fails its check digit.
 
     Why:
@@ -82,28 +83,32 @@ def npi_check_digit(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     CMS "Requirements for NPI check digit" (ISO 7812 Luhn with prefix 80840)
     ◐; 005010X222A1 NM108/NM109; RARC N290, CARC B7 [S4].
     """
+    out: list[Hit] = []
     known = _VALID
     party = claim.billing_provider.party
     if party.id_qualifier == "XX" and not known.get(party.id) and not npi_valid(party.id) \
             and party.segment is not None:
-        yield _npi_hit(party.segment, None)
+        out.append(_npi_hit(party.segment, None))
     for seg in claim.providers:
         els = seg.elements
         if len(els) > 9 and els[8] == "XX" and not known.get(els[9]) and els[0] == "NM1" \
                 and not npi_valid(els[9]):
-            yield _npi_hit(seg, None)
+            out.append(_npi_hit(seg, None))
+    if not facts(ctx).line_providers:
+        return out
     for line in claim.lines:
         if line.providers:
             for seg in line.providers:
                 els = seg.elements
                 if len(els) > 9 and els[8] == "XX" and els[0] == "NM1" \
                         and not npi_valid(els[9]):
-                    yield _npi_hit(seg, line)
+                    out.append(_npi_hit(seg, line))
+    return out
 
 
 @rule("R837-061", "rendering-without-npi", category="provider-enrollment",
       severity=Severity.ERROR, catalog=("INJ-032",))
-def rendering_without_npi(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def rendering_without_npi(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """A rendering provider loop (2310B or 2420A NM1*82) without an NPI (NM108 XX, NM109).
 
     Why:
@@ -121,18 +126,22 @@ def rendering_without_npi(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     References:
     005010X222A1 loops 2310B/2420A NM108-NM109 (required) [S25]; RARC N290 [S4].
     """
-    for seg, line in _line_nm1s(claim):
+    out: list[Hit] = []
+    nm1s = _line_nm1s(claim) if facts(ctx).line_providers else (
+        (seg, None) for seg in claim.providers if seg.tag == "NM1")
+    for seg, line in nm1s:
         els = seg.elements
         if els[1] == "82" and (len(els) < 10 or els[8] != "XX" or not els[9]):
             where = "2420A" if line is not None else "2310B"
-            yield Hit(seg, "NM108", f"rendering provider loop {where} has no NPI (NM108 "
+            out.append(Hit(seg, "NM108", f"rendering provider loop {where} has no NPI (NM108 "
                       f"{seg[8] or 'empty'})", "Send NM108 = XX and the rendering provider's "
-                      "NPI in NM109.", line=line)
+                      "NPI in NM109.", line=line))
+    return out
 
 
 @rule("R837-062", "taxonomy-malformed", category="missing-information",
       severity=Severity.ERROR, catalog=("INJ-032",))
-def taxonomy_malformed(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def taxonomy_malformed(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """A provider taxonomy code (PRV03) that is not 10 characters ending in X.
 
     Why:
@@ -152,19 +161,23 @@ def taxonomy_malformed(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     NUCC Health Care Provider Taxonomy code set (10 characters ending in X) ◐;
     005010X222A1 2000A/2310B/2420A PRV03 [S25].
     """
+    out: list[Hit] = []
     ok = _TAXONOMY_OK
     bp = claim.billing_provider
     if bp.taxonomy not in ok and bp.prv is not None and not _taxonomy_ok(bp.taxonomy):
-        yield _taxonomy_hit(bp.prv, None)
+        out.append(_taxonomy_hit(bp.prv, None))
     for seg in claim.providers:
         els = seg.elements
         if els[0] == "PRV" and len(els) > 3 and els[3] not in ok and not _taxonomy_ok(els[3]):
-            yield _taxonomy_hit(seg, None)
+            out.append(_taxonomy_hit(seg, None))
+    if not facts(ctx).line_providers:
+        return out
     for line in claim.lines:
         if line.providers:
             for seg in line.providers:
                 if seg.tag == "PRV" and not _taxonomy_ok(seg[3]):
-                    yield _taxonomy_hit(seg, line)
+                    out.append(_taxonomy_hit(seg, line))
+    return out
 
 
 _TAXONOMY_OK: set[str] = set()  # well-formed codes seen (a batch repeats a few)
