@@ -15,7 +15,7 @@ Two scopes:
   (``check(claims, ctx)``), for limits that payers count across claims (MUE units
   per patient and date). What earlier loops and files of the same run billed is in
   ``ctx.index`` (:class:`~edi837.run_index.RunIndex`: a compact hash index keyed by
-  payer + member id + birth date + name, at most 30,000 entries in memory, the
+  payer + member id + birth date + name, at most 20,000 entries in memory, the
   rest in a temporary SQLite file), so a patient split over loops or files is
   still added up while memory stays flat.
 

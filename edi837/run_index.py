@@ -6,7 +6,7 @@ The index keeps one small entry per line signature: a 64-bit hash of the patient
 key (payer id + member id + birth date + last and first name) and what the rule
 compares, mapped to a short value (the first claim's id, or units so far).
 
-Memory is bounded: at most :data:`MEMORY_ENTRIES` entries (about 10 MiB) live in
+Memory is bounded: at most :data:`MEMORY_ENTRIES` entries (about 7 MiB) live in
 a dict; past that they move (pickled) to a temporary SQLite database on disk (``sqlite3``
 with an empty file name: a private file deleted when the run ends, with a 2 MiB
 page cache), so a 200,000-claim run with repeated patients stays flat. A lookup
@@ -24,7 +24,7 @@ from typing import Protocol
 
 from edi837.model import Claim
 
-MEMORY_ENTRIES = 30_000
+MEMORY_ENTRIES = 20_000
 _PAGE_CACHE_KIB = 2048
 
 

@@ -24,7 +24,7 @@ def duplicate_line_across_claims(claims: Sequence[Claim], ctx: PatientContext
     an original (CLM05-3 = 1) instead of a replacement (7) with REF*F8. The
     patient is keyed by payer id + member id + birth date + name, so it is
     found in any subscriber loop or file, and the provider is the rendering NPI
-    (2420A, else 2310B, else the billing NPI); the index is bounded (30,000 entries
+    (2420A, else 2310B, else the billing NPI); the index is bounded (20,000 entries
     in memory, the rest in a temporary SQLite file). A line with 76/77 or a
     different modifier is a different line. Administration codes that need a
     drug (96372 ...) are judged through their drug line: a repeated injection
