@@ -110,6 +110,17 @@ def drug_routes(tables: Tables, code: str) -> frozenset[str]:
     return edit_data().routes.get(code, frozenset())
 
 
+def derived_sets(tables: Tables) -> dict[str, frozenset[str]]:
+    """Pre-filter sets for the route rules: IV-only drugs, drugs never given IV."""
+    routes = {code: frozenset(d.route.upper().split()) for code, d in tables.drugs.items()
+              if d.route}
+    for code, known in edit_data().routes.items():
+        routes.setdefault(code, known)
+    return {"iv_only_drugs": frozenset(c for c, r in routes.items() if r == {"IV"}),
+            "non_iv_drugs": frozenset(c for c, r in routes.items()
+                                      if r and "IV" not in r and "ORAL" not in r)}
+
+
 # -- containers -----------------------------------------------------------------
 
 def container_units(code: str) -> int | None:
@@ -129,8 +140,19 @@ def diagnosis_sex(code: str) -> str:
     return ""
 
 
+@cache
+def sex_prefixes() -> frozenset[str]:
+    """First three characters (or the one-letter chapter) of every sex-specific prefix."""
+    return frozenset(p[:3] for p in edit_data().sex_dx)
+
+
 def procedure_sex(code: str) -> str:
     return edit_data().sex_proc.get(code, "")
+
+
+def sex_procedures() -> dict[str, str]:
+    """Code -> ``F``/``M`` for procedures limited to one sex (read-only)."""
+    return edit_data().sex_proc
 
 
 # -- NOC drugs that have their own code -----------------------------------------

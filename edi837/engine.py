@@ -15,7 +15,7 @@ Two scopes:
   (``check(claims, ctx)``), for limits that payers count across claims (MUE units
   per patient and date). What earlier loops and files of the same run billed is in
   ``ctx.index`` (:class:`~edi837.run_index.RunIndex`: a compact hash index keyed by
-  payer + member id + birth date + name, at most 50,000 entries in memory, the
+  payer + member id + birth date + name, at most 20,000 entries in memory, the
   rest in a temporary SQLite file), so a patient split over loops or files is
   still added up while memory stays flat.
 
@@ -94,6 +94,7 @@ class PatientContext:
     profiles: dict[int, Profile] = field(default_factory=dict)  # id(claim) -> profile
     # What earlier patient loops and files of the run billed (bounded; see run_index).
     index: RunIndex = field(default_factory=RunIndex)
+    memo: dict[object, object] = field(default_factory=dict)  # shared by this loop's rules
 
     def profile_for(self, claim: Claim) -> Profile:
         return self.profiles[id(claim)]

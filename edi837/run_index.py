@@ -6,8 +6,8 @@ The index keeps one small entry per line signature: a 64-bit hash of the patient
 key (payer id + member id + birth date + last and first name) and what the rule
 compares, mapped to a short value (the first claim's id, or units so far).
 
-Memory is bounded: at most :data:`MEMORY_ENTRIES` entries (about 6 MiB) live in a
-dict; past that they move to a temporary SQLite database on disk (``sqlite3``
+Memory is bounded: at most :data:`MEMORY_ENTRIES` entries (about 7 MiB) live in
+a dict; past that they move (pickled) to a temporary SQLite database on disk (``sqlite3``
 with an empty file name: a private file deleted when the run ends, with a 2 MiB
 page cache), so a 200,000-claim run with repeated patients stays flat. A lookup
 checks the dict, then the database once anything has spilled. Keys are hashes,
@@ -18,11 +18,13 @@ hide one.
 
 from __future__ import annotations
 
+import pickle
 import sqlite3
+from typing import Protocol
 
 from edi837.model import Claim
 
-MEMORY_ENTRIES = 50_000
+MEMORY_ENTRIES = 20_000
 _PAGE_CACHE_KIB = 2048
 
 
@@ -39,18 +41,19 @@ class RunIndex:
 
     def __init__(self, limit: int = MEMORY_ENTRIES) -> None:
         self.limit = limit
-        self._memory: dict[int, str] = {}
+        self._memory: dict[int, object] = {}
         self._db: sqlite3.Connection | None = None
         self.spilled = 0  # entries written to disk so far
 
-    def get(self, key: int) -> str | None:
+    def get(self, key: int) -> object | None:
         found = self._memory.get(key)
         if found is None and self._db is not None:
             row = self._db.execute("SELECT v FROM entries WHERE k = ?", (key,)).fetchone()
-            found = row[0] if row else None
+            found = pickle.loads(row[0]) if row else None
         return found
 
-    def put(self, key: int, value: str) -> None:
+    def put(self, key: int, value: object) -> None:
+        """Store ``value`` (plain data: str, numbers, dicts of them) under ``key``."""
         self._memory[key] = value
         if len(self._memory) > self.limit:
             self._spill()
@@ -64,11 +67,11 @@ class RunIndex:
             self._db.execute(f"PRAGMA cache_size = -{_PAGE_CACHE_KIB}")
             self._db.execute("PRAGMA journal_mode = OFF")
             self._db.execute("PRAGMA synchronous = OFF")
-            self._db.execute("CREATE TABLE entries (k INTEGER PRIMARY KEY, v TEXT) "
+            self._db.execute("CREATE TABLE entries (k INTEGER PRIMARY KEY, v BLOB) "
                              "WITHOUT ROWID")
         with self._db:
             self._db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?)",
-                                 self._memory.items())
+                                 ((k, pickle.dumps(v)) for k, v in self._memory.items()))
         self.spilled += len(self._memory)
         self._memory.clear()
 
@@ -76,3 +79,38 @@ class RunIndex:
         if self._db is not None:
             self._db.close()
             self._db = None
+
+
+class _Context(Protocol):
+    index: RunIndex
+    memo: dict[object, object]
+
+
+def encounter(ctx: _Context, claim: Claim, when: str) -> dict[object, object]:
+    """The run's record of one patient's date of service (``when``: DTP*472 DTP03).
+
+    One dict per patient and date that the cross-claim rules of a patient loop share
+    (line signatures -> first claim id; ``("mue", provider)`` -> 96372 units). Call
+    :func:`flush` when done: the entries go back into the index then, so a spill to
+    disk never loses a change made during the loop.
+    """
+    memo = ctx.memo
+    patient = memo.get(id(claim))
+    if patient is None:
+        patient = memo[id(claim)] = hash(patient_key(claim))
+    key = hash((patient, when))
+    entry = memo.get(key)
+    if entry is None:
+        found = ctx.index.get(key)
+        entry = memo[key] = found if isinstance(found, dict) else {}
+        pending = memo.setdefault("pending", {})
+        pending[key] = entry  # type: ignore[index]
+    return entry  # type: ignore[return-value]
+
+
+def flush(ctx: _Context) -> None:
+    """Put the encounters this loop touched back into the run index."""
+    pending = ctx.memo.get("pending")
+    if pending:
+        for key, entry in pending.items():  # type: ignore[attr-defined]
+            ctx.index.put(key, entry)

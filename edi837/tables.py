@@ -137,6 +137,9 @@ class Tables(InstalledLookups):
         self.immunization_dx = s["immunization_diagnoses"]
         self.ndc_units = s["ndc_units"]
         self._drug_kind: dict[str, int] = {}
+        from edi837.edit_tables import derived_sets  # route sets of the edit families
+
+        s.update(derived_sets(self))
 
     # -- drug classification ----------------------------------------------
     # 0 not a drug, 1 drug that is not injected (oral/inhalation), 2 injectable drug

@@ -17,7 +17,7 @@ def allergy_shot_dates(claim: Claim, ctx: ClaimContext) -> set[object]:
 
 
 @rule("R96372-101", "allergen-immunotherapy-as-injection", category="coding",
-      severity=Severity.ERROR, catalog=("INJ-014",), needs="injection")
+      severity=Severity.ERROR, catalog=("INJ-014",), needs=("injection", "allergy_shot_codes"))
 def allergen_immunotherapy_as_injection(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     """96372 used for an allergy shot (allergen extract on the claim, or an allergy diagnosis only).
 
@@ -44,8 +44,6 @@ def allergen_immunotherapy_as_injection(claim: Claim, ctx: ClaimContext) -> Iter
     """
     t = ctx.tables
     shots = t.sets["allergy_shot_codes"]
-    if shots.isdisjoint(ctx.codes):
-        return
     for when, lines in ctx.by_date.items():
         extracts = [ln.code for ln in lines if ln.code in shots]
         if not extracts or any(t.is_injectable_drug(ln.code) for ln in lines):

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from edi837.engine import ClaimContext, Hit, rule
 from edi837.model import Claim
+from edi837.rules.facts import facts
 from x12core.findings import Severity
 
 
 @rule("R96372-100", "drug-line-zero-charge", category="drug-data", severity=Severity.ERROR,
       catalog=("INJ-003",))
-def drug_line_zero_charge(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def drug_line_zero_charge(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """A drug line billed at $0.00 (a free, sample or patient-supplied drug).
 
     Why:
@@ -33,6 +32,9 @@ def drug_line_zero_charge(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     2023-04-10) [S5]; CGS J15 drug administration reminder (2021, rev. 2022)
     [S5b]; 005010X222A1 SV102.
     """
+    out: list[Hit] = []
+    if not facts(ctx).zero_charge:
+        return out
     t = ctx.tables
     for line in claim.lines:
         charge = line.charge
@@ -40,8 +42,9 @@ def drug_line_zero_charge(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
             continue
         nominal = ctx.profile.nominal_drug_charge
         sv1 = line.sv1
-        yield Hit(sv1 or line.lx, "SV102", f"drug line {line.code} is billed at "
+        out.append(Hit(sv1 or line.lx, "SV102", f"drug line {line.code} is billed at "
                   f"{sv1[2] if sv1 is not None else '0'}; a $0.00 line is rejected",
                   f"Bill a drug given free (sample, patient-supplied) at the nominal "
                   f"{nominal} with its name in SV101-7, and keep the administration line.",
-                  line=line)
+                  line=line))
+    return out

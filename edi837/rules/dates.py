@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from edi837.builders import parse_date
 from edi837.engine import ClaimContext, Hit, rule
 from edi837.model import Claim
+from edi837.rules.facts import facts
 from x12core.findings import Severity
 
 
 @rule("R837-080", "service-after-batch-date", category="missing-information",
       severity=Severity.ERROR, catalog=("INJ-094",))
-def service_after_batch_date(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def service_after_batch_date(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """A date of service after the batch was created (BHT04): a claim for a service not yet given.
 
     Why:
@@ -33,16 +32,19 @@ def service_after_batch_date(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     References:
     Catalog INJ-094. 005010X222A1 BHT04 and 2400 DTP*472 [S25].
     """
+    out: list[Hit] = []
     batch = claim.batch_day
-    if batch is None:
-        return
+    last_day = facts(ctx).last_day
+    if batch is None or last_day is None or last_day <= batch:
+        return out
     for line in claim.lines:
         last = line.service_date_end or line.service_date
         if last is not None and last > batch and line.dtp is not None:
-            yield Hit(line.dtp, "DTP03", f"date of service {last.isoformat()} is after the "
+            out.append(Hit(line.dtp, "DTP03", f"date of service {last.isoformat()} is after the "
                       f"batch date {batch.isoformat()} (BHT04)", "Correct the date of "
                       "service, or hold the claim until the service has been given.",
-                      line=line)
+                      line=line))
+    return out
 
 
 # 2300 DTP qualifiers that open and close a period the lines must fall in.
@@ -51,7 +53,7 @@ _PERIODS = (("435", "096", "admission", "discharge"),)
 
 @rule("R837-081", "line-date-outside-claim-dates", category="missing-information",
       severity=Severity.WARNING, catalog=("INJ-094",))
-def line_date_outside_claim_dates(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def line_date_outside_claim_dates(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """A line dated outside the claim's admission-discharge period (2300 DTP*435/DTP*096).
 
     Why:
@@ -74,8 +76,9 @@ def line_date_outside_claim_dates(claim: Claim, ctx: ClaimContext) -> Iterator[H
     Catalog INJ-094. 005010X222A1 loop 2300 DTP*435/DTP*096 and 2400 DTP*472
     [S25].
     """
+    out: list[Hit] = []
     if not claim.dates:
-        return
+        return out
     found = {seg[1]: parse_date(seg[3][:8]) for seg in claim.dates if seg[2] in ("D8", "DT")}
     for opens, closes, first_word, last_word in _PERIODS:
         start, end = found.get(opens), found.get(closes)
@@ -87,12 +90,13 @@ def line_date_outside_claim_dates(claim: Claim, ctx: ClaimContext) -> Iterator[H
                 continue
             last = line.service_date_end or when
             if start is not None and when < start:
-                yield Hit(line.dtp, "DTP03", f"date of service {when.isoformat()} is before "
+                out.append(Hit(line.dtp, "DTP03", f"date of service {when.isoformat()} is before "
                           f"the {first_word} date {start.isoformat()} (DTP*{opens})",
                           "Correct the line's date of service or the claim's "
-                          f"{first_word} date.", line=line)
+                          f"{first_word} date.", line=line))
             elif end is not None and last > end:
-                yield Hit(line.dtp, "DTP03", f"date of service {last.isoformat()} is after "
+                out.append(Hit(line.dtp, "DTP03", f"date of service {last.isoformat()} is after "
                           f"the {last_word} date {end.isoformat()} (DTP*{closes})",
                           "Correct the line's date of service or the claim's "
-                          f"{last_word} date.", line=line)
+                          f"{last_word} date.", line=line))
+    return out

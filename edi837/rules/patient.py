@@ -6,13 +6,20 @@ from collections.abc import Iterator
 from datetime import date
 
 from edi837.builders import parse_date
-from edi837.edit_tables import diagnosis_sex, procedure_sex
+from edi837.edit_tables import diagnosis_sex, sex_prefixes, sex_procedures
 from edi837.engine import ClaimContext, Hit, rule
 from edi837.model import Claim
 from edi837.rules.common import at_code, day
+from edi837.rules.facts import facts
 from x12core.findings import Severity
 
 _SEX_WORD = {"F": "female", "M": "male"}
+_SEX_TABLES: list = []  # [prefix set, procedure -> sex], filled on first use
+
+
+def _sex_tables() -> list:
+    _SEX_TABLES[:] = [sex_prefixes(), sex_procedures()]
+    return _SEX_TABLES
 PEDIATRIC_MAX_AGE = 18  # 90460/90461: "through 18 years of age"
 
 
@@ -22,7 +29,7 @@ def age_on(born: date, when: date) -> int:
 
 @rule("R837-070", "birth-date-after-service", category="missing-information",
       severity=Severity.ERROR, catalog=("INJ-075",))
-def birth_date_after_service(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def birth_date_after_service(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """The patient's birth date (DMG02) is after a date of service.
 
     Why:
@@ -42,17 +49,25 @@ def birth_date_after_service(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     References:
     Catalog INJ-075. 005010X222A1 2010BA/2010CA DMG02 [S25]; CARC 6 [S4].
     """
+    out: list[Hit] = []
     patient = claim.patient
-    born = parse_date(patient.birth_date)
-    if born is None or patient.dmg is None:
-        return
-    first = min((ln.service_date for ln in claim.lines if ln.service_date is not None),
-                default=None)
-    if first is not None and born > first:
-        yield Hit(patient.dmg, "DMG02", f"birth date {born.isoformat()} is after the date of "
+    first_day = facts(ctx).first_day
+    if first_day is None:
+        return out
+    born = parse_date(patient.birth_date)  # cached: a batch repeats its birth dates
+    if born is None or born <= first_day or patient.dmg is None:
+        return out
+    first = None
+    for ln in claim.lines:
+        when = ln.service_date
+        if when is not None and when < born and (first is None or when < first):
+            first = when
+    if first is not None:
+        out.append(Hit(patient.dmg, "DMG02", f"birth date {born.isoformat()} is after the date of "
                   f"service {first.isoformat()}", "Correct the patient's birth date (DMG02) "
                   "from registration; check that the subscriber's and patient's were not "
-                  "swapped.", value=patient.birth_date)
+                  "swapped.", value=patient.birth_date))
+    return out
 
 
 @rule("R837-071", "pediatric-code-on-adult", category="coding", severity=Severity.ERROR,
@@ -95,7 +110,7 @@ def pediatric_code_on_adult(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
 
 @rule("R837-072", "sex-conflict", category="coding", severity=Severity.WARNING,
       catalog=("INJ-075",))
-def sex_conflict(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def sex_conflict(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """A diagnosis or procedure for one sex on a patient of the other (DMG03).
 
     Why:
@@ -120,18 +135,26 @@ def sex_conflict(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     Catalog INJ-075. CMS Medicare Code Editor sex edits (model) ◐; ICD-10-CM
     chapters 14/15; CARC 7 and 10 [S4].
     """
+    out: list[Hit] = []
     sex = claim.patient.sex
     if sex not in _SEX_WORD:
-        return
+        return out
+    prefixes, procedures = _SEX_TABLES or _sex_tables()
     for dx in claim.diagnoses:
-        other = diagnosis_sex(dx.code)
+        code = dx.code
+        if code[:3] not in prefixes and code[:1] not in prefixes:
+            continue
+        other = diagnosis_sex(code)
         if other and other != sex:
-            yield Hit(dx.segment, dx.element, f"diagnosis {dx.code} is for {_SEX_WORD[other]} "
+            out.append(Hit(dx.segment, dx.element, f"diagnosis {dx.code} is for {_SEX_WORD[other]} "
                       f"patients; DMG03 says {_SEX_WORD[sex]}", "Correct the patient's sex "
-                      "(DMG03) or the diagnosis code.", value=dx.code)
+                      "(DMG03) or the diagnosis code.", value=dx.code))
+    if procedures.keys().isdisjoint(ctx.codes):
+        return out
     for line in claim.lines:
-        other = procedure_sex(line.code)
+        other = procedures.get(line.code)
         if other and other != sex:
-            yield at_code(line, f"{line.code} is for {_SEX_WORD[other]} patients; DMG03 says "
+            out.append(at_code(line, f"{line.code} is for {_SEX_WORD[other]} patients; DMG03 says "
                           f"{_SEX_WORD[sex]}", "Correct the patient's sex (DMG03) or the "
-                          "procedure code.")
+                          "procedure code."))
+    return out

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from edi837.engine import ClaimContext, Hit, rule
 from edi837.model import Claim, ServiceLine
+from edi837.rules.facts import facts
 from x12core.findings import Severity
 from x12core.segment import Segment
 
@@ -37,23 +38,31 @@ def npi_valid(npi: str) -> bool:
     return ok
 
 
-def _nm1s(claim: Claim) -> Iterator[tuple[Segment, ServiceLine | None]]:
-    """Every provider NM1 of the claim with its service line (None at claim level)."""
-    party = claim.billing_provider.party
-    if party.segment is not None:
-        yield party.segment, None
+def _line_nm1s(claim: Claim) -> Iterator[tuple[Segment, ServiceLine | None]]:
+    """Provider NM1s of loops 2310x and 2420x (not 2010AA), with their service line."""
     for seg in claim.providers:
         if seg.tag == "NM1":
             yield seg, None
     for line in claim.lines:
-        for seg in line.providers:
-            if seg.tag == "NM1":
-                yield seg, line
+        if line.providers:
+            for seg in line.providers:
+                if seg.tag == "NM1":
+                    yield seg, line
+
+
+def _npi_hit(seg: Segment, line: ServiceLine | None) -> Hit:
+    npi = seg[9]
+    role = ROLES.get(seg[1], f"NM1*{seg[1]}")
+    why = "is not 10 digits" if not (len(npi) == 10 and npi.isdigit()) else \
+        "fails the NPI check digit"
+    return Hit(seg, "NM109", f"{role} NPI {npi or '(empty)'} {why}",
+               "Correct the NPI from the provider's NPPES record (a typo or transposed digit "
+               "is the usual cause).", line=line)
 
 
 @rule("R837-060", "npi-check-digit", category="provider-enrollment", severity=Severity.ERROR,
       catalog=("INJ-032",))
-def npi_check_digit(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def npi_check_digit(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """A billing, rendering, referring, supervising or ordering NPI that fails its check digit.
 
     Why:
@@ -74,22 +83,32 @@ def npi_check_digit(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     CMS "Requirements for NPI check digit" (ISO 7812 Luhn with prefix 80840)
     ◐; 005010X222A1 NM108/NM109; RARC N290, CARC B7 [S4].
     """
-    for seg, line in _nm1s(claim):
-        if seg[8] != "XX":
-            continue
-        npi = seg[9]
-        if not npi_valid(npi):
-            role = ROLES.get(seg[1], f"NM1*{seg[1]}")
-            why = "is not 10 digits" if not (len(npi) == 10 and npi.isdigit()) else \
-                "fails the NPI check digit"
-            yield Hit(seg, "NM109", f"{role} NPI {npi or '(empty)'} {why}",
-                      "Correct the NPI from the provider's NPPES record (a typo or transposed "
-                      "digit is the usual cause).", line=line)
+    out: list[Hit] = []
+    known = _VALID
+    party = claim.billing_provider.party
+    if party.id_qualifier == "XX" and not known.get(party.id) and not npi_valid(party.id) \
+            and party.segment is not None:
+        out.append(_npi_hit(party.segment, None))
+    for seg in claim.providers:
+        els = seg.elements
+        if len(els) > 9 and els[8] == "XX" and not known.get(els[9]) and els[0] == "NM1" \
+                and not npi_valid(els[9]):
+            out.append(_npi_hit(seg, None))
+    if not facts(ctx).line_providers:
+        return out
+    for line in claim.lines:
+        if line.providers:
+            for seg in line.providers:
+                els = seg.elements
+                if len(els) > 9 and els[8] == "XX" and els[0] == "NM1" \
+                        and not npi_valid(els[9]):
+                    out.append(_npi_hit(seg, line))
+    return out
 
 
 @rule("R837-061", "rendering-without-npi", category="provider-enrollment",
       severity=Severity.ERROR, catalog=("INJ-032",))
-def rendering_without_npi(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def rendering_without_npi(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """A rendering provider loop (2310B or 2420A NM1*82) without an NPI (NM108 XX, NM109).
 
     Why:
@@ -107,17 +126,22 @@ def rendering_without_npi(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     References:
     005010X222A1 loops 2310B/2420A NM108-NM109 (required) [S25]; RARC N290 [S4].
     """
-    for seg, line in _nm1s(claim):
-        if seg[1] == "82" and (seg[8] != "XX" or not seg[9]):
+    out: list[Hit] = []
+    nm1s = _line_nm1s(claim) if facts(ctx).line_providers else (
+        (seg, None) for seg in claim.providers if seg.tag == "NM1")
+    for seg, line in nm1s:
+        els = seg.elements
+        if els[1] == "82" and (len(els) < 10 or els[8] != "XX" or not els[9]):
             where = "2420A" if line is not None else "2310B"
-            yield Hit(seg, "NM108", f"rendering provider loop {where} has no NPI (NM108 "
+            out.append(Hit(seg, "NM108", f"rendering provider loop {where} has no NPI (NM108 "
                       f"{seg[8] or 'empty'})", "Send NM108 = XX and the rendering provider's "
-                      "NPI in NM109.", line=line)
+                      "NPI in NM109.", line=line))
+    return out
 
 
 @rule("R837-062", "taxonomy-malformed", category="missing-information",
       severity=Severity.ERROR, catalog=("INJ-032",))
-def taxonomy_malformed(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def taxonomy_malformed(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """A provider taxonomy code (PRV03) that is not 10 characters ending in X.
 
     Why:
@@ -137,16 +161,37 @@ def taxonomy_malformed(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     NUCC Health Care Provider Taxonomy code set (10 characters ending in X) ◐;
     005010X222A1 2000A/2310B/2420A PRV03 [S25].
     """
-    prvs: list[tuple[Segment, ServiceLine | None]] = []
-    bp = claim.billing_provider.prv
-    if bp is not None:
-        prvs.append((bp, None))
-    prvs.extend((s, None) for s in claim.providers if s.tag == "PRV")
+    out: list[Hit] = []
+    ok = _TAXONOMY_OK
+    bp = claim.billing_provider
+    if bp.taxonomy not in ok and bp.prv is not None and not _taxonomy_ok(bp.taxonomy):
+        out.append(_taxonomy_hit(bp.prv, None))
+    for seg in claim.providers:
+        els = seg.elements
+        if els[0] == "PRV" and len(els) > 3 and els[3] not in ok and not _taxonomy_ok(els[3]):
+            out.append(_taxonomy_hit(seg, None))
+    if not facts(ctx).line_providers:
+        return out
     for line in claim.lines:
-        prvs.extend((s, line) for s in line.providers if s.tag == "PRV")
-    for seg, line in prvs:
-        code = seg[3]
-        if len(code) != 10 or code[-1] != "X" or not code.isalnum():
-            yield Hit(seg, "PRV03", f"taxonomy code {code or '(empty)'} is not 10 characters "
-                      "ending in X", "Send the provider's NUCC taxonomy code as registered in "
-                      "NPPES (e.g. 207Q00000X).", line=line)
+        if line.providers:
+            for seg in line.providers:
+                if seg.tag == "PRV" and not _taxonomy_ok(seg[3]):
+                    out.append(_taxonomy_hit(seg, line))
+    return out
+
+
+_TAXONOMY_OK: set[str] = set()  # well-formed codes seen (a batch repeats a few)
+
+
+def _taxonomy_ok(code: str) -> bool:
+    ok = len(code) == 10 and code[-1] == "X" and code.isalnum()
+    if ok and len(_TAXONOMY_OK) < 5_000:
+        _TAXONOMY_OK.add(code)
+    return ok
+
+
+def _taxonomy_hit(seg: Segment, line: ServiceLine | None) -> Hit:
+    code = seg[3]
+    return Hit(seg, "PRV03", f"taxonomy code {code or '(empty)'} is not 10 characters ending "
+               "in X", "Send the provider's NUCC taxonomy code as registered in NPPES (e.g. "
+               "207Q00000X).", line=line)

@@ -14,7 +14,7 @@ _SC_IM = frozenset({"IM", "SC"})
 
 
 @rule("R96372-110", "iv-only-drug-as-injection", category="coding", severity=Severity.WARNING,
-      catalog=("INJ-082",), needs="injection")
+      catalog=("INJ-082",), needs=("injection", "iv_only_drugs"))
 def iv_only_drug_as_injection(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     """96372 (SC/IM) whose only drug that day is given intravenously only (e.g. iron sucrose J1756).
 
@@ -58,7 +58,7 @@ def iv_only_drug_as_injection(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
 
 
 @rule("R96372-111", "non-iv-drug-with-iv-code", category="coding", severity=Severity.WARNING,
-      catalog=("INJ-082",), needs="iv_administration")
+      catalog=("INJ-082",), needs=("iv_administration", "non_iv_drugs"))
 def non_iv_drug_with_iv_code(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     """An IV push or infusion code whose only drugs that day are never given IV.
 

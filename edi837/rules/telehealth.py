@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from edi837.engine import ClaimContext, Hit, rule
 from edi837.model import Claim
 from x12core.findings import Severity
@@ -11,7 +9,7 @@ from x12core.findings import Severity
 
 @rule("R96372-102", "injection-by-telehealth", category="place-of-service",
       severity=Severity.ERROR, catalog=("INJ-031",), needs="injection")
-def injection_by_telehealth(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def injection_by_telehealth(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """96372 with telehealth place of service 02/10 or a telehealth modifier (95, 93, GT, GQ, FQ).
 
     Why:
@@ -35,25 +33,30 @@ def injection_by_telehealth(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     Service code set (02, 10); CMS telehealth billing (MLN901705) ◐;
     reference §A.7.
     """
+    out: list[Hit] = []
     t = ctx.tables
     pos_set = t.sets["telehealth_pos"]
     mods = t.sets["telehealth_modifiers"]
+    if claim.place_of_service not in pos_set and mods.isdisjoint(ctx.modifiers) and not any(
+            ln.place_of_service for ln in claim.lines):
+        return out
     for line in claim.lines:
         if line.code not in t.injection:
             continue
         pos = line.place_of_service or claim.place_of_service
         if pos in pos_set:
             where = ("SV105", line.sv1) if line.place_of_service else ("CLM05-1", claim.clm)
-            yield Hit(where[1] or line.lx, where[0], f"96372 is billed with telehealth "
+            out.append(Hit(where[1] or line.lx, where[0], f"96372 is billed with telehealth "
                       f"place of service {pos}; an injection is given in person",
                       "Bill the injection on the in-person visit with its office place of "
                       "service (e.g. 11); bill the telehealth visit without 96372.", line=line,
-                      value=pos)
+                      value=pos))
             continue
         telehealth = [m for m in line.modifiers if m in mods]
         if telehealth:
-            yield Hit(line.sv1 or line.lx, line.modifier_element(telehealth[0]),
+            out.append(Hit(line.sv1 or line.lx, line.modifier_element(telehealth[0]),
                       f"96372 carries telehealth modifier {telehealth[0]}; an injection is "
                       "given in person", "Remove the telehealth modifier from 96372 (and "
                       "bill the injection only if it was given in person).", line=line,
-                      value=telehealth[0])
+                      value=telehealth[0]))
+    return out

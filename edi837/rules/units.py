@@ -9,7 +9,7 @@ from decimal import Decimal
 from edi837.engine import ClaimContext, Hit, PatientContext, rule
 from edi837.model import Claim, ServiceLine
 from edi837.rules.common import at_units, day, rendering_npi, units_text
-from edi837.run_index import patient_key
+from edi837.run_index import encounter, flush
 from x12core.findings import Severity
 
 _MAI_WORDS = {1: "line edit", 2: "date-of-service policy limit, not appealable",
@@ -45,11 +45,10 @@ def injection_units_over_mue(claims: Sequence[Claim], ctx: PatientContext) -> It
     MAI 3; test-fixture value, use --mue-file for the current one) [S2].
     """
     t = ctx.tables
-    index = ctx.index
     totals: dict[tuple[date | None, str], Decimal] = {}
-    earlier: dict[tuple[date | None, str], tuple[int, Decimal]] = {}  # index key, units
+    # the run's record of the patient's date, and the units earlier loops billed
+    earlier: dict[tuple[date | None, str], tuple[dict[object, object], Decimal]] = {}
     flagged: set[tuple[date | None, str]] = set()
-    patients: dict[int, int] = {}
     for claim in claims:
         for line in claim.lines:
             if line.code not in t.injection or line.units is None:
@@ -59,12 +58,9 @@ def injection_units_over_mue(claims: Sequence[Claim], ctx: PatientContext) -> It
                 continue
             key = (line.service_date, rendering_npi(claim, line))
             if key not in totals:
-                patient = patients.get(id(claim))
-                if patient is None:
-                    patient = patients[id(claim)] = hash(patient_key(claim))
-                ikey = hash(("mue", patient, line.code, key))
-                before = index.get(ikey)
-                earlier[key] = (ikey, Decimal(before) if before else Decimal(0))
+                entry = encounter(ctx, claim, line.dtp.elements[3] if line.dtp else "")
+                before = entry.get(("mue", key[1]))
+                earlier[key] = (entry, before if isinstance(before, Decimal) else Decimal(0))
                 totals[key] = earlier[key][1]
             total = totals[key] = totals[key] + line.units
             if total > mue.value and key not in flagged:
@@ -80,8 +76,9 @@ def injection_units_over_mue(claims: Sequence[Claim], ctx: PatientContext) -> It
                     f"Bill at most {mue.value} units per date of service; keep documentation "
                     "for an appeal if more injections were medically necessary.",
                     severity=_severity(mue.mai), claim=claim)
-    for key, (ikey, _) in earlier.items():
-        index.put(ikey, str(totals[key]))
+    for key, (entry, _) in earlier.items():
+        entry[("mue", key[1])] = totals[key]
+    flush(ctx)
 
 
 def _drug_limit(ctx: ClaimContext, code: str,
@@ -133,7 +130,8 @@ def drug_units_over_limit(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
         if entry is None:
             continue
         limit, mai = entry
-        days = span_days(line)
+        end = line.service_date_end
+        days = 1 if end is None or end == line.service_date else span_days(line)
         if days > 1:
             limit = limit * days  # a DTP*472 RD8 range: the limit holds per day
         key = (code, line.service_date, line.service_date_end if days > 1 else None)
