@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 
+from edi837.builders import parse_date
 from edi837.engine import ClaimContext, Hit, rule
 from edi837.model import Claim
 from x12core.findings import Severity
@@ -62,16 +63,29 @@ def element_not_of_its_type(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     loop 2300 CLM02, loop 2400 LX01, SV102, SV104, DTP03, loop 2410 CTP04, loops
     2010BA/2010CA DMG02.
     """
-    yield from _bad_number(claim.clm, 2, "CLM02")
-    yield from _bad_date(claim.patient.dmg, 2, "DMG02")
-    if claim.subscriber.person.dmg is not claim.patient.dmg:
-        yield from _bad_date(claim.subscriber.person.dmg, 2, "DMG02")
+    # The builders already parsed every value with x12core.values: a non-blank element
+    # that came out as None is the only case to look at again (the fast path is a few
+    # attribute reads per line, no parsing).
+    if claim.charge is None:
+        yield from _bad_number(claim.clm, 2, "CLM02")
+    for person in {id(p.dmg): p for p in (claim.patient, claim.subscriber.person)}.values():
+        if person.birth_date and parse_date(person.birth_date) is None:
+            yield from _bad_date(person.dmg, 2, "DMG02")
     for line in claim.lines:
         lx = line.lx
-        if lx[1] and not is_digits(lx[1]):
+        if line.number is None and lx[1] and not is_digits(lx[1]):
             yield Hit(lx, "LX01", f"LX01 {lx[1][:20]!r} is not a line number (digits only)",
                       "Number the service lines 1, 2, 3 ... in LX01.", line=line)
-        ctp = line.drug.ctp if line.drug is not None else None
-        for hit in (*_bad_number(line.sv1, 2, "SV102"), *_bad_number(line.sv1, 4, "SV104"),
-                    *_bad_date(line.dtp, 3, "DTP03"), *_bad_number(ctp, 4, "CTP04")):
+        drug = line.drug
+        suspects = []
+        if line.charge is None:
+            suspects += _bad_number(line.sv1, 2, "SV102")
+        if line.units is None:
+            suspects += _bad_number(line.sv1, 4, "SV104")
+        if line.service_date is None or (line.dtp is not None and "-" in line.dtp[3]
+                                         and line.service_date_end is None):
+            suspects += _bad_date(line.dtp, 3, "DTP03")
+        if drug is not None and drug.quantity is None:
+            suspects += _bad_number(drug.ctp, 4, "CTP04")
+        for hit in suspects:
             yield replace(hit, line=line)
