@@ -23,7 +23,7 @@ CACHE_LIMIT = 200_000
 
 
 def _day(when: date | None) -> int | None:
-    return int(when.strftime("%Y%m%d")) if when is not None else None
+    return when.year * 10000 + when.month * 100 + when.day if when is not None else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +109,7 @@ class RefData:
         self._user: _Source | None = None
         self._shipped: _Source | None = None
         self._cache: dict[tuple[Any, ...], Any] = {}
+        self._picks: dict[tuple[str, date | None], tuple[_Source, Dataset] | None] = {}
         self.consulted: dict[tuple[str, int], Dataset] = {}
 
     # -- sources ------------------------------------------------------------
@@ -117,6 +118,7 @@ class RefData:
             return
         self._pid = os.getpid()  # a forked worker opens its own connections
         self._cache.clear()
+        self._picks.clear()
         self._user = None
         if self.path is not None and self.path.exists():
             self._user = _Source(connect(self.path, write=False), "installed")
@@ -142,6 +144,18 @@ class RefData:
         """The dataset in force on ``when``: for quarterly snapshots the one whose period
         holds the date (else the nearest: the newest for later dates, the oldest for
         earlier ones); for PTP, FDA and SAD the newest (their rows carry dates)."""
+        self._open()
+        key = (kind, when)
+        try:
+            return self._picks[key]  # a batch has a few hundred dates of service
+        except KeyError:
+            pass
+        found = self._pick(kind, when)
+        if len(self._picks) < CACHE_LIMIT:
+            self._picks[key] = found
+        return found
+
+    def _pick(self, kind: str, when: date | None) -> tuple[_Source, Dataset] | None:
         src = self._source(kind)
         if src is None:
             return None
