@@ -96,3 +96,16 @@ def test_binary_toml_is_one_line(cli, tmp_path: Path, command: str) -> None:
     result = cli(command, *args)
     assert result.code == 2 and result.err.count("\n") == 1, result.err
     assert "not UTF-8" in result.err
+
+
+def test_short_service_segments_are_not_a_crash(cli, tmp_path: Path) -> None:
+    # Found by the fuzz test: R837-090 indexed SV1/DTP elements that a truncated segment
+    # does not have (IndexError -> "internal error" in reconcile and scan).
+    data = CLEAN.read_bytes()
+    data = data.replace(b"SV1*HC:J3301*38*UN*4***1~", b"SV1*HC:J3301~")
+    data = data.replace(b"DTP*472*D8*20250215~", b"DTP*472~", 1)
+    path = tmp_path / "short.837"
+    path.write_bytes(data)
+    result = cli("scan", path, "-f", "json")
+    assert result.code in (0, 1), result.err
+    assert json.loads(result.out)["summary"]["claims"] == 10

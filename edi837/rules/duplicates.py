@@ -54,10 +54,9 @@ def duplicate_line_across_claims(claims: Sequence[Claim], ctx: PatientContext
             sv1, dtp = line.sv1, line.dtp
             if sv1 is None or dtp is None or line.code in administration:
                 continue
-            els = sv1.elements
-            signature = hash((els[1], els[2], els[4] if len(els) > 4 else "",
-                              line.rendering_npi or fallback))
-            when = dtp.elements[3]
+            # Segment[] is "" past the last element: a short segment is no crash.
+            signature = hash((sv1[1], sv1[2], sv1[4], line.rendering_npi or fallback))
+            when = dtp[3]
             found = mine.get(when)
             if found is None:
                 mine[when] = [(signature, line)]

@@ -58,7 +58,7 @@ def injection_units_over_mue(claims: Sequence[Claim], ctx: PatientContext) -> It
                 continue
             key = (line.service_date, rendering_npi(claim, line))
             if key not in totals:
-                entry = encounter(ctx, claim, line.dtp.elements[3] if line.dtp else "")
+                entry = encounter(ctx, claim, line.dtp[3] if line.dtp else "")
                 before = entry.get(("mue", key[1]))
                 earlier[key] = (entry, before if isinstance(before, Decimal) else Decimal(0))
                 totals[key] = earlier[key][1]
