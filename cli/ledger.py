@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 
 from cli.common import OutOpt, check_inputs, output
 from edi837.scan import ScanOptions
-from ledger.db import display, ensure_current, open_engine, upgrade
+from ledger.db import display, ensure_current, ledger_file, open_engine, upgrade
 from ledger.ingest import ingest_files
 from ledger.queries import aging as aging_of
 from ledger.queries import claim_story, parse_day
@@ -102,7 +102,7 @@ def ledger_claim(
 ) -> None:
     """The whole story of one claim: sent, acks, remits, adjustments, predicted_by."""
     stories = claim_story(_engine(db), claim_id)
-    with output(out) as handle:
+    with output(out, [ledger_file(db)]) as handle:
         write_story(stories, fmt.value, handle)
 
 
@@ -128,7 +128,7 @@ def ledger_aging(
                 "bucket", "balance", "resubmit_by", "days_left"] if by == AgingBy.claim else
                [by.value, "claims", "balance", "0-30", "31-60", "61-90", "91-120", "120+",
                 "earliest_resubmit_by"])
-    with output(out) as handle:
+    with output(out, [ledger_file(db)]) as handle:
         write_table(f"A/R aging as of {day.isoformat()}", rows, summary, columns, fmt.value,
                     handle, schema="ledger-aging")
 
@@ -152,7 +152,7 @@ def ledger_denials(
     """Denied lines and dollars by category, payer, predicting scan rule or month."""
     day = parse_day(since, "--since") if since else None
     rows, summary = denials_of(_engine(db), day, by.value)
-    with output(out) as handle:
+    with output(out, [ledger_file(db)]) as handle:
         write_table(f"Denials by {by.value}", rows, summary,
                     [by.value, "lines", "denied", "predicted"], fmt.value, handle,
                     schema="ledger-denials")
@@ -191,7 +191,7 @@ def ledger_underpaid(
         prices.append(medicare_prices(medicare_payer, data_dir))
     day = parse_day(since, "--since") if since else None
     rows, summary = underpaid_of(_engine(db), prices, slack, day)
-    with output(out) as handle:
+    with output(out, [ledger_file(db), *(fee_schedule or [])]) as handle:
         write_table("Underpaid lines", rows, summary,
                     ["claim_id", "payer_id", "line", "procedure", "modifiers", "dos", "units",
                      "expected", "allowed", "paid", "short", "source"], fmt.value, handle,

@@ -55,6 +55,18 @@ def resolve_url(db: str | os.PathLike[str] | None = None) -> str:
     return f"sqlite:///{Path(spec).expanduser().resolve()}"
 
 
+def ledger_file(db: str | os.PathLike[str] | None = None) -> Path | None:
+    """The SQLite file behind ``--db`` (``None`` for a server database): an input that
+    ``--out`` must never overwrite."""
+    try:
+        url = make_url(resolve_url(db))
+    except ArgumentError:
+        return None
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return Path(url.database)
+
+
 def display(url: str) -> str:
     """The URL with any password masked (for messages)."""
     try:

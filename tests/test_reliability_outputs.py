@@ -201,3 +201,17 @@ def test_terminated_run_leaves_no_temporary_file(tmp_path: Path) -> None:
         assert err.decode().count("\n") == 1
     else:  # the run finished before the signal came: the report is whole
         assert out.read_text().rstrip().endswith("}")
+
+
+def test_ledger_views_never_write_over_the_ledger_or_a_fee_schedule(cli, batch: Path,
+                                                                    tmp_path: Path) -> None:
+    db = tmp_path / "ledger.db"
+    assert cli("ingest", "--db", db, batch).code == 0
+    before = db.read_bytes()
+    for view in (["aging"], ["denials"], ["claim", "X"]):
+        _one_line_exit_2(cli("ledger", *view, "--db", db, "-f", "json", "--out", db))
+    fees = tmp_path / "fees.csv"
+    fees.write_text("payer_id,code,modifier,allowed,effective_from,effective_to\n")
+    _one_line_exit_2(cli("ledger", "underpaid", "--db", db, "--fee-schedule", fees,
+                         "--out", fees))
+    assert db.read_bytes() == before and fees.read_text().startswith("payer_id")
