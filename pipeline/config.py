@@ -99,6 +99,15 @@ class WatchConfig:
             raise InputError("watch: --clean and --held are required (or [watch] clean/held "
                              "in claimkit.toml)")
         inbox = self.inbox
+        # An output folder that is the inbox itself would feed every clean batch back in as
+        # a new file (new bytes, so no duplicate): sent again and again. Subfolders are
+        # fine: the watcher does not look into them.
+        for name, folder in (("--clean", self.clean), ("--held", self.held),
+                             ("--acks", self.acks), ("--reports", self.reports),
+                             ("--archive", self.archive), ("--failed", self.failed)):
+            if folder is not None and folder.resolve() == inbox.resolve():
+                raise InputError(f"{shown(folder)}: {name} is the inbox; outputs written there "
+                                 "would be taken as new input")
         return replace(self, archive=self.archive or inbox / "archive",
                        failed=self.failed or inbox / "failed",
                        reports=self.reports or inbox / "reports")

@@ -432,3 +432,12 @@ def test_sigkill_mid_split_then_restart(tmp_path: Path) -> None:
     assert any(r.get("step") == "resume:processing" for r in _log(again.stderr))
     _check_delivery(base, {"clean.837": F837 / "clean.837", "mixed.837": F837 / "mixed.837"})
     assert len(_outputs(base, "*.999")) == 2 and len(_outputs(base, "*.277ca")) == 2
+
+
+def test_an_outbox_that_is_the_inbox_is_refused(tmp_path: Path, cli: Any) -> None:
+    """Outputs written into the inbox would come back as new input and be sent again."""
+    base = _setup(tmp_path, F837 / "clean.837")
+    run = cli("watch", base / "in", "--clean", base / "in", "--held", base / "held", "--once",
+              "--state-dir", base / "state")
+    assert run.code == 2 and run.err.count("\n") == 1 and "--clean is the inbox" in run.err
+    assert sorted(p.name for p in (base / "in").iterdir()) == ["clean.837"]
