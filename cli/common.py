@@ -13,6 +13,7 @@ import typer
 
 from x12core.fileio import atomic_write, check_input_file, check_output
 from x12core.findings import Severity
+from x12core.parallel import Pool, worker_count
 
 EXIT_OK, EXIT_FINDINGS, EXIT_CANNOT_RUN = 0, 1, 2
 
@@ -56,6 +57,23 @@ OutOpt = Annotated[Path | None, typer.Option(
     "instead of stdout; - is stdout.")]
 FailOnOpt = Annotated[FailOn, typer.Option(
     "--fail-on", help="Lowest severity that holds a claim and makes the exit code 1.")]
+
+
+WorkersOpt = Annotated[str, typer.Option(
+    "--workers", "-w", show_default=False,
+    help="Processes to use: a number, or 0/auto for every core (default 1). Files, and "
+    "large files in chunks, are shared out; the report is the same as with one.")]
+SchedulerOpt = Annotated[str | None, typer.Option(
+    "--scheduler", show_default=False, envvar="CLAIMKIT_SCHEDULER",
+    help="Run the chunks on a Dask cluster (tcp://host:8786); input paths must be "
+    "readable by its workers.")]
+
+
+@contextlib.contextmanager
+def pool(workers: str, scheduler: str | None) -> Iterator[Pool]:
+    """The processes (``--workers``) or Dask cluster (``--scheduler``) a command runs on."""
+    with Pool(worker_count(workers), scheduler or None) as running:
+        yield running
 
 
 def check_inputs(paths: Iterable[Path | None]) -> None:

@@ -17,15 +17,22 @@ from cli.common import (
     EXIT_OK,
     FailOnOpt,
     FilesArg,
+    Format,
     FormatOpt,
     OutOpt,
+    SchedulerOpt,
+    WorkersOpt,
     check_inputs,
     check_out,
     output,
+    pool,
     profile_file,
 )
-from edi837.report import scan_report
-from edi837.scan import ClaimResult, FileScan, Scanner, ScanOptions
+from edi837.report import ScanTotals, scan_report
+from edi837.scan import ClaimResult, FileScan, ScanOptions
+from edi837.scan_parallel import ParallelScanner
+from x12core.findings import Severity
+from x12core.parallel import Pool
 from x12core.render import render
 
 PROGRESS_MIN_BYTES = 5 << 20  # show a progress bar for inputs of 5 MiB or more
@@ -79,6 +86,8 @@ def scan(
     exit_zero: Annotated[bool, typer.Option(
         "--exit-zero", help="Report only: exit 0 even when claims are held "
         "(2 still means the scan could not run).")] = False,
+    workers: WorkersOpt = "1",
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Scan 837P claim batches for denials waiting to happen (96372 and its drug lines)."""
     inputs = [*files, *(ptp_file or ()), *(mue_file or ()), *(hcpcs_file or ()),
@@ -90,7 +99,16 @@ def scan(
                           validate=validate, ptp_files=tuple(ptp_file or ()),
                           mue_files=tuple(mue_file or ()), hcpcs_files=tuple(hcpcs_file or ()),
                           icd10_files=tuple(icd10_file or ()), data_dir=data_dir)
-    scanner = Scanner(options)
+    with pool(workers, scheduler) as running:
+        totals = _run(files, options, running, fmt, out, inputs, fail_on.severity)
+    if exit_zero:
+        raise typer.Exit(EXIT_OK)
+    raise typer.Exit(EXIT_FINDINGS if totals.worst >= fail_on.severity else EXIT_OK)
+
+
+def _run(files: list[Path], options: ScanOptions, running: Pool, fmt: Format,
+         out: Path | None, inputs: list[Path], fail_on: Severity) -> ScanTotals:
+    scanner = ParallelScanner(options, running)
     scans = [scanner.scan(path) for path in files]  # every file is checked before any output
     # When the report goes to the same terminal as the bar, hold the report back until
     # the bar is gone (spooled to disk past 8 MiB) so the two never tear each other.
@@ -98,14 +116,12 @@ def scan(
     with tempfile.SpooledTemporaryFile(max_size=8 << 20, mode="w+", encoding="utf-8") as held:
         with _Progress(files, sys.stderr.isatty()) as progress, output(out, inputs) as stream:
             target = held if progress is not None and same_terminal else stream
-            report, totals = scan_report(scans, fail_on.severity, progress)
+            report, totals = scan_report(scans, fail_on, progress)
             render(report, fmt.value, target, schema="scan")
         if held.tell():
             held.seek(0)
             shutil.copyfileobj(held, sys.stdout)
-    if exit_zero:
-        raise typer.Exit(EXIT_OK)
-    raise typer.Exit(EXIT_FINDINGS if totals.worst >= fail_on.severity else EXIT_OK)
+    return totals
 
 
 class _Progress:

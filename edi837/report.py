@@ -41,6 +41,9 @@ def money(value: Decimal | None) -> str | None:
 
 def claim_record(result: ClaimResult) -> dict[str, Any]:
     """The contract's claim object (docs/output.md, ``claimkit scan --format json``)."""
+    made = getattr(result, "record", None)  # made already in a worker (--workers)
+    if made is not None:
+        return made  # type: ignore[no-any-return]
     claim = result.claim
     txn = claim.transaction
     return {

@@ -18,8 +18,10 @@ hide one.
 
 from __future__ import annotations
 
+import hashlib
 import pickle
 import sqlite3
+from collections.abc import Iterator, Mapping
 from typing import Protocol
 
 from edi837.model import Claim
@@ -34,6 +36,13 @@ def patient_key(claim: Claim) -> tuple[str, str, str, str, str]:
     party = person.party
     return (claim.subscriber.payer.id, party.id, person.birth_date, party.name,
             party.first_name)
+
+
+def stable_hash(value: object) -> int:
+    """A 64-bit hash that is the same in every process (``hash()`` of a str is not):
+    entries travel between the processes of a parallel run (``--workers``, Dask)."""
+    digest = hashlib.blake2b(repr(value).encode("utf-8", "surrogatepass"), digest_size=8)
+    return int.from_bytes(digest.digest(), "little", signed=True)
 
 
 class RunIndex:
@@ -60,6 +69,19 @@ class RunIndex:
 
     def __len__(self) -> int:
         return len(self._memory) + self.spilled
+
+    def items(self) -> Iterator[tuple[int, object]]:
+        """Every entry (memory and disk); a chunk of a parallel run hands these back."""
+        if self._db is not None:
+            for key, blob in self._db.execute("SELECT k, v FROM entries"):
+                if key not in self._memory:
+                    yield key, pickle.loads(blob)
+        yield from self._memory.items()
+
+    def load(self, entries: Mapping[int, object]) -> None:
+        """Start from what earlier chunks of the run recorded under these keys."""
+        for key, value in entries.items():
+            self.put(key, value)
 
     def _spill(self) -> None:
         if self._db is None:
@@ -97,8 +119,8 @@ def encounter(ctx: _Context, claim: Claim, when: str) -> dict[object, object]:
     memo = ctx.memo
     patient = memo.get(id(claim))
     if patient is None:
-        patient = memo[id(claim)] = hash(patient_key(claim))
-    key = hash((patient, when))
+        patient = memo[id(claim)] = stable_hash(patient_key(claim))
+    key = stable_hash((patient, when))
     entry = memo.get(key)
     if entry is None:
         found = ctx.index.get(key)

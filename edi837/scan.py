@@ -157,18 +157,8 @@ class FileScan:
         cursor = 0
         tally = Tally(self.path, "CLM")
         envelope = Envelope(SegmentReader(self.path), self.path)
-        for body in envelope:
-            txn = body.transaction
-            if txn.set_id != "837":
-                self.file_findings.append(Finding(
-                    RULE_TRANSACTION, "structure", Severity.ERROR,
-                    f"transaction set {txn.set_id} {txn.control} is not an 837; not scanned",
-                    "Send claim batches (837P) and remittances (835) as separate files.",
-                    Location.at(txn.segment, "ST01", **txn.location(self.path)),
-                    name="not-an-837"))
-                continue
-            for group in patient_loops(_tallied(iter_claims(body, txn, self.path), tally)):
-                cursor = yield from self._check(group, located, cursor)
+        for group in claim_groups(envelope, self.path, self.file_findings, tally):
+            cursor = yield from self._check(group, located, cursor)
         tally.finish()
         self.claim_segments = tally.total
         if tally.missed:
@@ -200,6 +190,23 @@ class FileScan:
             self.held += held
             yield ClaimResult(claim, tuple(findings), "held" if held else "clean", profile.name)
         return cursor
+
+
+def claim_groups(envelope: Envelope, path: str, file_findings: list[Finding],
+                 tally: Tally | None = None) -> Iterator[list[Claim]]:
+    """The patient loops of every 837 transaction set (others become file findings)."""
+    for body in envelope:
+        txn = body.transaction
+        if txn.set_id != "837":
+            file_findings.append(Finding(
+                RULE_TRANSACTION, "structure", Severity.ERROR,
+                f"transaction set {txn.set_id} {txn.control} is not an 837; not scanned",
+                "Send claim batches (837P) and remittances (835) as separate files.",
+                Location.at(txn.segment, "ST01", **txn.location(path)),
+                name="not-an-837"))
+            continue
+        claims = iter_claims(body, txn, path)
+        yield from patient_loops(_tallied(claims, tally) if tally is not None else claims)
 
 
 def _tallied(claims: Iterable[Claim], tally: Tally) -> Iterator[Claim]:

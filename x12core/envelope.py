@@ -140,6 +140,32 @@ class Envelope:
         self._st_ids: set[str] = set()
         self._stray_reported = False
 
+    # -- parallel chunks (x12core.chunks) --------------------------------
+    # True when the segment stream ends at a chunk boundary rather than at the end of
+    # the file: the end is then no "missing trailer".
+    partial = False
+
+    def snapshot(self) -> tuple[object, ...]:
+        """What the walk carries from one chunk of a file into the next (comparable)."""
+        i, g = self.interchange, self.group
+        return (i.control if i else None, i.segment.index if i else None,
+                g.control if g else None, g.segment.index if g else None,
+                self._gs_in_isa, self._st_in_gs, frozenset(self._isa_ids),
+                frozenset(self._gs_ids), frozenset(self._st_ids), self._stray_reported,
+                tuple(self.counts.values()))
+
+    def restore(self, snapshot: tuple[object, ...]) -> None:
+        """Take a chunk's counters from ``snapshot``; the open interchange and group come
+        from their replayed header segments (ISA, GS) and are checked against it."""
+        (_, _, _, _, gs_in_isa, st_in_gs, isa_ids, gs_ids, st_ids, stray,
+         counts) = snapshot
+        self._gs_in_isa, self._st_in_gs = gs_in_isa, st_in_gs  # type: ignore[assignment]
+        self._isa_ids = set(isa_ids)  # type: ignore[call-overload]
+        self._gs_ids = set(gs_ids)  # type: ignore[call-overload]
+        self._st_ids = set(st_ids)  # type: ignore[call-overload]
+        self._stray_reported = bool(stray)
+        self.counts = dict(zip(self.counts, counts, strict=True))  # type: ignore[call-overload]
+
     # -- reporting -------------------------------------------------------
     def _report(self, seg: Segment | None, message: str, fix: str, element: str = "",
                 severity: Severity = Severity.ERROR, transaction: str = "") -> None:
@@ -252,6 +278,8 @@ class Envelope:
         seg = self._pull()
         control = body.transaction.control
         if seg is None:
+            if self.partial:
+                return None
             self._report(body.transaction.segment, f"transaction {control} has no SE trailer "
                          "(file ends inside it)", "Add the SE trailer; the file may be truncated.",
                          transaction=control)
@@ -318,6 +346,8 @@ class Envelope:
                      "Remove stray data or restore the missing ST/GS/ISA header.")
 
     def _at_eof(self) -> None:
+        if self.partial:
+            return
         if self.group is not None:
             self._report(None, f"file ends inside group {self.group.control} (no GE)",
                          "Add the GE and IEA trailers; the file may be truncated.")

@@ -17,6 +17,7 @@ import io
 import os
 import re
 from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass
 from typing import BinaryIO
 
 from x12core.errors import InputError, NotX12Error
@@ -89,6 +90,23 @@ def parse_isa_header(text: str, path: str) -> tuple[Delimiters, int]:
     return delimiters, pos + 3
 
 
+@dataclass(frozen=True, slots=True)
+class ReaderState:
+    """Where a reader resumes inside a file (parallel chunks, :mod:`x12core.chunks`).
+
+    ``offset`` is the byte offset of the source's first byte in the file, ``index`` the
+    number of segments before it, ``line`` the physical line it is on, ``position`` the
+    segments of the open transaction before it (0 outside ST..SE), and ``delimiters``
+    those of the open interchange (``None``: the source starts with an ISA header).
+    """
+
+    offset: int
+    index: int
+    line: int
+    position: int = 0
+    delimiters: Delimiters | None = None
+
+
 class SegmentReader:
     """Iterate the segments of one X12 file, chunk by chunk.
 
@@ -106,8 +124,10 @@ class SegmentReader:
         *,
         name: str | None = None,
         chunk_size: int | None = None,
+        resume: ReaderState | None = None,
     ) -> None:
         self._source = source
+        self._resume = resume
         self.path = name or (os.fspath(source) if isinstance(source, (str, os.PathLike)) else
                              getattr(source, "name", "<stream>"))
         self.chunk_size = max(CHUNK_SIZE if chunk_size is None else chunk_size, 2 * ISA_LENGTH)
@@ -147,6 +167,17 @@ class SegmentReader:
             position = 0
             expect_isa = True
             special = _SPECIAL_TAGS
+            resume = self._resume
+            if resume is not None:  # a slice of a file: carry on its counters (no BOM here)
+                if base:
+                    buf = _BOM.decode("latin-1") + buf
+                base, line, index, position = (resume.offset, resume.line, resume.index,
+                                               resume.position)
+                if resume.delimiters is not None:
+                    delims = self.delimiters = resume.delimiters
+                    term, el = delims.segment, delims.element
+                    tlen, term_nl = len(term), term.count("\n")
+                    expect_isa = False
             while True:
                 if expect_isa:
                     # Skip blank space before (another) ISA; it does not count as data.

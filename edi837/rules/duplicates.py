@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 
 from edi837.engine import Hit, PatientContext, rule
 from edi837.model import Claim, ServiceLine
-from edi837.run_index import encounter, flush
+from edi837.run_index import encounter, flush, stable_hash
 from x12core.findings import Severity
 
 
@@ -55,7 +55,7 @@ def duplicate_line_across_claims(claims: Sequence[Claim], ctx: PatientContext
             if sv1 is None or dtp is None or line.code in administration:
                 continue
             # Segment[] is "" past the last element: a short segment is no crash.
-            signature = hash((sv1[1], sv1[2], sv1[4], line.rendering_npi or fallback))
+            signature = stable_hash((sv1[1], sv1[2], sv1[4], line.rendering_npi or fallback))
             when = dtp[3]
             found = mine.get(when)
             if found is None:

@@ -1,0 +1,283 @@
+"""Scan with several processes (``--workers``) or a Dask cluster (``--scheduler``).
+
+Each file is cut into chunks (:mod:`x12core.chunks`: at ST, and inside a large
+transaction set at 2000A/2000B loops). A chunk task reads its bytes, runs the same
+envelope walk, claim builder and rules as :class:`~edi837.scan.FileScan`, and hands
+back compact results: per claim the contract record, its findings and its byte
+range (a whole :class:`~edi837.model.Claim` is not sent back: it is large to pickle).
+
+The results are identical to a one-process scan, and that is checked, not assumed:
+
+* the state a chunk ends in (segment count, line, transaction position, delimiters,
+  envelope counters, open headers) must equal what the next chunk was predicted to
+  start from; if not, that chunk is scanned again here from the true state;
+* cross-claim checks (duplicates, MUE units across a patient's claims) read the
+  run's index of earlier claims. A chunk starts from an empty index and hands back
+  the entries it touched; if an earlier chunk of the run touched any of them too,
+  the chunk is scanned again here with those entries loaded. The keys are stable
+  hashes (:func:`edi837.run_index.stable_hash`), the same in every process.
+
+Results come back in file order, at most ``2 x workers`` chunks ahead, so memory
+stays bounded however large the run.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from edi837.report import claim_record
+from edi837.run_index import RunIndex
+from edi837.scan import ClaimResult, FileScan, Scanner, ScanOptions, claim_groups, preflight
+from x12core.census import Tally, unread_claims_finding
+from x12core.chunks import Chunk, ChunkEnd, ChunkReader, chunk_size, plan
+from x12core.envelope import Envelope
+from x12core.findings import Finding
+from x12core.parallel import Handle, Pool
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimStub:
+    """What the reports read of a claim scanned in another process."""
+
+    id: str
+    start_offset: int
+    end_offset: int
+    first_index: int
+    last_index: int
+
+
+@dataclass(frozen=True, slots=True)
+class RecordResult:
+    """A :class:`~edi837.scan.ClaimResult` as a chunk task hands it back."""
+
+    claim: ClaimStub
+    findings: tuple[Finding, ...]
+    status: str
+    profile: str
+    record: dict[str, Any]  # claim_record() of the full result, made in the task
+
+    @property
+    def held(self) -> bool:
+        return self.status == "held"
+
+    @property
+    def segment_range(self) -> tuple[int, int]:
+        return self.claim.first_index, self.claim.last_index
+
+    @property
+    def byte_range(self) -> tuple[int, int]:
+        return self.claim.start_offset, self.claim.end_offset
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkScan:
+    """One chunk's results."""
+
+    results: list[RecordResult]
+    transaction_findings: list[Finding]  # X12-TXN: transaction sets that are not 837
+    envelope_findings: list[Finding]
+    end: ChunkEnd
+    touched: dict[int, object]  # run-index entries the chunk read or wrote
+    consulted: dict[Any, Any]  # code-table datasets consulted (the report's reference_data)
+
+
+_SCANNERS: dict[bytes, Scanner] = {}
+
+
+def scan_chunk(options: ScanOptions, chunk: Chunk,
+               preload: dict[int, object] | None = None) -> ChunkScan:
+    """The task: scan one chunk with this process's :class:`Scanner` for ``options``."""
+    key = pickle.dumps(options)
+    scanner = _SCANNERS.get(key)
+    if scanner is None:
+        scanner = _SCANNERS[key] = Scanner(options)
+    return run_chunk(scanner, chunk, preload)
+
+
+def run_chunk(scanner: Scanner, chunk: Chunk,
+              preload: dict[int, object] | None = None) -> ChunkScan:
+    """Scan ``chunk`` with ``scanner``, from an index holding only ``preload``."""
+    engine = scanner.engine
+    saved = engine.index
+    index = engine.index = RunIndex()
+    try:
+        if preload:
+            index.load(preload)
+        reader = ChunkReader(chunk)
+        envelope = Envelope(reader, chunk.path)
+        envelope.partial = not chunk.final
+        replayed = [0]
+
+        def on_body() -> None:
+            # The headers were walked again to rebuild the open interchange/group/
+            # transaction; what they reported belongs to the chunk that holds them.
+            if chunk.envelope is not None:
+                envelope.restore(chunk.envelope)
+            replayed[0] = len(envelope.findings)
+
+        reader.on_body = on_body
+        fail_on = scanner.options.fail_on
+        results: list[RecordResult] = []
+        txn_findings: list[Finding] = []
+        for group in claim_groups(envelope, chunk.path, txn_findings):
+            for claim, (profile, findings) in zip(group, engine.check(group), strict=True):
+                status = "held" if any(f.severity >= fail_on for f in findings) else "clean"
+                full = ClaimResult(claim, tuple(findings), status, profile.name)
+                results.append(RecordResult(
+                    ClaimStub(claim.id, claim.start_offset, claim.end_offset,
+                              claim.first_index, claim.last_index),
+                    full.findings, status, profile.name, claim_record(full)))
+        end = reader.end(envelope.snapshot())
+        ref = scanner.engine.tables.ref
+        return ChunkScan(results, txn_findings, envelope.findings[replayed[0]:], end,
+                         dict(index.items()), dict(ref.consulted) if ref is not None else {})
+    finally:
+        index.close()
+        engine.index = saved
+
+
+class ParallelScanner:
+    """A :class:`Scanner` whose :meth:`scan` spreads each file over a :class:`Pool`.
+
+    ``scan`` returns objects with :class:`~edi837.scan.FileScan`'s interface (iterate
+    for results; then ``file_findings``, ``claims``, ``held``, ``claim_segments``), so
+    reports, ``split`` and the audit take either.
+    """
+
+    def __init__(self, options: ScanOptions, pool: Pool, chunk_bytes: int | None = None
+                 ) -> None:
+        self.scanner = Scanner(options)  # loads and checks everything before any work
+        self.options = options
+        self.engine = self.scanner.engine
+        self.pool = pool
+        self.chunk_bytes = chunk_bytes
+        self._queue: deque[tuple[ParallelFileScan, Chunk, Handle]] = deque()
+        self._pending: deque[tuple[ParallelFileScan, Chunk]] = deque()
+        self.index = self.engine.index  # the run's index of what earlier chunks touched
+        self.reruns = 0  # chunks scanned again here (a misprediction or a shared patient)
+
+    def scan(self, path: str | os.PathLike[str]) -> FileScan | ParallelFileScan:
+        if not self.pool.parallel:
+            return self.scanner.scan(path)
+        if self.options.validate:
+            # pyx12 validates a file whole, here; its findings are placed on claims
+            # as the walk goes, so such a file is scanned in this process.
+            return self.scanner.scan(path)
+        preflight(path)
+        name = os.fspath(path)
+        target = self.chunk_bytes or chunk_size(os.path.getsize(name), self.pool.width)
+        chunks = plan(name, target)
+        scan = ParallelFileScan(self, name, chunks)
+        self._pending.extend((scan, c) for c in chunks)
+        return scan
+
+    # -- the pipeline ------------------------------------------------------
+    def _fill(self) -> None:
+        while self._pending and len(self._queue) < 2 * self.pool.width:
+            scan, chunk = self._pending.popleft()
+            handle = self.pool.submit(scan_chunk, self.options, chunk)
+            self._queue.append((scan, chunk, handle))
+
+    def next_result(self, scan: ParallelFileScan, chunk: Chunk) -> Any:
+        self._fill()
+        owner, queued, handle = self._queue.popleft()
+        assert owner is scan and queued is chunk, "chunks are consumed in submission order"
+        result = handle.result()
+        self._fill()
+        return result
+
+    def settle(self, chunk: Chunk, result: ChunkScan, previous: ChunkEnd | None) -> ChunkScan:
+        """Check a chunk's result against the run so far; scan it again here if needed."""
+        if previous is not None and not previous.matches(chunk):
+            chunk = _restarted(chunk, previous)
+            result = run_chunk(self.scanner, chunk, self._known(result.touched))
+            self.reruns += 1
+        else:
+            known = self._known(result.touched)
+            if known:
+                result = run_chunk(self.scanner, chunk, known)
+                self.reruns += 1
+        for key, value in result.touched.items():
+            self.index.put(key, value)
+        ref = self.engine.tables.ref
+        if ref is not None:
+            for key, dataset in result.consulted.items():
+                ref.consulted.setdefault(key, dataset)
+        return result
+
+    def _known(self, touched: dict[int, object]) -> dict[int, object]:
+        found: dict[int, object] = {}
+        if not len(self.index):
+            return found
+        for key in touched:
+            value = self.index.get(key)
+            if value is not None:
+                found[key] = value
+        return found
+
+
+def _restarted(chunk: Chunk, end: ChunkEnd) -> Chunk:
+    """``chunk`` read from the state its predecessor really ended in."""
+    from dataclasses import replace
+
+    from x12core.chunks import Span
+    from x12core.reader import ReaderState
+
+    state = ReaderState(end.offset, end.index, end.line, end.position, end.delimiters)
+    context = _context_spans(chunk, end)
+    return replace(chunk, body=Span(chunk.body.start, chunk.body.end, state), context=context,
+                   where=end.where, envelope=end.envelope)
+
+
+def _context_spans(chunk: Chunk, end: ChunkEnd) -> tuple[Any, ...]:
+    """Context spans for a restarted chunk: valid only when the open headers agree."""
+    if chunk.where == end.where:
+        return chunk.context
+    from x12core.errors import InputError
+
+    raise InputError(f"{chunk.path}: the file could not be cut into chunks here (byte "
+                     f"{chunk.body.start}); run it with --workers 1")
+
+
+class ParallelFileScan:
+    """One file scanned chunk by chunk; iterate once, as :class:`FileScan`."""
+
+    def __init__(self, owner: ParallelScanner, path: str, chunks: list[Chunk]) -> None:
+        self.owner = owner
+        self.scanner = owner.scanner
+        self.path = path
+        self.chunks = chunks
+        self.file_findings: list[Finding] = []
+        self.claims = 0
+        self.held = 0
+        self.claim_segments = 0
+
+    def __iter__(self) -> Iterator[RecordResult]:
+        tally = Tally(self.path, "CLM")
+        txn: list[Finding] = []
+        envelope: list[Finding] = []
+        previous: ChunkEnd | None = None
+        for chunk in self.chunks:
+            result = self.owner.next_result(self, chunk)
+            result = self.owner.settle(chunk, result, previous)
+            previous = result.end
+            for r in result.results:
+                tally.read(r.claim.start_offset)
+                self.claims += 1
+                self.held += r.held
+                yield r
+            txn.extend(result.transaction_findings)
+            envelope.extend(result.envelope_findings)
+        tally.finish()
+        self.claim_segments = tally.total
+        # The order FileScan builds them in, then the same stable sort.
+        self.file_findings.extend(txn)
+        if tally.missed:
+            self.file_findings.append(unread_claims_finding(self.path, tally, "CLM"))
+        self.file_findings.extend(envelope)
+        self.file_findings.sort(key=lambda f: f.location.segment_index or 0)

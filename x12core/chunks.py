@@ -1,0 +1,449 @@
+"""Cut one X12 file into chunks that can be read independently (``--workers``).
+
+A fast pre-scan over the raw bytes (a memory map, regular expressions and
+``bytes.count``: no segment objects) finds the envelope segments (ISA, GS, ST,
+GE, IEA) and, inside a transaction set larger than the target chunk size, the
+HL segments that open a 2000A billing-provider or 2000B subscriber loop
+(005010X222A1 section 2.3.2.1; HL03 = 20 or 22). Each chunk starts at one of
+those segments and carries what a reader needs to carry on there:
+
+* the reader state: segments and lines before it, the position inside the open
+  transaction set, the interchange's delimiters (:class:`ReaderState`);
+* the *context*: the header segments that the chunk's segments depend on (the
+  open ISA and GS; for a cut inside a transaction, ST through the 1000A/B
+  names and the open 2000A loop), read again from their own byte ranges so
+  the claims built from them are exactly those of a whole-file read;
+* the predicted envelope counters (:meth:`Envelope.snapshot`): control numbers
+  seen so far and the transaction/group counts GE01 and IEA01 are checked
+  against.
+
+The prediction is checked, not trusted: every chunk reports the state it ends in
+and the caller compares it with what the next chunk assumed (:func:`ChunkEnd`);
+on a difference the next chunk is read again from the true state. A file the
+pre-scan does not understand (junk after an IEA, a truncated header) is simply
+not cut past that point.
+"""
+
+from __future__ import annotations
+
+import io
+import mmap
+import os
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from x12core.errors import NotX12Error
+from x12core.reader import ISA_LENGTH, ReaderState, SegmentReader, parse_isa_header
+from x12core.segment import Delimiters, Segment
+
+MIN_CHUNK = 1 << 20  # below this the per-chunk overhead outweighs the gain
+MAX_CHUNK = 16 << 20  # a chunk is read into memory whole: keep it bounded
+_BLANKS = b" \t\r\n"
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Bytes ``[start, end)`` of the file, read from ``state`` (``state`` None: file start)."""
+
+    start: int
+    end: int
+    state: ReaderState | None
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """Byte offsets of the header segments open at a point of the file (-1: none)."""
+
+    isa: int = -1
+    gs: int = -1
+    st: int = -1
+    hl20: int = -1  # the open 2000A loop's HL, for a cut inside a transaction
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One piece of work: a file's bytes from one cut to the next, with its context."""
+
+    path: str
+    number: int
+    body: Span
+    context: tuple[Span, ...] = ()
+    where: Context = field(default_factory=Context)  # what the context spans are
+    envelope: tuple[object, ...] | None = None  # predicted Envelope.snapshot(); None: fresh
+    final: bool = True
+
+    @property
+    def size(self) -> int:
+        return self.body.end - self.body.start
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkEnd:
+    """The state a chunk ended in: what the next chunk must have started from."""
+
+    offset: int
+    index: int
+    line: int
+    position: int
+    delimiters: Delimiters | None
+    envelope: tuple[object, ...]
+    where: Context
+
+    def matches(self, chunk: Chunk) -> bool:
+        state = chunk.body.state
+        return (state is not None and state.offset == self.offset
+                and state.index == self.index and state.line == self.line
+                and state.position == self.position and state.delimiters == self.delimiters
+                and chunk.envelope == self.envelope and chunk.where == self.where)
+
+
+def chunk_size(total: int, slots: int, per_slot: int = 8) -> int:
+    """The target chunk size for a file of ``total`` bytes on ``slots`` workers.
+
+    About ``per_slot`` chunks per worker balance the load; :data:`MIN_CHUNK` bounds the
+    per-chunk overhead and :data:`MAX_CHUNK` the memory of a task. ``CLAIMKIT_CHUNK_BYTES``
+    overrides it (tests cut small files into many chunks with it).
+    """
+    forced = os.environ.get("CLAIMKIT_CHUNK_BYTES", "").strip()
+    if forced.isdigit() and int(forced) > 0:
+        return int(forced)
+    return max(MIN_CHUNK, min(total // max(1, slots * per_slot), MAX_CHUNK))
+
+
+def whole(path: str) -> list[Chunk]:
+    """The file as one chunk (nothing predicted, nothing to check)."""
+    return [Chunk(path, 0, Span(0, os.path.getsize(path), None))]
+
+
+def plan(path: str | os.PathLike[str], target: int, inner: bool = True) -> list[Chunk]:
+    """Chunks of about ``target`` bytes, in file order (see :func:`chunk_size`).
+
+    ``inner``: also cut inside a large 837 transaction set at 2000A/2000B loops.
+    """
+    name = os.fspath(path)
+    size = os.path.getsize(name)
+    target = max(1, target)
+    if size < 2 * target:
+        return whole(name)
+    with open(name, "rb") as handle, mmap.mmap(handle.fileno(), 0,
+                                                access=mmap.ACCESS_READ) as data:
+        cuts = list(_Planner(data, name, target, inner).cuts())
+    if not cuts:
+        return whole(name)
+    chunks: list[Chunk] = []
+    start, state = 0, None
+    prior: _Cut | None = None
+    for k, cut in enumerate([*cuts, None]):
+        end = cut.offset if cut is not None else size
+        chunks.append(Chunk(name, k, Span(start, end, state),
+                            prior.context if prior else (), prior.where if prior else Context(),
+                            prior.envelope if prior else None, final=cut is None))
+        if cut is not None:
+            start, state, prior = cut.offset, cut.state, cut
+    return chunks
+
+
+@dataclass(frozen=True, slots=True)
+class _Cut:
+    offset: int
+    state: ReaderState
+    context: tuple[Span, ...]
+    where: Context
+    envelope: tuple[object, ...]
+
+
+class _Planner:
+    """One pass over the memory-mapped bytes, interchange by interchange."""
+
+    def __init__(self, data: mmap.mmap, name: str, target: int, inner: bool) -> None:
+        self.data = data
+        self.name = name
+        self.target = target
+        self.inner = inner
+        self.count_at = 0  # segments before byte ``count_at`` ...
+        self.count = 0
+        self.lines_at = 0  # ... and newlines before byte ``lines_at``
+        self.lines = 0
+        self.last_cut = 0
+        # Envelope.snapshot() fields, as the walk would have them
+        self.isa: tuple[str, int] | None = None
+        self.gs: tuple[str, int] | None = None
+        self.gs_in_isa = self.st_in_gs = 0
+        self.isa_ids: set[str] = set()
+        self.gs_ids: set[str] = set()
+        self.st_ids: set[str] = set()
+        self.counts = [0, 0, 0]
+        self.where = Context()
+
+    # -- counting ---------------------------------------------------------
+    def _segments_before(self, offset: int, term: bytes) -> int:
+        self.count += _count(self.data, term, self.count_at, offset)
+        self.count_at = offset
+        return self.count
+
+    def _line_of(self, offset: int) -> int:
+        self.lines += _count(self.data, b"\n", self.lines_at, offset)
+        self.lines_at = offset
+        return self.lines + 1
+
+    def _state(self, offset: int, term: bytes, position: int,
+               delims: Delimiters | None) -> ReaderState:
+        return ReaderState(offset, self._segments_before(offset, term), self._line_of(offset),
+                           position, delims)
+
+    def _end_of(self, offset: int, term: bytes) -> int:
+        found = self.data.find(term, offset)
+        return len(self.data) if found < 0 else found + len(term)
+
+    def _elements(self, offset: int, delims: Delimiters) -> list[str]:
+        end = self.data.find(delims.segment.encode("latin-1"), offset)
+        raw = self.data[offset:end if end >= 0 else offset + 4096]
+        return raw.decode("latin-1").split(delims.element)
+
+    # -- the walk ---------------------------------------------------------
+    def cuts(self) -> Iterator[_Cut]:
+        data = self.data
+        pos = 0
+        if data[:3] == b"\xef\xbb\xbf":
+            pos = 3
+        while pos < len(data) and data[pos] in _BLANKS:
+            pos += 1
+        while pos >= 0:
+            try:
+                delims, _ = parse_isa_header(
+                    data[pos:pos + 2 * ISA_LENGTH].decode("latin-1"), self.name)
+            except NotX12Error:
+                return
+            pos = yield from self._interchange(pos, delims)
+
+    def _interchange(self, isa_at: int, delims: Delimiters) -> Iterator[_Cut]:
+        """Walk one interchange; return where the next ISA starts (-1: stop planning)."""
+        data = self.data
+        term = delims.segment.encode("latin-1")
+        el = re.escape(delims.element.encode("latin-1"))
+        pattern = re.compile(re.escape(term) + rb"[ \t\r\n]*(GS|ST|GE|IEA)" + el)
+        self._open_isa(isa_at, delims, term)
+        st_at = -1
+        for match in pattern.finditer(data, isa_at):
+            at = match.start(1)
+            tag = match.group(1)
+            if st_at >= 0:  # the transaction set before this segment has ended
+                yield from self._inside(st_at, at, delims, term)
+                st_at = -1
+            if tag == b"GS":
+                elements = self._elements(at, delims)
+                self.gs_ids.add(elements[6] if len(elements) > 6 else "")
+                self.gs = (elements[6] if len(elements) > 6 else "",
+                           self._segments_before(at, term) + 1)
+                self.counts[1] += 1
+                self.gs_in_isa += 1
+                self.st_in_gs = 0
+                self.st_ids = set()
+                self.where = Context(self.where.isa, at)
+            elif tag == b"ST":
+                if at - self.last_cut >= self.target:
+                    yield self._cut(at, delims, term, 0, self.where)
+                elements = self._elements(at, delims)
+                self.st_ids.add(elements[2] if len(elements) > 2 else "")
+                self.counts[2] += 1
+                self.st_in_gs += 1
+                st_at = at
+            elif tag == b"GE":
+                self.gs = None
+                self.where = Context(self.where.isa)
+            else:  # IEA: the next interchange must follow at once (blanks allowed)
+                self.isa = self.gs = None
+                self.where = Context()
+                nxt = self._end_of(at, term)
+                while nxt < len(data) and data[nxt] in _BLANKS:
+                    nxt += 1
+                if nxt >= len(data) or data[nxt:nxt + 3] != b"ISA":
+                    return -1
+                self._segments_before(nxt, term)
+                return nxt
+        return -1
+
+    def _open_isa(self, at: int, delims: Delimiters, term: bytes) -> None:
+        elements = self._elements(at, delims)
+        control = elements[13].strip() if len(elements) > 13 else ""
+        self.isa = (control, self._segments_before(at, term) + 1)
+        self.isa_ids.add(control)
+        self.gs_ids = set()
+        self.gs_in_isa = 0
+        self.counts[0] += 1
+        self.where = Context(at)
+
+    def _inside(self, st_at: int, end: int, delims: Delimiters,
+                term: bytes) -> Iterator[_Cut]:
+        """Cuts at 2000A/2000B HL segments inside one large 837 transaction set."""
+        if not self.inner or end - st_at < self.target:
+            return
+        data = self.data
+        elements = self._elements(st_at, delims)
+        if not elements or elements[1:2] != ["837"]:
+            return
+        el = re.escape(delims.element.encode("latin-1"))
+        not_el = rb"[^" + el + re.escape(term) + rb"]*"
+        hl = re.compile(re.escape(term) + rb"[ \t\r\n]*HL" + el + not_el + el + not_el + el
+                        + rb"(20|22)" + rb"(?=" + el + rb"|" + re.escape(term) + rb")")
+        st_index = self._segments_before(st_at, term)  # segments before ST
+        first_hl = -1
+        hl20 = -1
+        for match in hl.finditer(data, st_at, end):
+            at = match.start()
+            at = at + len(term)
+            while data[at] in _BLANKS:
+                at += 1
+            if first_hl < 0:
+                first_hl = at
+            level = match.group(1)
+            if at - self.last_cut >= self.target and at > first_hl:
+                where = Context(self.where.isa, self.where.gs, st_at, hl20)
+                position = self._segments_before(at, term) - st_index
+                yield self._cut(at, delims, term, position, where, first_hl,
+                                replay_hl20=level == b"22" and hl20 >= 0)
+            if level == b"20":
+                hl20 = at
+
+    def _cut(self, at: int, delims: Delimiters, term: bytes, position: int,
+             where: Context, first_hl: int = -1, replay_hl20: bool = False) -> _Cut:
+        self.last_cut = at
+        spans: list[Span] = []
+        isa_state = self._replay_state(where.isa, term, 0, None)
+        spans.append(Span(where.isa, self._end_of(where.isa, term), isa_state))
+        if where.gs >= 0:
+            spans.append(Span(where.gs, self._end_of(where.gs, term),
+                              self._replay_state(where.gs, term, 0, delims)))
+        if where.st >= 0:
+            spans.append(Span(where.st, first_hl, self._replay_state(where.st, term, 0, delims)))
+        if replay_hl20:
+            st_index = self._replay_state(where.st, term, 0, delims).index
+            hl_state = self._replay_state(where.hl20, term, 0, delims)
+            nxt = self.data.find(term, where.hl20)
+            end = self._next_hl(nxt + len(term), delims, term)
+            spans.append(Span(where.hl20, end,
+                              ReaderState(hl_state.offset, hl_state.index, hl_state.line,
+                                          hl_state.index - st_index, delims)))
+        assert self.isa is not None
+        envelope = (self.isa[0], self.isa[1], self.gs[0] if self.gs else None,
+                    self.gs[1] if self.gs else None, self.gs_in_isa, self.st_in_gs,
+                    frozenset(self.isa_ids), frozenset(self.gs_ids), frozenset(self.st_ids),
+                    False, tuple(self.counts))
+        return _Cut(at, self._state(at, term, position, delims), tuple(spans), where,
+                    envelope)
+
+    def _replay_state(self, offset: int, term: bytes, position: int,
+                      delims: Delimiters | None) -> ReaderState:
+        """The reader state at an earlier offset (counted afresh from a known point)."""
+        data = self.data
+        if self.count_at < offset:
+            self._segments_before(offset, term)
+        if self.lines_at < offset:
+            self._line_of(offset)
+        index = self.count - _count(data, term, offset, self.count_at)
+        newlines = self.lines - _count(data, b"\n", offset, self.lines_at)
+        return ReaderState(offset, index, newlines + 1, position, delims)
+
+    def _next_hl(self, start: int, delims: Delimiters, term: bytes) -> int:
+        """Where the first HL at or after ``start`` begins."""
+        el = re.escape(delims.element.encode("latin-1"))
+        found = re.compile(re.escape(term) + rb"[ \t\r\n]*HL" + el).search(
+            self.data, start - len(term))
+        if found is None:
+            return len(self.data)
+        at = found.start() + len(term)
+        while self.data[at] in _BLANKS:
+            at += 1
+        return at
+
+
+def _count(data: mmap.mmap, byte: bytes, start: int, end: int) -> int:
+    """``data[start:end].count(byte)`` for one-byte ``byte``, in windows (a memory map has no
+    ``count`` before Python 3.13, and a slice is a copy)."""
+    total = 0
+    while start < end:
+        stop = min(end, start + _WINDOW)
+        total += data[start:stop].count(byte)
+        start = stop
+    return total
+
+
+_WINDOW = 8 << 20
+
+
+class ChunkReader:
+    """The chunk's segments: its context (re-read) and then its own bytes.
+
+    ``on_body`` runs once, just before the first segment of the chunk's own bytes is
+    handed on: the point where replayed state gives way to the predicted state. After
+    iterating, :meth:`end` tells the state the chunk ended in.
+    """
+
+    def __init__(self, chunk: Chunk, on_body: Callable[[], None] | None = None) -> None:
+        self.chunk = chunk
+        self.on_body = on_body
+        self.last: Segment | None = None
+        self.newlines = 0
+        self.where = Context()
+        self.replaying = True
+
+    def __iter__(self) -> Iterator[Segment]:
+        chunk = self.chunk
+        with open(chunk.path, "rb") as handle:
+            for span in chunk.context:
+                yield from self._track(self._read(handle, span))
+            self.replaying = False
+            if self.on_body is not None:
+                self.on_body()
+            for seg in self._track(self._read(handle, chunk.body, count=True)):
+                self.last = seg
+                yield seg
+
+    def _read(self, handle: BinaryIO, span: Span, count: bool = False) -> Iterator[Segment]:
+        handle.seek(span.start)
+        data = handle.read(span.end - span.start)
+        if count:
+            self.newlines = data.count(b"\n")
+        if data:
+            yield from SegmentReader(io.BytesIO(data), name=self.chunk.path, resume=span.state)
+
+    def _track(self, segments: Iterator[Segment]) -> Iterator[Segment]:
+        """Follow the open ISA/GS/ST/2000A offsets, as :class:`_Planner` records them."""
+        for seg in segments:
+            tag = seg.tag
+            if tag == "HL":
+                if seg[3] == "20":
+                    w = self.where
+                    self.where = Context(w.isa, w.gs, w.st, seg.offset)
+            elif tag in _ENVELOPE_TAGS:
+                w = self.where
+                if tag == "ST":
+                    self.where = Context(w.isa, w.gs, seg.offset)
+                elif tag == "SE":
+                    self.where = Context(w.isa, w.gs)
+                elif tag == "GS":
+                    self.where = Context(w.isa, seg.offset)
+                elif tag == "GE":
+                    self.where = Context(w.isa)
+                elif tag == "ISA":
+                    self.where = Context(seg.offset)
+                else:
+                    self.where = Context()
+            yield seg
+
+    def end(self, envelope: tuple[object, ...]) -> ChunkEnd:
+        """The state after the last segment (``envelope``: the walk's snapshot then)."""
+        body = self.chunk.body
+        last = self.last
+        start_line = body.state.line if body.state is not None else 1
+        index = last.index if last is not None else (body.state.index if body.state else 0)
+        position = 0
+        if last is not None and last.tag != "SE":
+            position = last.position
+        return ChunkEnd(body.end, index, start_line + self.newlines, position,
+                        last.delimiters if last is not None else None, envelope, self.where)
+
+
+_ENVELOPE_TAGS = frozenset({"ISA", "GS", "ST", "SE", "GE", "IEA"})
