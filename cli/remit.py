@@ -13,11 +13,15 @@ from cli.common import (
     FilesArg,
     FormatOpt,
     OutOpt,
+    SchedulerOpt,
+    WorkersOpt,
     check_inputs,
     check_out,
     output,
+    pool,
 )
 from remit835.causes import CauseMap
+from remit835.parallel import parallel_report
 from remit835.parse import check_835
 from remit835.report import has_errors, remit_report
 from x12core.render import render
@@ -31,6 +35,8 @@ def remit(
     fmt: FormatOpt = "text",  # type: ignore[assignment]
     out: OutOpt = None,
     causes: CausesOpt = None,
+    workers: WorkersOpt = "1",
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Read 835 remittances: payments, denied lines, root causes, balancing.
 
@@ -41,7 +47,10 @@ def remit(
     check_out(out, inputs)
     for path in files:
         check_835(path)
-    report, totals = remit_report(files, CauseMap.load(causes))
-    with output(out, inputs) as stream:
-        render(report, fmt.value, stream, schema="remit")
+    cause_map = CauseMap.load(causes)
+    with pool(workers, scheduler) as running:
+        report, totals = (parallel_report(files, cause_map, running) if running.parallel
+                          else remit_report(files, cause_map))
+        with output(out, inputs) as stream:
+            render(report, fmt.value, stream, schema="remit")
     raise typer.Exit(EXIT_FINDINGS if has_errors(totals) else EXIT_OK)

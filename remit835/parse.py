@@ -210,14 +210,23 @@ class RemitReader:
     """
 
     def __init__(self, source: Source, *, name: str | None = None,
-                 chunk_size: int | None = None) -> None:
-        self._reader = SegmentReader(source, name=name, chunk_size=chunk_size)
-        self.path = self._reader.path
+                 chunk_size: int | None = None, segments: Iterable[Segment] | None = None,
+                 partial: bool = False) -> None:
+        # ``segments``/``partial``: one chunk of a file (remit835.parallel, --workers).
+        self._reader: Iterable[Segment] = (
+            SegmentReader(source, name=name, chunk_size=chunk_size) if segments is None
+            else segments)
+        self.path = name if segments is not None and name else \
+            getattr(self._reader, "path", str(source))
         self.findings: list[Finding] = []
         self.counts: dict[str, int] = {}
+        self.partial = partial
+        self.envelope: Envelope | None = None
+        self.replayed = 0  # envelope findings of replayed chunk headers (not reported)
 
     def __iter__(self) -> Iterator[PaymentStream]:
-        env = Envelope(self._reader, self.path)
+        env = self.envelope = Envelope(self._reader, self.path)
+        env.partial = self.partial
         for body in env:
             txn = body.transaction
             if txn.set_id != "835":
@@ -231,7 +240,7 @@ class RemitReader:
             stream = PaymentStream(body, self.path)
             yield stream
             stream.finish()
-        self.findings.extend(env.findings)
+        self.findings.extend(env.findings[self.replayed:])
         self.counts = env.counts
 
 

@@ -11,7 +11,7 @@ adjustment still gets one row, so nothing disappears; findings follow as
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -27,7 +27,7 @@ from remit835.outcome import (
     LineOutcome,
     assess,
 )
-from remit835.parse import read_remits
+from remit835.parse import RemitReader, read_remits
 from remit835.report_text import write_text
 from x12core.census import Tally, unread_claims_finding
 from x12core.findings import Finding, Severity
@@ -230,41 +230,55 @@ def iter_outcomes(paths: Sequence[str | os.PathLike[str]], causes: CauseMap,
                   totals: Totals) -> Iterator[ClaimOutcome]:
     """Every claim of every file, assessed; ``totals`` fills in as they pass."""
     for path in paths:
-        reader = read_remits(path)
-        tally = Tally(path, "CLP")
-        for stream in reader:
-            for claim in stream:
-                if claim.segment is not None:
-                    tally.read(claim.segment.offset)
-                outcome = assess(claim, causes)
-                _count(totals, outcome)
-                _unknown_remarks(totals, claim, causes)
-                if claim.is_reversal:
-                    totals.reversed_ids[claim.claim_id] = None
-                yield outcome
-            payment = stream.finish()
-            totals.payments.append(payment_record(payment))
-            header = payment.header
-            totals.payment_total += -header.amount if header.credit_debit == "D" \
-                else header.amount
-            for f in stream.findings:
-                _add_finding(totals, f)
-            for imbalance in payment.imbalances:
-                _add_finding(totals, imbalance.finding, imbalance)
-        for f in reader.findings:
+        yield from file_outcomes(read_remits(path), causes, totals, Tally(path, "CLP"))
+
+
+def file_outcomes(reader: RemitReader, causes: CauseMap, totals: Totals,
+                  tally: Tally | None) -> Iterator[ClaimOutcome]:
+    """The claims of one file (or one chunk of it: ``tally`` None), assessed."""
+    path = reader.path
+    for stream in reader:
+        for claim in stream:
+            if claim.segment is not None and tally is not None:
+                tally.read(claim.segment.offset)
+            outcome = assess(claim, causes)
+            _count(totals, outcome)
+            _unknown_remarks(totals, claim, causes)
+            if claim.is_reversal:
+                totals.reversed_ids[claim.claim_id] = None
+            yield outcome
+        payment = stream.finish()
+        totals.payments.append(payment_record(payment))
+        header = payment.header
+        totals.payment_total += -header.amount if header.credit_debit == "D" \
+            else header.amount
+        for f in stream.findings:
             _add_finding(totals, f)
-        tally.finish()
-        totals.claim_segments += tally.total
-        if tally.missed:
-            _add_finding(totals, unread_claims_finding(os.fspath(path), tally, "CLP"))
+        for imbalance in payment.imbalances:
+            _add_finding(totals, imbalance.finding, imbalance)
+    for f in reader.findings:
+        _add_finding(totals, f)
+    if tally is None:
+        return
+    tally.finish()
+    totals.claim_segments += tally.total
+    if tally.missed:
+        _add_finding(totals, unread_claims_finding(os.fspath(path), tally, "CLP"))
 
 
-def remit_report(paths: Sequence[str | os.PathLike[str]], causes: CauseMap
+def remit_report(paths: Sequence[str | os.PathLike[str]], causes: CauseMap,
+                 records: Callable[[Totals], Iterator[dict[str, Any]]] | None = None
                  ) -> tuple[Report, Totals]:
-    """The report for `claimkit remit` and the totals (read them after rendering)."""
+    """The report for `claimkit remit` and the totals (read them after rendering).
+
+    ``records``: the claim records already made (remit835.parallel); default: read here.
+    """
     totals = Totals()
 
     def items() -> Iterator[dict[str, Any]]:
+        if records is not None:
+            yield from records(totals)
+            return
         for outcome in iter_outcomes(paths, causes, totals):
             record = claim_record(outcome)
             # B.7: a reversal (CLP02 22) is usually followed by the corrected claim, same CLP01.

@@ -1,0 +1,167 @@
+"""``claimkit remit`` with several processes (``--workers``) or on Dask (``--scheduler``).
+
+835 files are cut at ST (one payment per transaction set, 005010X221A1 section
+1.10.2: a payment balances within its own ST..SE, so no check spans two chunks).
+Each chunk task walks its payments exactly as :func:`remit835.report.file_outcomes`
+does for a whole file, with its own :class:`~remit835.report.Totals`, and hands back
+the claim records, those totals and the state it ended in. Here the totals are added
+up chunk by chunk in file order (counters add; first-seen order of categories and
+codes is kept), and what spans chunks is decided in order: a claim is a
+correction when an earlier claim of the run reversed its CLP01 (reversals may sit in
+an earlier chunk or file). Envelope findings follow a file's payment findings, as in
+a one-process run; a chunk whose predicted start state was wrong is read again here.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, fields, replace
+from decimal import Decimal
+from typing import Any
+
+from remit835.causes import CauseMap
+from remit835.parse import RemitReader, check_835
+from remit835.report import (
+    Report,
+    Totals,
+    _add_finding,
+    _finding,
+    claim_record,
+    file_outcomes,
+    remit_report,
+)
+from x12core.census import Tally, unread_claims_finding
+from x12core.chunks import Chunk, ChunkEnd, ChunkReader, Span, chunk_size, plan
+from x12core.findings import Finding
+from x12core.parallel import Handle, Pool
+from x12core.reader import ReaderState
+
+
+@dataclass(frozen=True, slots=True)
+class RemitChunk:
+    """One chunk's claim records (with CLP offset and reversal flag) and totals."""
+
+    records: list[tuple[dict[str, Any], int, bool]]
+    totals: dict[str, Any]  # Totals fields but ``findings`` (payment-level findings below)
+    findings: list[dict[str, Any]]
+    file_findings: list[Finding]  # transaction sets that are not 835, envelope problems
+    end: ChunkEnd
+
+
+def remit_chunk(causes: CauseMap, chunk: Chunk) -> RemitChunk:
+    """The task: read and assess one chunk of an 835 file."""
+    segments = ChunkReader(chunk)
+    reader = RemitReader(chunk.path, name=chunk.path, segments=segments,
+                         partial=not chunk.final)
+
+    def on_body() -> None:
+        env = reader.envelope
+        assert env is not None
+        if chunk.envelope is not None:
+            env.restore(chunk.envelope)
+        reader.replayed = len(env.findings)
+
+    segments.on_body = on_body
+    totals = Totals()
+    records = []
+    for outcome in file_outcomes(reader, causes, totals, None):
+        claim = outcome.claim
+        records.append((claim_record(outcome), claim.segment.offset if claim.segment else -1,
+                        claim.is_reversal))
+    # file_outcomes added the reader's findings last: they are reported after the
+    # payments of the whole file, so they travel apart.
+    everything = list(totals.findings)
+    split = len(everything) - len(reader.findings)
+    state = {f.name: getattr(totals, f.name) for f in fields(Totals) if f.name != "findings"}
+    assert segments.chunk.body is chunk.body
+    end = segments.end(reader.envelope.snapshot() if reader.envelope else ())
+    return RemitChunk(records, state, everything[:split], list(reader.findings), end)
+
+
+def parallel_report(paths: Sequence[str | os.PathLike[str]], causes: CauseMap,
+                    pool: Pool) -> tuple[Report, Totals]:
+    """:func:`remit835.report.remit_report`, the chunks read on ``pool``."""
+    for path in paths:
+        check_835(path)
+    chunks = [c for p in paths for c in plan(os.fspath(p), chunk_size(
+        os.path.getsize(p), pool.width), inner=False)]
+    return remit_report(paths, causes, records=lambda totals: _records(chunks, causes, pool,
+                                                                        totals))
+
+
+def _records(chunks: list[Chunk], causes: CauseMap, pool: Pool,
+             totals: Totals) -> Iterator[dict[str, Any]]:
+    queue: deque[tuple[Chunk, Handle]] = deque()
+    pending = deque(chunks)
+    previous: ChunkEnd | None = None
+    tally: Tally | None = None
+    held: list[Finding] = []  # the file's envelope findings, reported after its payments
+    while pending or queue:
+        while pending and len(queue) < 2 * pool.width:
+            chunk = pending.popleft()
+            queue.append((chunk, pool.submit(remit_chunk, causes, chunk)))
+        chunk, handle = queue.popleft()
+        part: RemitChunk = handle.result()
+        if chunk.number == 0:
+            tally = Tally(chunk.path, "CLP")
+            previous = None
+            held = []
+        elif previous is not None and not previous.matches(chunk):
+            state = ReaderState(previous.offset, previous.index, previous.line,
+                                previous.position, previous.delimiters)
+            if chunk.where != previous.where:
+                from x12core.errors import InputError
+
+                raise InputError(f"{chunk.path}: the file could not be cut into chunks here "
+                                 f"(byte {chunk.body.start}); run it with --workers 1")
+            chunk = replace(chunk, body=Span(chunk.body.start, chunk.body.end, state),
+                            envelope=previous.envelope)
+            part = remit_chunk(causes, chunk)
+        previous = part.end
+        assert tally is not None
+        for record, offset, reversal in part.records:
+            if offset >= 0:
+                tally.read(offset)
+            claim_id = record["claim_id"]
+            # B.7: a reversal (CLP02 22) is usually followed by the corrected claim.
+            record["correction"] = not reversal and claim_id in totals.reversed_ids
+            if reversal:
+                totals.reversed_ids[claim_id] = None
+            if record["correction"]:
+                totals.corrections += 1
+            yield record
+        _merge(totals, part)
+        held.extend(part.file_findings)
+        if chunk.final:
+            for f in held:  # counted in the task already: only the record is added
+                totals.findings.append(_finding(f))
+            tally.finish()
+            totals.claim_segments += tally.total
+            if tally.missed:
+                _add_finding(totals, unread_claims_finding(chunk.path, tally, "CLP"))
+
+
+def _merge(totals: Totals, part: RemitChunk) -> None:
+    """Add one chunk's totals: counters add, lists extend, dicts keep first-seen order."""
+    for name, value in part.totals.items():
+        if name in ("reversed_ids", "corrections", "claim_segments"):
+            continue  # decided in order here
+        mine = getattr(totals, name)
+        if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+            setattr(totals, name, mine + value)
+        elif isinstance(value, list):
+            mine.extend(value)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if item is None:
+                    mine.setdefault(key, None)
+                elif key not in mine:
+                    mine[key] = list(item) if isinstance(item, list) else item
+                elif isinstance(item, list):
+                    mine[key] = [a + b for a, b in zip(mine[key], item, strict=True)]
+                else:
+                    mine[key] = mine[key] + item
+    for record in part.findings:
+        totals.findings.append(record)
