@@ -16,9 +16,12 @@ from cli.common import (
     Paths,
     ReportFormat,
     ReportFormatOpt,
+    SchedulerOpt,
+    WorkersOpt,
     check_inputs,
     check_out,
     output,
+    pool,
     profile_file,
 )
 from cli.scan import ProfileOpt
@@ -54,6 +57,8 @@ def audit(
         "--top", min=1, help="Root causes listed per row.")] = TOP_CAUSES,
     exit_zero: Annotated[bool, typer.Option(
         "--exit-zero", help="Report only: exit 0 even when claims are held.")] = False,
+    workers: WorkersOpt = "1",
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Audit claim batches: clean rate and findings by group (documentation, code
     accuracy, policy), with remits the denial rate and root causes in dollars.
@@ -72,8 +77,10 @@ def audit(
         raise InputError("audit needs at least one 837P claim file (--claims)")
     options = ScanOptions(profile=payer_profile, fail_on=fail_on.severity,
                           icd10_files=tuple(icd10_file or ()))
-    card = build_scorecard(claim_files, remit_files, options=options,
-                           causes=CauseMap.load(causes) if remit_files else None, top=top)
+    with pool(workers, scheduler) as running:
+        card = build_scorecard(claim_files, remit_files, options=options,
+                               causes=CauseMap.load(causes) if remit_files else None, top=top,
+                               pool=running)
     with output(out, inputs) as stream:
         if fmt is ReportFormat.html:
             build_html(card).write(stream)

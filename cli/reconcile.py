@@ -15,9 +15,12 @@ from cli.common import (
     Paths,
     ReportFormat,
     ReportFormatOpt,
+    SchedulerOpt,
+    WorkersOpt,
     check_inputs,
     check_out,
     output,
+    pool,
     profile_file,
 )
 from edi837.scan import ScanOptions
@@ -51,6 +54,8 @@ def reconcile(
         "[default: 20 for text, 200 for html].", show_default=False)] = None,
     fail_on_unpaid: Annotated[bool, typer.Option(
         "--fail-on-unpaid", help="Exit 1 also when a sent claim has no remit yet.")] = False,
+    workers: WorkersOpt = "1",
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Reconcile 835 remittances against the 837P claims that were sent.
 
@@ -67,9 +72,11 @@ def reconcile(
     if not claim_files or not remit_files:
         raise InputError("reconcile needs at least one 837P claim file (--claims) and one 835 "
                          "remittance file (--remits)")
-    rec = Reconciler(claim_files, remit_files, scan_options=ScanOptions(profile=payer_profile),
-                     causes=CauseMap.load(causes))
-    rec.load()  # read every input before any output: a bad file is exit 2 with nothing written
+    with pool(workers, scheduler) as running:
+        rec = Reconciler(claim_files, remit_files,
+                         scan_options=ScanOptions(profile=payer_profile),
+                         causes=CauseMap.load(causes), pool=running)
+        rec.load()  # read every input before any output: a bad file is exit 2, nothing written
     limit = top or (200 if fmt is ReportFormat.html else 20)
     report, digest = reconcile_report(rec, redact=redact, csv=fmt is ReportFormat.csv,
                                       limit=limit)

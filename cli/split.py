@@ -12,9 +12,18 @@ from typing import Annotated, Any, TextIO
 
 import typer
 
-from cli.common import EXIT_FINDINGS, EXIT_OK, FailOnOpt, check_inputs
+from cli.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    FailOnOpt,
+    SchedulerOpt,
+    WorkersOpt,
+    check_inputs,
+    pool,
+)
 from cli.scan import IgnoreOpt, ProfileOpt, SelectOpt
 from edi837.scan import ScanOptions
+from edi837.scan_parallel import ParallelScanner
 from edi837.split import ControlNumbers, SplitError
 from edi837.split_run import SplitTargets, run_split
 from x12core import schemas
@@ -56,6 +65,8 @@ def split(
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing outputs.")] = False,
     fmt: Annotated[str, typer.Option("--format", "-f", help="Summary format: text or json.")
                    ] = "text",
+    workers: WorkersOpt = "1",
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Split an 837P batch into clean and held files; optionally acknowledge it (999, 277CA)."""
     check_inputs([file])
@@ -66,9 +77,12 @@ def split(
                           ignore=tuple(ignore or ()), fail_on=fail_on.severity,
                           ptp_files=tuple(ptp_file or ()), mue_files=tuple(mue_file or ()),
                           hcpcs_files=tuple(hcpcs_file or ()))
-    summary = run_split(file, SplitTargets(clean, held, report, ack, claim_ack), options,
-                        validate=validate, force=force,
-                        controls=ControlNumbers(isa_control, gs_control, st_control))
+    with pool(workers, scheduler) as running:
+        summary = run_split(file, SplitTargets(clean, held, report, ack, claim_ack), options,
+                            validate=validate, force=force,
+                            controls=ControlNumbers(isa_control, gs_control, st_control),
+                            scanner=ParallelScanner(options, running) if running.parallel
+                            else None)
     _print(summary, fmt, sys.stdout)
     raise typer.Exit(EXIT_FINDINGS if summary["held"]["claims"] else EXIT_OK)
 

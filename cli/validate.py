@@ -14,9 +14,12 @@ from cli.common import (
     FilesArg,
     FormatOpt,
     OutOpt,
+    SchedulerOpt,
+    WorkersOpt,
     check_inputs,
     check_out,
     output,
+    pool,
 )
 from x12core.errors import InputError
 from x12core.fileio import atomic_write, check_output, shown
@@ -32,10 +35,12 @@ def validate(
     ack: Annotated[Path | None, typer.Option(
         "--ack", help="Write the 999 pyx12 builds. With several files, a directory: one "
         "<name>.999 per file.")] = None,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=0,
-                                      help="Worker processes (0 = one per core).")] = 0,
+    jobs: Annotated[int | None, typer.Option(
+        "--jobs", "-j", min=0, hidden=True, help="Former name of --workers.")] = None,
     strict_version: Annotated[bool, typer.Option(
         "--strict-version", help="Do not validate 005010X222A2 against the X222A1 map.")] = False,
+    workers: WorkersOpt = "1",
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Validate X12 files against their implementation guide (pyx12) and envelope rules."""
     check_inputs(files)
@@ -47,8 +52,11 @@ def validate(
         str(path): check_output(ack / (path.name + ".999") if ack.is_dir() else ack,
                                 [*files, *([out] if out is not None else [])])
         for path in files}
-    results = validate_files(files, jobs=jobs, want_ack=ack is not None,
-                             substitute_versions=not strict_version)
+    if jobs is not None and workers == "1":
+        workers = str(jobs)  # the former option, still accepted
+    with pool(workers, scheduler) as running:
+        results = validate_files(files, want_ack=ack is not None,
+                                 substitute_versions=not strict_version, pool=running)
     if ack is not None:
         for result in results:
             if result.ack is None:

@@ -161,7 +161,9 @@ class ParallelScanner:
         self.index = self.engine.index  # the run's index of what earlier chunks touched
         self.reruns = 0  # chunks scanned again here (a misprediction or a shared patient)
 
-    def scan(self, path: str | os.PathLike[str]) -> FileScan | ParallelFileScan:
+    def scan(self, path: str | os.PathLike[str], full: bool = False
+             ) -> FileScan | ParallelFileScan | JoinedFileScan:
+        """A scan of ``path``; ``full``: results carry the whole claim (split, audit)."""
         if not self.pool.parallel:
             return self.scanner.scan(path)
         if self.options.validate:
@@ -174,7 +176,7 @@ class ParallelScanner:
         chunks = plan(name, target)
         scan = ParallelFileScan(self, name, chunks)
         self._pending.extend((scan, c) for c in chunks)
-        return scan
+        return JoinedFileScan(scan) if full else scan
 
     # -- the pipeline ------------------------------------------------------
     def _fill(self) -> None:
@@ -281,3 +283,33 @@ class ParallelFileScan:
             self.file_findings.append(unread_claims_finding(self.path, tally, "CLM"))
         self.file_findings.extend(envelope)
         self.file_findings.sort(key=lambda f: f.location.segment_index or 0)
+
+
+class JoinedFileScan:
+    """Full :class:`~edi837.scan.ClaimResult` values: claims built here, judged by the pool.
+
+    Building a claim is the cheap part of a scan, and a whole claim is costly to send
+    between processes; so this process reads the file's claims again (no rules) and
+    pairs each with the findings the chunk tasks sent back, checking they are the same
+    claim (CLM byte offset).
+    """
+
+    def __init__(self, scan: ParallelFileScan) -> None:
+        self.inner = scan
+        self.scanner = scan.scanner
+        self.path = scan.path
+
+    def __getattr__(self, name: str) -> Any:  # file_findings, claims, held, claim_segments
+        return getattr(self.inner, name)
+
+    def __iter__(self) -> Iterator[ClaimResult]:
+        from x12core.reader import SegmentReader
+
+        envelope = Envelope(SegmentReader(self.path), self.path)
+        claims = (c for group in claim_groups(envelope, self.path, []) for c in group)
+        for result in self.inner:
+            claim = next(claims, None)
+            if claim is None or claim.start_offset != result.claim.start_offset:
+                raise RuntimeError(f"{self.path}: claim at byte {result.claim.start_offset} "
+                                   "read differently by the chunk tasks")
+            yield ClaimResult(claim, result.findings, result.status, result.profile)

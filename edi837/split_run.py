@@ -19,6 +19,7 @@ from edi837.ack277 import Ack277Writer
 from edi837.claim_ack import adjudicate, first_pass, rejected_sets
 from edi837.report import ScanTotals, claim_record
 from edi837.scan import ClaimResult, ScanOptions, scan_file
+from edi837.scan_parallel import ParallelScanner
 from edi837.split import ControlNumbers, OutputSet, SplitError, SplitResult, split_file
 from x12core.findings import Finding
 from x12core.reader import SegmentReader
@@ -40,7 +41,7 @@ class SplitTargets:
 
 def run_split(file: Path, targets: SplitTargets, options: ScanOptions, *,
               validate: bool = False, controls: ControlNumbers | None = None,
-              force: bool = False) -> dict[str, Any]:
+              force: bool = False, scanner: ParallelScanner | None = None) -> dict[str, Any]:
     """Scan ``file``, write the outputs in ``targets`` atomically; return the summary.
 
     A claim is held exactly when ``claimkit scan`` with the same options holds it
@@ -48,7 +49,8 @@ def run_split(file: Path, targets: SplitTargets, options: ScanOptions, *,
     every claim of that set). Raises :class:`SplitError` when the file cannot be split.
     """
     # pyx12 runs once, here, for both the 999 and validate (not again inside the scan).
-    scan = scan_file(file, options)  # refuses files that are not 837P
+    # refuses files that are not 837P; ``scanner``: rules run on a pool (--workers)
+    scan = scanner.scan(file, full=True) if scanner is not None else scan_file(file, options)
     with OutputSet(force=force, inputs=[file]) as outputs:
         for path, role in ((targets.clean, "the clean batch"), (targets.held, "the held batch"),
                            (targets.report, "the report"), (targets.ack, "the 999"),

@@ -27,13 +27,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from edi837.scan import Scanner, ScanOptions
+from edi837.scan import ScanOptions
+from edi837.scan_parallel import ParallelScanner
 from reconcile.audit_groups import DIMENSIONS, OTHER, ClaimAudit, Groups, Tally, load_groups, rate
 from reconcile.engine import ClaimResult, Reconciler
 from reconcile.totals import Totals
 from remit835.causes import CauseMap
 from remit835.model import money
 from remit835.parse import check_835
+from x12core.parallel import Pool
 
 TOP_CAUSES = 3
 
@@ -125,7 +127,8 @@ class Scorecard:
 def build_scorecard(claim_files: Sequence[str | os.PathLike[str]],
                     remit_files: Sequence[str | os.PathLike[str]] = (), *,
                     options: ScanOptions | None = None, causes: CauseMap | None = None,
-                    groups: Groups | None = None, top: int = TOP_CAUSES) -> Scorecard:
+                    groups: Groups | None = None, top: int = TOP_CAUSES,
+                    pool: Pool | None = None) -> Scorecard:
     """Scan the claims (and reconcile the remits); every input is read before returning.
 
     Raises :class:`~x12core.errors.ClaimkitError` for a file that cannot be read, is
@@ -136,8 +139,8 @@ def build_scorecard(claim_files: Sequence[str | os.PathLike[str]],
     remit_paths = [os.fspath(p) for p in remit_files]
     card = Scorecard(groups or load_groups(), claim_paths, remit_paths)
     card.top = top
-    scanner = Scanner(options)
-    scans = [scanner.scan(p) for p in claim_paths]  # preflight every claim file first
+    scanner = ParallelScanner(options, pool or Pool())
+    scans = [scanner.scan(p, full=True) for p in claim_paths]  # preflight every file first
     for path in remit_paths:
         check_835(path)
     keys: list[tuple[str, str, str, str]] = []  # per claim: id, provider, payer, batch
@@ -149,7 +152,7 @@ def build_scorecard(claim_files: Sequence[str | os.PathLike[str]],
     card.reference_data = scanner.engine.tables.reference_data()
     if remit_paths:
         _add_remits(card, keys, Reconciler(claim_paths, remit_paths, scan_options=options,
-                                           causes=causes))
+                                           causes=causes, pool=pool))
     return card
 
 

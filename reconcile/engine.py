@@ -45,6 +45,7 @@ from reconcile.totals import Totals
 from remit835.causes import CauseMap
 from remit835.model import ZERO
 from remit835.parse import check_835, read_remits
+from x12core.parallel import Pool
 
 __all__ = ["DENIED", "PAID", "PARTIAL", "REVERSED", "STATUSES", "UNMATCHED", "UNPAID",
            "ClaimResult", "Entry", "LineResult", "Reconciler", "settle", "settle_sent",
@@ -135,8 +136,9 @@ class Reconciler:
 
     def __init__(self, claims: Sequence[str | os.PathLike[str]],
                  remits: Sequence[str | os.PathLike[str]], *,
-                 scan_options: ScanOptions | None = None, causes: CauseMap | None = None
-                 ) -> None:
+                 scan_options: ScanOptions | None = None, causes: CauseMap | None = None,
+                 pool: Pool | None = None) -> None:
+        self.pool = pool  # the 837 scan's rules run there (--workers, --scheduler)
         self.claim_paths = list(claims)
         self.remit_paths = list(remits)
         self.scan_options = scan_options or ScanOptions()
@@ -156,7 +158,7 @@ class Reconciler:
             preflight(claims_path)
         for remit_path in self.remit_paths:
             check_835(remit_path)
-        self.index = index_claims(self.claim_paths, self.scan_options)
+        self.index = index_claims(self.claim_paths, self.scan_options, self.pool)
         self.totals.scan_file_findings = self.index.file_findings
         seq = 0
         for path in self.remit_paths:

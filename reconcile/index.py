@@ -21,10 +21,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from edi837.scan import ClaimResult, Scanner, ScanOptions
+from edi837.scan import ClaimResult, ScanOptions
+from edi837.scan_parallel import ParallelScanner
 from remit835.model import ZERO
 from x12core.errors import InputError
 from x12core.findings import Severity
+from x12core.parallel import Pool
 from x12core.reader import SegmentReader
 
 # A remit id shorter than this is never taken for a truncated one: short ids are
@@ -197,18 +199,18 @@ class SentIndex:
 
 
 def index_claims(paths: Sequence[str | os.PathLike[str]],
-                 options: ScanOptions | None = None) -> SentIndex:
+                 options: ScanOptions | None = None, pool: Pool | None = None) -> SentIndex:
     """Scan every 837P file with the rule engine and index its claims.
 
     Raises :class:`~x12core.errors.ClaimkitError` (exit 2) for a file that is
     missing, not X12 or not an 837P, before reading the next one.
     """
     options = options or ScanOptions()
-    scanner = Scanner(options)
+    scanner = ParallelScanner(options, pool or Pool())
     index = SentIndex()
     category = index.rule_category
     for path in paths:
-        scan = scanner.scan(path)
+        scan = scanner.scan(path, full=True)
         for result in scan:
             for f in result.findings:
                 category.setdefault(f.rule, f.category)

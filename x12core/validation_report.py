@@ -11,6 +11,7 @@ from typing import Any, TextIO
 
 from x12core.envelope import Envelope
 from x12core.findings import Finding, count_by_severity
+from x12core.parallel import Pool
 from x12core.reader import SegmentReader
 from x12core.render import Report, table
 from x12core.validate import ValidationResult, validate_file
@@ -43,15 +44,22 @@ def _order(f: Finding) -> tuple[int, int]:
 
 
 def validate_files(paths: Sequence[Path | str], *, jobs: int = 0, want_ack: bool = False,
-                   substitute_versions: bool = True) -> list[ValidationResult]:
-    """Validate every file; files run in parallel worker processes when there are several."""
+                   substitute_versions: bool = True, pool: Pool | None = None
+                   ) -> list[ValidationResult]:
+    """Validate every file, one task per file (pyx12 reads a file whole).
+
+    ``pool`` (``--workers``/``--scheduler``) runs the files side by side; without one,
+    ``jobs`` local processes do (0: one per core).
+    """
     names = [os.fspath(p) for p in paths]
     work = partial(validate_one, want_ack=want_ack, substitute_versions=substitute_versions)
+    if pool is not None and pool.parallel:
+        return [h.result() for h in [pool.submit(work, n) for n in names]]
     workers = jobs or (os.cpu_count() or 1)
-    if len(names) <= 1 or workers <= 1:
+    if pool is not None or len(names) <= 1 or workers <= 1:
         return [work(n) for n in names]
-    with ProcessPoolExecutor(max_workers=min(workers, len(names))) as pool:
-        return list(pool.map(work, names))
+    with ProcessPoolExecutor(max_workers=min(workers, len(names))) as local:
+        return list(local.map(work, names))
 
 
 def validation_report(results: list[ValidationResult]) -> tuple[Report, int]:
