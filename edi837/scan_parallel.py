@@ -26,7 +26,7 @@ from __future__ import annotations
 import os
 import pickle
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -149,13 +149,14 @@ class ParallelScanner:
     reports, ``split`` and the audit take either.
     """
 
-    def __init__(self, options: ScanOptions, pool: Pool, chunk_bytes: int | None = None
-                 ) -> None:
+    def __init__(self, options: ScanOptions, pool: Pool, chunk_bytes: int | None = None,
+                 task: Callable[..., ChunkScan] | None = None) -> None:
         self.scanner = Scanner(options)  # loads and checks everything before any work
         self.options = options
         self.engine = self.scanner.engine
         self.pool = pool
         self.chunk_bytes = chunk_bytes
+        self.task = task or scan_chunk  # what a worker runs: scan_chunk(options, chunk)
         self._queue: deque[tuple[ParallelFileScan, Chunk, Handle]] = deque()
         self._pending: deque[tuple[ParallelFileScan, Chunk]] = deque()
         self.index = self.engine.index  # the run's index of what earlier chunks touched
@@ -182,7 +183,7 @@ class ParallelScanner:
     def _fill(self) -> None:
         while self._pending and len(self._queue) < 2 * self.pool.width:
             scan, chunk = self._pending.popleft()
-            handle = self.pool.submit(scan_chunk, self.options, chunk)
+            handle = self.pool.submit(self.task, self.options, chunk)
             self._queue.append((scan, chunk, handle))
 
     def next_result(self, scan: ParallelFileScan, chunk: Chunk) -> Any:

@@ -1,0 +1,161 @@
+"""Issue 14: ``--workers`` and ``--scheduler`` give byte-for-byte the one-process reports.
+
+The generated batches are cut into many small chunks (``CLAIMKIT_CHUNK_BYTES``) so
+that every kind of cut happens: at ST, inside one giant transaction set at 2000A and
+2000B loops, across interchanges with other delimiters; and so that cross-chunk
+checks are exercised: the same claims again in a second interchange of the same
+file (duplicates, MUE units and ISA13 repeats that span chunks) and in a second file.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from edi837.scan import ScanOptions
+from edi837.scan_parallel import ParallelScanner
+from fixtures import generate
+from x12core.chunks import plan
+from x12core.parallel import Pool
+
+SMALL = "30000"  # bytes per chunk: a few dozen claims
+
+
+@pytest.fixture(scope="module")
+def batches(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("workers")
+    giant = root / "giant.837"  # one transaction set: cut at 2000A/2000B loops
+    generate.write_837(giant, claims=500, seed=5, transactions=1)
+    other = root / "pipes.837"  # other delimiters, two transaction sets
+    generate.write_837(other, claims=150, seed=9, transactions=2, element="|",
+                       component=">", repetition="{", segment="!")
+    mixed = root / "mixed.837"  # interchanges with different delimiters in one file
+    mixed.write_bytes(giant.read_bytes() + other.read_bytes())
+    twice = root / "twice.837"  # the same claims again: duplicates across chunks
+    twice.write_bytes(giant.read_bytes() * 2)
+    copy = root / "copy.837"
+    shutil.copy(giant, copy)
+    remit = root / "remit.835"
+    generate.write_835(remit, claims=500, seed=5)
+    remits = root / "remits.835"
+    remits.write_bytes(remit.read_bytes() * 2)  # reversals/corrections decided in order
+    return {"giant": giant, "pipes": other, "mixed": mixed, "twice": twice, "copy": copy,
+            "remit": remit, "remits": remits}
+
+
+def _same(cli, monkeypatch: pytest.MonkeyPatch, *args: object) -> str:
+    one = cli(*args)
+    monkeypatch.setenv("CLAIMKIT_CHUNK_BYTES", SMALL)
+    two = cli(*args, "--workers", "2")
+    monkeypatch.delenv("CLAIMKIT_CHUNK_BYTES")
+    assert one.code in (0, 1), one.err
+    assert (two.code, two.out, two.err) == (one.code, one.out, one.err)
+    return one.out
+
+
+def test_the_batches_are_really_cut(batches: dict[str, Path]) -> None:
+    chunks = plan(batches["mixed"], int(SMALL))
+    assert len(chunks) > 10
+    inner = [c for c in chunks if c.where.st >= 0]  # cut inside a transaction set
+    assert inner and any(c.where.hl20 >= 0 for c in inner)
+    assert len({c.body.state.delimiters for c in chunks[1:]}) == 2  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "jsonl", "csv"])
+def test_scan_is_identical(cli, monkeypatch: pytest.MonkeyPatch, batches: dict[str, Path],
+                           fmt: str) -> None:
+    out = _same(cli, monkeypatch, "scan", batches["mixed"], batches["twice"], batches["copy"],
+                "-f", fmt)
+    if fmt == "json":  # the cross-chunk and cross-file checks did fire
+        assert "R837-090" in out and "interchange control number" in out
+
+
+def test_cross_chunk_entries_rescan_the_chunk(batches: dict[str, Path]) -> None:
+    """The second copy's chunks meet the first copy's patients in the run index."""
+    with Pool(1) as one:
+        expected = [(r.claim.id, r.findings) for r in ParallelScanner(ScanOptions(), one)
+                    .scan(batches["twice"])]
+    with Pool(2) as pool:
+        scanner = ParallelScanner(ScanOptions(), pool, chunk_bytes=int(SMALL))
+        got = [(r.claim.id, r.findings) for r in scanner.scan(batches["twice"])]
+    assert len(got) == 1000 and got == expected
+    assert scanner.reruns > 0
+    # MUE units over the limit are reported once, on the first copy: the second copy's
+    # chunks saw the first copy's units through the run index
+    def over_mue(half: list[tuple[str, tuple]]) -> int:
+        return sum(f.rule == "R96372-040" for _, findings in half for f in findings)
+
+    assert over_mue(got[:500]) > 0 and over_mue(got[500:]) == 0
+
+
+def test_a_misprediction_is_rescanned(tmp_path: Path, batches: dict[str, Path]) -> None:
+    """An empty segment (``~~``) early on: the pre-scan's counts are one off."""
+    data = batches["giant"].read_bytes()
+    at = data.index(b"\nHL*") + 1
+    odd = tmp_path / "odd.837"
+    odd.write_bytes(data[:at] + b"~" + data[at:])
+    with Pool(1) as one:
+        expected = [(r.claim.id, r.findings) for r in ParallelScanner(ScanOptions(), one)
+                    .scan(odd)]
+    with Pool(2) as pool:
+        scanner = ParallelScanner(ScanOptions(), pool, chunk_bytes=int(SMALL))
+        got = [(r.claim.id, r.findings) for r in scanner.scan(odd)]
+    assert got == expected and scanner.reruns > 0
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "csv"])
+def test_remit_is_identical(cli, monkeypatch: pytest.MonkeyPatch, batches: dict[str, Path],
+                            fmt: str) -> None:
+    _same(cli, monkeypatch, "remit", batches["remits"], batches["remit"], "-f", fmt)
+
+
+def test_split_is_identical(cli, monkeypatch: pytest.MonkeyPatch, batches: dict[str, Path],
+                            tmp_path: Path) -> None:
+    outputs = {}
+    for name, extra in (("one", ()), ("two", ("--workers", "2"))):
+        d = tmp_path / name
+        d.mkdir()
+        if extra:
+            monkeypatch.setenv("CLAIMKIT_CHUNK_BYTES", SMALL)
+        r = cli("split", batches["mixed"], "--clean", d / "c.837", "--held", d / "h.837",
+                "--report", d / "r.json", "--claim-ack", d / "a.277", *extra)
+        assert r.code in (0, 1), r.err
+        outputs[name] = [_timeless((d / f).read_text("latin-1"))
+                         for f in ("c.837", "h.837", "r.json", "a.277")]
+    assert outputs["one"] == outputs["two"]
+
+
+def _timeless(text: str) -> str:
+    """The 277CA is stamped with the time it was made (ISA09/10, GS04/05, BHT04/05)."""
+    return re.sub(r"\d{6}\*\d{4}\*|\d{8}\*\d{4,6}", "T", text)
+
+
+@pytest.mark.parametrize("command", ["reconcile", "audit"])
+def test_reconcile_and_audit_are_identical(cli, monkeypatch: pytest.MonkeyPatch,
+                                           batches: dict[str, Path], command: str) -> None:
+    _same(cli, monkeypatch, command, "--claims", batches["giant"], "--remits",
+          batches["remit"], "-f", "json")
+
+
+def test_validate_is_identical(cli, monkeypatch: pytest.MonkeyPatch,
+                               batches: dict[str, Path]) -> None:
+    _same(cli, monkeypatch, "validate", batches["pipes"], batches["copy"], "-f", "json")
+
+
+@pytest.mark.parametrize("value", ["x", "-1", "1.5"])
+def test_a_bad_worker_count_is_one_line(cli, batches: dict[str, Path], value: str) -> None:
+    r = cli("scan", batches["copy"], "--workers", value)
+    assert r.code == 2 and r.err.count("\n") == 1 and "--workers" in r.err
+
+
+def test_auto_uses_every_core(cli, batches: dict[str, Path]) -> None:
+    one, auto = cli("scan", batches["copy"]), cli("scan", batches["copy"], "--workers", "auto")
+    assert (auto.code, auto.out) == (one.code, one.out)
+
+
+def test_an_unreachable_scheduler_is_one_line(cli, batches: dict[str, Path]) -> None:
+    r = cli("scan", batches["copy"], "--scheduler", "tcp://127.0.0.1:9")
+    assert r.code == 2 and r.err.count("\n") == 1 and "scheduler" in r.err
