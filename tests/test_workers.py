@@ -159,3 +159,53 @@ def test_auto_uses_every_core(cli, batches: dict[str, Path]) -> None:
 def test_an_unreachable_scheduler_is_one_line(cli, batches: dict[str, Path]) -> None:
     r = cli("scan", batches["copy"], "--scheduler", "tcp://127.0.0.1:9")
     assert r.code == 2 and r.err.count("\n") == 1 and "scheduler" in r.err
+
+
+# -- Dask: the same chunks as tasks on a dask.distributed cluster ----------------
+
+@pytest.fixture(scope="module")
+def cluster():  # type: ignore[no-untyped-def]
+    import logging
+
+    from dask.distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None, silence_logs=logging.ERROR) as running:
+        yield running
+
+
+def test_dask_scan_and_remit_are_identical(cli, monkeypatch: pytest.MonkeyPatch, cluster,
+                                           batches: dict[str, Path]) -> None:
+    monkeypatch.setenv("CLAIMKIT_CHUNK_BYTES", SMALL)
+    for args in (("scan", batches["mixed"], batches["twice"], "-f", "json"),
+                 ("remit", batches["remits"], "-f", "json")):
+        one = cli(*args, "--workers", "1")
+        monkeypatch.setenv("CLAIMKIT_SCHEDULER", cluster.scheduler_address)
+        dask = cli(*args)
+        monkeypatch.delenv("CLAIMKIT_SCHEDULER")
+        assert (dask.code, dask.out) == (one.code, one.out) and one.code in (0, 1)
+
+
+def test_a_killed_dask_worker_is_retried(cluster, batches: dict[str, Path],
+                                         tmp_path: Path) -> None:
+    """The first task to run kills its worker process; Dask runs it again elsewhere."""
+    import os
+
+    from edi837.scan_parallel import scan_chunk
+
+    marker = tmp_path / "killed"
+
+    def dies_once(options: ScanOptions, chunk):  # type: ignore[no-untyped-def]
+        if chunk.number == 3 and not marker.exists():
+            marker.touch()
+            os._exit(1)  # the worker process dies mid-run
+        return scan_chunk(options, chunk)
+
+    with Pool(1) as one:
+        expected = [(r.claim.id, r.findings) for r in ParallelScanner(ScanOptions(), one)
+                    .scan(batches["mixed"])]
+    with Pool(scheduler=cluster.scheduler_address) as pool:
+        scanner = ParallelScanner(ScanOptions(), pool, chunk_bytes=int(SMALL), task=dies_once)
+        got = [(r.claim.id, r.findings) for r in scanner.scan(batches["mixed"])]
+    assert marker.exists()  # a worker really died
+    assert got == expected  # complete, in order, nothing twice
