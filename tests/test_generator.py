@@ -327,6 +327,23 @@ def test_each_defect_is_seeded(key: str) -> None:
         assert c.prior_auth is None
     if key in ("noc-without-description", "noc-incomplete-description"):
         assert flagged[0].code == "J3490"
+    if key == "rendering-without-npi":
+        assert c.rendering.npi == "" and "NM1*82*1*" + c.rendering.last + "*" \
+            + c.rendering.first + "~" in text_837(claims=1, seed=31, defect_rate=1.0,
+                                                  defects=[key])
+    if key == "bad-taxonomy":
+        tax = c.rendering.taxonomy
+        assert not (len(tax) == 10 and tax.endswith("X"))
+    if key == "pediatric-admin-on-adult":
+        assert flagged[0].code == "90460" and c.patient.age_on(c.dos) >= 19
+        assert c.payer.profile != "medicare"
+    if key == "line-outside-stay":
+        assert c.pos == "21" and c.facility is not None
+        assert c.admission is not None and c.discharge is not None
+        assert [ln for ln in lines if not c.admission <= ln.dos <= c.discharge] == flagged
+        text = text_837(claims=1, seed=31, defect_rate=1.0, defects=[key])
+        assert f"DTP*435*D8*{c.admission:%Y%m%d}~" in text
+        assert f"DTP*096*D8*{c.discharge:%Y%m%d}~" in text
     # the whole batch still has correct envelopes
     check_envelope(split_x12(text_837(claims=6, seed=31, defect_rate=1.0, defects=[key]))[0])
 

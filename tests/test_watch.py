@@ -219,7 +219,7 @@ def test_live_watcher_slow_writer_burst_duplicate_bad_file(tmp_path: Path) -> No
     records = _log(err)
     files = {r["file"]: r for r in records if r["event"] == "file"}
     assert files["slow.837"]["outcome"] == "archived"
-    assert files["slow.837"]["claims"] == 30 and files["slow.837"]["held"] == 20
+    assert files["slow.837"]["claims"] == 30 and files["slow.837"]["held"] == 19
     assert files["again.837"]["outcome"] == "duplicate"
     assert files["not-x12.txt"]["outcome"] == "failed"
     assert "upload.part" not in files and ".hidden.837" not in files
@@ -397,7 +397,7 @@ def test_process_file_python_api(tmp_path: Path) -> None:
                          held=str(base / "held"), state_dir=str(base / "state"))
     outcome = process_file(base / "in" / "mixed.837", config)
     assert (outcome.outcome, outcome.kind, outcome.claims, outcome.held) == \
-        ("archived", "837", 30, 20)
+        ("archived", "837", 30, 19)
     assert [Path(p).parent.name for p in outcome.outputs] == ["out", "held", "held"]
     remit = process_file(base / "in" / "unbalanced.835", config)
     assert remit.outcome == "archived" and remit.needs_attention and "balance" in remit.reason

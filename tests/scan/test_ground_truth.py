@@ -79,6 +79,10 @@ DETECTS: dict[str, frozenset[str]] = {k: frozenset(v) for k, v in {
     "R837-072": {"sex-conflict"},
     "R837-080": {"future-dos"},
     "R837-090": {"duplicate-claim"},
+    "R837-061": {"rendering-without-npi"},
+    "R837-062": {"bad-taxonomy"},
+    "R837-071": {"pediatric-admin-on-adult"},
+    "R837-081": {"line-outside-stay"},
 }.items()}
 DETECTS = {**DETECTS,
            "R96372-011": frozenset({"chemo-with-96372", "chemo-code-set-with-96372"}),
