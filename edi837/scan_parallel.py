@@ -124,7 +124,12 @@ def run_chunk(scanner: Scanner, chunk: Chunk,
         fail_on = scanner.options.fail_on
         results: list[RecordResult] = []
         txn_findings: list[Finding] = []
+        start = chunk.body.start
         for group in claim_groups(envelope, chunk.path, txn_findings):
+            if group[0].start_offset < start:  # built from replayed headers: not ours
+                group = [c for c in group if c.start_offset >= start]
+                if not group:
+                    continue
             for claim, (profile, findings) in zip(group, engine.check(group), strict=True):
                 status = "held" if any(f.severity >= fail_on for f in findings) else "clean"
                 full = ClaimResult(claim, tuple(findings), status, profile.name)

@@ -29,7 +29,6 @@ from __future__ import annotations
 import io
 import mmap
 import os
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
@@ -176,6 +175,15 @@ class _Planner:
         self.st_ids: set[str] = set()
         self.counts = [0, 0, 0]
         self.where = Context()
+        # kind -> (offset, segments before, line) of the open ISA, GS, ST and 2000A HL: what
+        # a cut may replay, recorded as the walk passes them (counting only moves forward)
+        self.marks: dict[str, tuple[int, int, int]] = {}
+
+    def _mark(self, kind: str, offset: int, term: bytes) -> int:
+        """Record the open ``kind`` segment at ``offset``; return the segments before it."""
+        before = self._segments_before(offset, term)
+        self.marks[kind] = (offset, before, self._line_of(offset))
+        return before
 
     # -- counting ---------------------------------------------------------
     def _segments_before(self, offset: int, term: bytes) -> int:
@@ -218,17 +226,35 @@ class _Planner:
                 return
             pos = yield from self._interchange(pos, delims)
 
+    def _starts(self, tag: bytes, el: bytes, term: bytes, start: int, end: int
+                ) -> Iterator[int]:
+        """Offsets of the segments ``tag`` in ``[start, end)``: ``tag`` and the element
+        separator right after a terminator (blanks between allowed). ``find`` runs at
+        memchr speed; a regular expression would stop at every terminator."""
+        data = self.data
+        needle = tag + el
+        at = data.find(needle, start, end)
+        while at >= 0:
+            k = at - 1
+            while k > start and data[k] in _BLANKS:
+                k -= 1
+            if k >= 0 and data[k:k + len(term)] == term:
+                yield at
+            at = data.find(needle, at + 1, end)
+
     def _interchange(self, isa_at: int, delims: Delimiters) -> Iterator[_Cut]:
         """Walk one interchange; return where the next ISA starts (-1: stop planning)."""
         data = self.data
         term = delims.segment.encode("latin-1")
-        el = re.escape(delims.element.encode("latin-1"))
-        pattern = re.compile(re.escape(term) + rb"[ \t\r\n]*(GS|ST|GE|IEA)" + el)
+        el = delims.element.encode("latin-1")
         self._open_isa(isa_at, delims, term)
+        iea = next(self._starts(b"IEA", el, term, isa_at, len(data)), len(data))
+        events = sorted([(at, tag) for tag in (b"GS", b"ST", b"GE")
+                         for at in self._starts(tag, el, term, isa_at, iea)])
+        if iea < len(data):
+            events.append((iea, b"IEA"))
         st_at = -1
-        for match in pattern.finditer(data, isa_at):
-            at = match.start(1)
-            tag = match.group(1)
+        for at, tag in events:
             if st_at >= 0:  # the transaction set before this segment has ended
                 yield from self._inside(st_at, at, delims, term)
                 st_at = -1
@@ -236,7 +262,7 @@ class _Planner:
                 elements = self._elements(at, delims)
                 self.gs_ids.add(elements[6] if len(elements) > 6 else "")
                 self.gs = (elements[6] if len(elements) > 6 else "",
-                           self._segments_before(at, term) + 1)
+                           self._mark("GS", at, term) + 1)
                 self.counts[1] += 1
                 self.gs_in_isa += 1
                 self.st_in_gs = 0
@@ -244,7 +270,10 @@ class _Planner:
                 self.where = Context(self.where.isa, at)
             elif tag == b"ST":
                 if at - self.last_cut >= self.target:
-                    yield self._cut(at, delims, term, 0, self.where)
+                    cut = self._cut(at, delims, term, 0, self.where)
+                    if cut is not None:
+                        yield cut
+                self._mark("ST", at, term)
                 elements = self._elements(at, delims)
                 self.st_ids.add(elements[2] if len(elements) > 2 else "")
                 self.counts[2] += 1
@@ -263,12 +292,14 @@ class _Planner:
                     return -1
                 self._segments_before(nxt, term)
                 return nxt
+        if st_at >= 0:
+            yield from self._inside(st_at, len(data), delims, term)
         return -1
 
     def _open_isa(self, at: int, delims: Delimiters, term: bytes) -> None:
         elements = self._elements(at, delims)
         control = elements[13].strip() if len(elements) > 13 else ""
-        self.isa = (control, self._segments_before(at, term) + 1)
+        self.isa = (control, self._mark("ISA", at, term) + 1)
         self.isa_ids.add(control)
         self.gs_ids = set()
         self.gs_in_isa = 0
@@ -284,32 +315,32 @@ class _Planner:
         elements = self._elements(st_at, delims)
         if not elements or elements[1:2] != ["837"]:
             return
-        el = re.escape(delims.element.encode("latin-1"))
-        not_el = rb"[^" + el + re.escape(term) + rb"]*"
-        hl = re.compile(re.escape(term) + rb"[ \t\r\n]*HL" + el + not_el + el + not_el + el
-                        + rb"(20|22)" + rb"(?=" + el + rb"|" + re.escape(term) + rb")")
-        st_index = self._segments_before(st_at, term)  # segments before ST
+        el = delims.element.encode("latin-1")
+        st_index = self.marks["ST"][1]  # segments before ST
         first_hl = -1
         hl20 = -1
-        for match in hl.finditer(data, st_at, end):
-            at = match.start()
-            at = at + len(term)
-            while data[at] in _BLANKS:
-                at += 1
+        for at in self._starts(b"HL", el, term, st_at, end):
+            stop = data.find(term, at, end)
+            elements = data[at:stop if stop >= 0 else end].split(el)
+            level = elements[3] if len(elements) > 3 else b""
+            if level not in (b"20", b"22"):
+                continue
             if first_hl < 0:
                 first_hl = at
-            level = match.group(1)
             if at - self.last_cut >= self.target and at > first_hl:
                 where = Context(self.where.isa, self.where.gs, st_at, hl20)
                 position = self._segments_before(at, term) - st_index
-                yield self._cut(at, delims, term, position, where, first_hl,
+                cut = self._cut(at, delims, term, position, where, first_hl,
                                 replay_hl20=level == b"22" and hl20 >= 0)
+                if cut is not None:
+                    yield cut
             if level == b"20":
                 hl20 = at
+                self._mark("HL", at, term)
 
     def _cut(self, at: int, delims: Delimiters, term: bytes, position: int,
-             where: Context, first_hl: int = -1, replay_hl20: bool = False) -> _Cut:
-        self.last_cut = at
+             where: Context, first_hl: int = -1, replay_hl20: bool = False) -> _Cut | None:
+        """A cut at ``at`` (None: its context would replay a claim; not cut here)."""
         spans: list[Span] = []
         isa_state = self._replay_state(where.isa, term, 0, None)
         spans.append(Span(where.isa, self._end_of(where.isa, term), isa_state))
@@ -326,6 +357,12 @@ class _Planner:
             spans.append(Span(where.hl20, end,
                               ReaderState(hl_state.offset, hl_state.index, hl_state.line,
                                           hl_state.index - st_index, delims)))
+        el = delims.element.encode("latin-1")
+        for span in spans[1:]:
+            # Context is headers only; a CLM in it (a broken HL) would be read twice.
+            if next(self._starts(b"CLM", el, term, span.start, span.end), -1) >= 0:
+                return None
+        self.last_cut = at
         assert self.isa is not None
         envelope = (self.isa[0], self.isa[1], self.gs[0] if self.gs else None,
                     self.gs[1] if self.gs else None, self.gs_in_isa, self.st_in_gs,
@@ -336,27 +373,16 @@ class _Planner:
 
     def _replay_state(self, offset: int, term: bytes, position: int,
                       delims: Delimiters | None) -> ReaderState:
-        """The reader state at an earlier offset (counted afresh from a known point)."""
-        data = self.data
-        if self.count_at < offset:
-            self._segments_before(offset, term)
-        if self.lines_at < offset:
-            self._line_of(offset)
-        index = self.count - _count(data, term, offset, self.count_at)
-        newlines = self.lines - _count(data, b"\n", offset, self.lines_at)
-        return ReaderState(offset, index, newlines + 1, position, delims)
+        """The reader state at a header segment the walk has passed (see ``marks``)."""
+        for at, index, line in self.marks.values():
+            if at == offset:
+                return ReaderState(offset, index, line, position, delims)
+        raise AssertionError(f"no mark at byte {offset}")  # pragma: no cover
 
     def _next_hl(self, start: int, delims: Delimiters, term: bytes) -> int:
         """Where the first HL at or after ``start`` begins."""
-        el = re.escape(delims.element.encode("latin-1"))
-        found = re.compile(re.escape(term) + rb"[ \t\r\n]*HL" + el).search(
-            self.data, start - len(term))
-        if found is None:
-            return len(self.data)
-        at = found.start() + len(term)
-        while self.data[at] in _BLANKS:
-            at += 1
-        return at
+        el = delims.element.encode("latin-1")
+        return next(self._starts(b"HL", el, term, start, len(self.data)), len(self.data))
 
 
 def _count(data: mmap.mmap, byte: bytes, start: int, end: int) -> int:

@@ -20,6 +20,10 @@ class NotX12Error(ClaimkitError):
         self.path = path
         self.reason = reason
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Raised in a worker process (--workers): it must cross back as it was.
+        return (type(self), (self.path, self.reason))
+
 
 class InputError(ClaimkitError):
     """A file is missing, unreadable, or a user-supplied data file is malformed."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, Protocol
@@ -53,7 +54,8 @@ class Pool:
                                     for w in info.get("workers", {}).values()))
         elif workers > 1:
             self._local = ProcessPoolExecutor(
-                max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+                max_workers=workers, mp_context=multiprocessing.get_context("fork"),
+                initializer=_worker_started)
             # Start every worker now, before the caller starts threads (a progress bar).
             for f in [self._local.submit(os.getpid) for _ in range(workers)]:
                 f.result()
@@ -88,6 +90,14 @@ class Pool:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _worker_started() -> None:
+    """A forked worker: default signal handling (the command's handlers turn a signal into
+    a one-line exit in the parent; a worker is simply stopped), Ctrl-C left to the parent."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _connect(address: str) -> Any:
