@@ -34,7 +34,7 @@ from edi837.report import claim_record
 from edi837.run_index import RunIndex
 from edi837.scan import ClaimResult, FileScan, Scanner, ScanOptions, claim_groups, preflight
 from x12core.census import Tally, unread_claims_finding
-from x12core.chunks import Chunk, ChunkEnd, ChunkReader, chunk_size, plan
+from x12core.chunks import Chunk, ChunkEnd, ChunkReader, chunk_size, plan, restarted
 from x12core.envelope import Envelope
 from x12core.findings import Finding
 from x12core.parallel import Handle, Pool
@@ -137,7 +137,7 @@ def run_chunk(scanner: Scanner, chunk: Chunk,
                     ClaimStub(claim.id, claim.start_offset, claim.end_offset,
                               claim.first_index, claim.last_index),
                     full.findings, status, profile.name, claim_record(full)))
-        end = reader.end(envelope.snapshot())
+        end = reader.end(envelope.snapshot(), envelope.headers())
         ref = scanner.engine.tables.ref
         return ChunkScan(results, txn_findings, envelope.findings[replayed[0]:], end,
                          dict(index.items()), dict(ref.consulted) if ref is not None else {})
@@ -202,7 +202,7 @@ class ParallelScanner:
     def settle(self, chunk: Chunk, result: ChunkScan, previous: ChunkEnd | None) -> ChunkScan:
         """Check a chunk's result against the run so far; scan it again here if needed."""
         if previous is not None and not previous.matches(chunk):
-            chunk = _restarted(chunk, previous)
+            chunk = restarted(chunk, previous)
             result = run_chunk(self.scanner, chunk, self._known(result.touched))
             self.reruns += 1
         else:
@@ -227,29 +227,6 @@ class ParallelScanner:
             if value is not None:
                 found[key] = value
         return found
-
-
-def _restarted(chunk: Chunk, end: ChunkEnd) -> Chunk:
-    """``chunk`` read from the state its predecessor really ended in."""
-    from dataclasses import replace
-
-    from x12core.chunks import Span
-    from x12core.reader import ReaderState
-
-    state = ReaderState(end.offset, end.index, end.line, end.position, end.delimiters)
-    context = _context_spans(chunk, end)
-    return replace(chunk, body=Span(chunk.body.start, chunk.body.end, state), context=context,
-                   where=end.where, envelope=end.envelope)
-
-
-def _context_spans(chunk: Chunk, end: ChunkEnd) -> tuple[Any, ...]:
-    """Context spans for a restarted chunk: valid only when the open headers agree."""
-    if chunk.where == end.where:
-        return chunk.context
-    from x12core.errors import InputError
-
-    raise InputError(f"{chunk.path}: the file could not be cut into chunks here (byte "
-                     f"{chunk.body.start}); run it with --workers 1")
 
 
 class ParallelFileScan:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 from collections import deque
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any
 
@@ -33,10 +33,9 @@ from remit835.report import (
     remit_report,
 )
 from x12core.census import Tally, unread_claims_finding
-from x12core.chunks import Chunk, ChunkEnd, ChunkReader, Span, chunk_size, plan
+from x12core.chunks import Chunk, ChunkEnd, ChunkReader, chunk_size, plan, restarted
 from x12core.findings import Finding
 from x12core.parallel import Handle, Pool
-from x12core.reader import ReaderState
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +45,8 @@ class RemitChunk:
     records: list[tuple[dict[str, Any], int, bool]]
     totals: dict[str, Any]  # Totals fields but ``findings`` (payment-level findings below)
     findings: list[dict[str, Any]]
-    file_findings: list[Finding]  # transaction sets that are not 835, envelope problems
+    file_findings: list[Finding]  # transaction sets that are not 835
+    envelope_findings: list[Finding]  # reported after every other finding of the file
     end: ChunkEnd
 
 
@@ -76,8 +76,12 @@ def remit_chunk(causes: CauseMap, chunk: Chunk) -> RemitChunk:
     split = len(everything) - len(reader.findings)
     state = {f.name: getattr(totals, f.name) for f in fields(Totals) if f.name != "findings"}
     assert segments.chunk.body is chunk.body
-    end = segments.end(reader.envelope.snapshot() if reader.envelope else ())
-    return RemitChunk(records, state, everything[:split], list(reader.findings), end)
+    env = reader.envelope
+    end = segments.end(env.snapshot(), env.headers()) if env is not None else segments.end(())
+    own = len(env.findings) - reader.replayed if env is not None else 0
+    txn = len(reader.findings) - own
+    return RemitChunk(records, state, everything[:split], reader.findings[:txn],
+                      reader.findings[txn:], end)
 
 
 def parallel_report(paths: Sequence[str | os.PathLike[str]], causes: CauseMap,
@@ -97,7 +101,8 @@ def _records(chunks: list[Chunk], causes: CauseMap, pool: Pool,
     pending = deque(chunks)
     previous: ChunkEnd | None = None
     tally: Tally | None = None
-    held: list[Finding] = []  # the file's envelope findings, reported after its payments
+    held: list[Finding] = []  # the file's own findings, reported after its payments
+    held_env: list[Finding] = []  # ... and its envelope findings after those
     while pending or queue:
         while pending and len(queue) < 2 * pool.width:
             chunk = pending.popleft()
@@ -107,17 +112,9 @@ def _records(chunks: list[Chunk], causes: CauseMap, pool: Pool,
         if chunk.number == 0:
             tally = Tally(chunk.path, "CLP")
             previous = None
-            held = []
+            held, held_env = [], []
         elif previous is not None and not previous.matches(chunk):
-            state = ReaderState(previous.offset, previous.index, previous.line,
-                                previous.position, previous.delimiters)
-            if chunk.where != previous.where:
-                from x12core.errors import InputError
-
-                raise InputError(f"{chunk.path}: the file could not be cut into chunks here "
-                                 f"(byte {chunk.body.start}); run it with --workers 1")
-            chunk = replace(chunk, body=Span(chunk.body.start, chunk.body.end, state),
-                            envelope=previous.envelope)
+            chunk = restarted(chunk, previous)
             part = remit_chunk(causes, chunk)
         previous = part.end
         assert tally is not None
@@ -134,8 +131,9 @@ def _records(chunks: list[Chunk], causes: CauseMap, pool: Pool,
             yield record
         _merge(totals, part)
         held.extend(part.file_findings)
+        held_env.extend(part.envelope_findings)
         if chunk.final:
-            for f in held:  # counted in the task already: only the record is added
+            for f in (*held, *held_env):  # counted in the task already: only the record is added
                 totals.findings.append(_finding(f))
             tally.finish()
             totals.claim_segments += tally.total

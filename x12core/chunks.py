@@ -30,10 +30,10 @@ import io
 import mmap
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import BinaryIO
 
-from x12core.errors import NotX12Error
+from x12core.errors import InputError, NotX12Error
 from x12core.reader import ISA_LENGTH, ReaderState, SegmentReader, parse_isa_header
 from x12core.segment import Delimiters, Segment
 
@@ -89,6 +89,7 @@ class ChunkEnd:
     delimiters: Delimiters | None
     envelope: tuple[object, ...]
     where: Context
+    headers: tuple[Segment | None, Segment | None] = (None, None)  # the open ISA and GS
 
     def matches(self, chunk: Chunk) -> bool:
         state = chunk.body.state
@@ -242,6 +243,21 @@ class _Planner:
                 yield at
             at = data.find(needle, at + 1, end)
 
+    def _after(self, at: int, term: bytes, tags: tuple[bytes, ...]) -> bool:
+        """Is the segment before ``at`` one of ``tags``? (An ST is cut only after an SE or
+        a GS: a transaction set that never closed would carry its walk into the next.)"""
+        data = self.data
+        k = at - 1
+        while k > 0 and data[k] in _BLANKS:
+            k -= 1
+        start = data.rfind(term, 0, k) + len(term)  # k: the terminator of the one before
+        while start < k and data[start] in _BLANKS:
+            start += 1
+        return any(data[start:start + len(tag) + 1].startswith(tag)
+                   and data[start + len(tag):start + len(tag) + 1] != b""
+                   and not data[start + len(tag):start + len(tag) + 1].isalnum()
+                   for tag in tags)
+
     def _interchange(self, isa_at: int, delims: Delimiters) -> Iterator[_Cut]:
         """Walk one interchange; return where the next ISA starts (-1: stop planning)."""
         data = self.data
@@ -269,7 +285,7 @@ class _Planner:
                 self.st_ids = set()
                 self.where = Context(self.where.isa, at)
             elif tag == b"ST":
-                if at - self.last_cut >= self.target:
+                if at - self.last_cut >= self.target and self._after(at, term, (b"SE", b"GS")):
                     cut = self._cut(at, delims, term, 0, self.where)
                     if cut is not None:
                         yield cut
@@ -342,7 +358,9 @@ class _Planner:
              where: Context, first_hl: int = -1, replay_hl20: bool = False) -> _Cut | None:
         """A cut at ``at`` (None: its context would replay a claim; not cut here)."""
         spans: list[Span] = []
-        isa_state = self._replay_state(where.isa, term, 0, None)
+        # The ISA is replayed with its delimiters known: read as the reader splits it
+        # (up to the first terminator), whatever the header holds.
+        isa_state = self._replay_state(where.isa, term, 0, delims)
         spans.append(Span(where.isa, self._end_of(where.isa, term), isa_state))
         if where.gs >= 0:
             spans.append(Span(where.gs, self._end_of(where.gs, term),
@@ -459,8 +477,10 @@ class ChunkReader:
                     self.where = Context()
             yield seg
 
-    def end(self, envelope: tuple[object, ...]) -> ChunkEnd:
-        """The state after the last segment (``envelope``: the walk's snapshot then)."""
+    def end(self, envelope: tuple[object, ...],
+            headers: tuple[Segment | None, Segment | None] = (None, None)) -> ChunkEnd:
+        """The state after the last segment (``envelope``: the walk's snapshot then;
+        ``headers``: its open ISA and GS segments)."""
         body = self.chunk.body
         last = self.last
         start_line = body.state.line if body.state is not None else 1
@@ -469,7 +489,33 @@ class ChunkReader:
         if last is not None and last.tag != "SE":
             position = last.position
         return ChunkEnd(body.end, index, start_line + self.newlines, position,
-                        last.delimiters if last is not None else None, envelope, self.where)
+                        last.delimiters if last is not None else None, envelope, self.where,
+                        headers)
+
+
+def restarted(chunk: Chunk, end: ChunkEnd) -> Chunk:
+    """``chunk`` read again from the state its predecessor really ended in.
+
+    When the open headers differ from the prediction too, they are rebuilt from the
+    ISA/GS segments the predecessor saw (a cut between transaction sets); a cut inside
+    a transaction set whose headers were mispredicted cannot be rebuilt (never seen on
+    files the pre-scan cuts: it only cuts where it found the headers).
+    """
+    state = ReaderState(end.offset, end.index, end.line, end.position, end.delimiters)
+    context = chunk.context
+    if chunk.where != end.where:
+        if end.where.st >= 0 or end.where.hl20 >= 0:
+            raise InputError(f"{chunk.path}: the file could not be cut into chunks here (byte "
+                             f"{chunk.body.start}); run it with --workers 1")
+        context = tuple(_header_span(seg) for seg in end.headers if seg is not None)
+    return replace(chunk, body=Span(chunk.body.start, chunk.body.end, state), context=context,
+                   where=end.where, envelope=end.envelope)
+
+
+def _header_span(seg: Segment) -> Span:
+    end = seg.offset + len(seg.text()) + len(seg.delimiters.segment)
+    return Span(seg.offset, end, ReaderState(seg.offset, seg.index - 1, seg.line, 0,
+                                             seg.delimiters))
 
 
 _ENVELOPE_TAGS = frozenset({"ISA", "GS", "ST", "SE", "GE", "IEA"})

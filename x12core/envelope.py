@@ -154,6 +154,11 @@ class Envelope:
                 frozenset(self._gs_ids), frozenset(self._st_ids), self._stray_reported,
                 tuple(self.counts.values()))
 
+    def headers(self) -> tuple[Segment | None, Segment | None]:
+        """The open interchange's ISA and group's GS segments (a chunk restarts from them)."""
+        return (self.interchange.segment if self.interchange else None,
+                self.group.segment if self.group else None)
+
     def restore(self, snapshot: tuple[object, ...]) -> None:
         """Take a chunk's counters from ``snapshot``; the open interchange and group come
         from their replayed header segments (ISA, GS) and are checked against it."""
