@@ -107,7 +107,7 @@ def _connect(address: str) -> Any:
         raise InputError("--scheduler needs dask.distributed (pip install 'dask[distributed]')"
                          ) from None
     try:
-        return Client(address, timeout="10s", set_as_default=False)
+        return Client(address, timeout="5s", set_as_default=False)
     except (OSError, TimeoutError) as err:
         raise InputError(f"--scheduler {address}: cannot reach the Dask scheduler ({err})"
                          ) from None
