@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from remit835.causes import Cause, CauseMap
-from remit835.model import ZERO, Adjustment, Claim, ServiceLine
+from remit835.model import ZERO, Adjustment, Claim, ServiceLine, builder
 
 PAID, PARTIAL, DENIED, PENDING, REVERSED = "paid", "partial", "denied", "pending", "reversed"
 REVERSED_CATEGORY = "reversal"  # contract: CLP02 = 22
@@ -78,6 +78,11 @@ class ClaimOutcome:
         return _unique(found)
 
 
+_new_classified = builder(Classified)
+_new_line_outcome = builder(LineOutcome)
+_new_claim_outcome = builder(ClaimOutcome)
+
+
 def _unique(items: object) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))  # type: ignore[call-overload]
 
@@ -87,7 +92,7 @@ def classify(adjustments: tuple[Adjustment, ...], remarks: tuple[str, ...], caus
     if not adjustments:
         return ()
     classify_one = causes.classify
-    return tuple([Classified(a, classify_one(a.group, a.reason, remarks, reversal))
+    return tuple([_new_classified(a, classify_one(a.group, a.reason, remarks, reversal))
                   for a in adjustments])
 
 
@@ -114,9 +119,10 @@ def assess(claim: Claim, causes: CauseMap) -> ClaimOutcome:
     for line in claim.lines:
         remarks = line.remarks + claim_remarks if claim_remarks else line.remarks
         adjustments = classify(line.adjustments, remarks, causes, reversal)
-        lines.append(LineOutcome(line, line_status(line, adjustments, reversal), adjustments))
-    return ClaimOutcome(claim, _claim_status(claim, claim_adjustments, lines), claim_adjustments,
-                        tuple(lines))
+        lines.append(_new_line_outcome(line, line_status(line, adjustments, reversal),
+                                       adjustments))
+    status = _claim_status(claim, claim_adjustments, lines)
+    return _new_claim_outcome(claim, status, claim_adjustments, tuple(lines))
 
 
 def _claim_status(claim: Claim, adjustments: tuple[Classified, ...],
