@@ -9,6 +9,7 @@ and reported as a ``structure`` finding, never guessed at.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 
 from remit835.model import (
@@ -28,6 +29,9 @@ from x12core.segment import Segment
 from x12core.values import parse_r
 
 RULE = "R835-PARSE"
+# Segments that end a 2100 loop: the next claim, the next LX group, the provider summary,
+# or the PLB after the last claim (005010X221A1).
+CLAIM_END = frozenset({"CLP", "LX", "TS3", "TS2", "PLB"})
 GROUP_CODES = frozenset({"CO", "PR", "OA", "PI"})
 # CAS: six reason/amount/quantity triples per segment: (reason index, amount designator).
 _CAS_TRIPLES = tuple((k, f"CAS{k + 1:02d}") for k in (2, 5, 8, 11, 14, 17))
@@ -154,14 +158,23 @@ _NO_PROCEDURE: tuple[str, str, tuple[str, ...], str] = ("", "", (), "")
 
 def build_claim(segs: list[Segment], header: PaymentHeader, header_number: str,
                 problems: Problems) -> Claim:
-    """One 2100 loop (CLP first) with its 2110 loops.
+    """One 2100 loop (CLP first) with its 2110 loops, from a list of its segments."""
+    claim, _ = read_claim(segs[0], iter(segs[1:]), header, header_number, problems)
+    return claim
 
-    Hot path (one call per claim, every segment of it): the 2110 loop being read is
-    kept in local variables, and amounts already seen skip ``Decimal``. Structure
-    findings are added in the same order as the segments (SVC02/SVC03 when the loop
-    closes), so the report does not change with the implementation.
+
+def read_claim(clp: Segment, segments: Iterator[Segment], header: PaymentHeader,
+               header_number: str, problems: Problems) -> tuple[Claim, Segment | None]:
+    """One 2100 loop with its 2110 loops: ``clp``, then ``segments`` up to the end of the loop.
+
+    Returns the claim and the segment that ended it (CLP, LX, TS3, TS2 or PLB; ``None``
+    at the end of ``segments``), which the caller handles next.
+
+    Hot path (one call per claim, every segment of the file): the segments are read
+    straight from the transaction, the 2110 loop being read is kept in local variables,
+    and amounts already seen skip ``Decimal``. Structure findings are added in the order
+    of the segments (SVC02/SVC03 when the 2110 loop closes), as they always were.
     """
-    clp = segs[0]
     e = clp.elements
     if len(e) < 10:
         e = pad(e, 10)
@@ -185,91 +198,97 @@ def build_claim(segs: list[Segment], header: PaymentHeader, header_number: str,
     l_remarks: list[str] = []
     l_refs: list[tuple[str, str]] = []
     l_amounts: list[tuple[str, Decimal]] = []
-    if True:
-        for i in range(1, len(segs)):
-            seg = segs[i]
-            tag = seg.tag
-            if tag == "CAS":
-                # 2110 CAS inside a service line, 2100 CAS before the first SVC.
-                els = seg.elements
-                if len(els) == 4 and els[1] in GROUP_CODES and els[2]:
-                    # One triple without a quantity: the common case, inline.
-                    amount = known(els[3])
-                    if amount is None:
-                        amount = money(els[3], seg, "CAS03", claim_id)
-                    l_adjustments.append(new_adjustment(els[1], els[2], amount, "", seg, "CAS03"))
-                else:
-                    _adjustments(seg, problems, claim_id, l_adjustments)
-                continue
-            if svc is not None:
-                if tag == "DTM":
-                    els = seg.elements
-                    if len(els) > 2:
-                        l_dates.append((els[1], els[2]))
-                    continue
-                if tag == "REF":
-                    els = seg.elements
-                    if len(els) > 2:
-                        if els[1] == "6R":
-                            l_control = els[2]  # 2110 REF*6R line item control number
-                        else:
-                            l_refs.append((els[1], els[2]))
-                    continue
-                if tag == "AMT":
-                    els = seg.elements
-                    if len(els) > 2:
-                        amount = known(els[2])
-                        if amount is None:
-                            amount = money(els[2], seg, "AMT02", claim_id)
-                        l_amounts.append((els[1], amount))
-                    continue
-                if tag == "LQ":
-                    els = seg.elements
-                    if len(els) > 2 and els[1] == "HE":
-                        # LQ01 HE: remark code list (RARC); RX is NCPDP
-                        l_remarks.append(els[2])
-                    continue
-                if tag != "SVC":
-                    continue  # anything else inside a 2110 loop is skipped
-                lines.append(_service_line(svc, len(lines) + 1, problems, claim_id, l_control,
-                                           l_dates, l_adjustments, l_remarks, l_refs,
-                                           l_amounts))
-            if tag == "SVC":
-                svc = seg
-                l_control = ""
-                l_adjustments = []
-                l_dates = []
-                l_remarks = []
-                l_refs = []
-                l_amounts = []
-                continue
+    end = CLAIM_END
+    stop: Segment | None = None
+    for seg in segments:
+        tag = seg.tag
+        if tag == "CAS":
+            # 2110 CAS inside a service line, 2100 CAS before the first SVC.
             els = seg.elements
-            if len(els) < 3:
+            if len(els) == 4 and els[1] in GROUP_CODES and els[2]:
+                # One triple without a quantity: the common case, inline.
+                amount = known(els[3])
+                if amount is None:
+                    amount = money(els[3], seg, "CAS03", claim_id)
+                l_adjustments.append(new_adjustment(els[1], els[2], amount, "", seg, "CAS03"))
+            else:
+                _adjustments(seg, problems, claim_id, l_adjustments)
+            continue
+        if svc is not None:
+            if tag == "DTM":
+                els = seg.elements
+                if len(els) > 2:
+                    l_dates.append((els[1], els[2]))
                 continue
-            if tag == "NM1":
-                entity = els[1]
-                if entity == "QC":
-                    patient = _party(els)
-                elif entity == "IL":
-                    insured = _party(els)
-                elif entity == "74":
-                    corrected = _party(els)
-                elif entity in _OTHER_NAMES:
-                    others.append(_party(els))
-            elif tag == "DTM":
-                dates.append((els[1], els[2]))
-            elif tag == "MOA":
-                # MOA03-MOA07: claim-level remark codes (outpatient adjudication).
-                remarks.extend(r for r in els[3:8] if r)
-            elif tag == "MIA":
-                # MIA05 and MIA20-MIA23: claim-level remark codes (inpatient adjudication).
-                remarks.extend(r for r in (els[5:6] + els[20:24]) if r)
-            elif tag == "REF":
-                refs.append((els[1], els[2]))
-            elif tag == "AMT":
-                amounts.append((els[1], money(els[2], seg, "AMT02", claim_id)))
-            elif tag == "QTY":
-                quantities.append((els[1], els[2]))
+            if tag == "REF":
+                els = seg.elements
+                if len(els) > 2:
+                    if els[1] == "6R":
+                        l_control = els[2]  # 2110 REF*6R line item control number
+                    else:
+                        l_refs.append((els[1], els[2]))
+                continue
+            if tag == "AMT":
+                els = seg.elements
+                if len(els) > 2:
+                    amount = known(els[2])
+                    if amount is None:
+                        amount = money(els[2], seg, "AMT02", claim_id)
+                    l_amounts.append((els[1], amount))
+                continue
+            if tag == "LQ":
+                els = seg.elements
+                if len(els) > 2 and els[1] == "HE":
+                    # LQ01 HE: remark code list (RARC); RX is NCPDP
+                    l_remarks.append(els[2])
+                continue
+            if tag != "SVC":
+                if tag in end:
+                    stop = seg
+                    break
+                continue  # anything else inside a 2110 loop is skipped
+            lines.append(_service_line(svc, len(lines) + 1, problems, claim_id, l_control,
+                                       l_dates, l_adjustments, l_remarks, l_refs,
+                                       l_amounts))
+        if tag == "SVC":
+            svc = seg
+            l_control = ""
+            l_adjustments = []
+            l_dates = []
+            l_remarks = []
+            l_refs = []
+            l_amounts = []
+            continue
+        if tag in end:
+            stop = seg
+            break
+        els = seg.elements
+        if len(els) < 3:
+            continue
+        if tag == "NM1":
+            entity = els[1]
+            if entity == "QC":
+                patient = _party(els)
+            elif entity == "IL":
+                insured = _party(els)
+            elif entity == "74":
+                corrected = _party(els)
+            elif entity in _OTHER_NAMES:
+                others.append(_party(els))
+        elif tag == "DTM":
+            dates.append((els[1], els[2]))
+        elif tag == "MOA":
+            # MOA03-MOA07: claim-level remark codes (outpatient adjudication).
+            remarks.extend(r for r in els[3:8] if r)
+        elif tag == "MIA":
+            # MIA05 and MIA20-MIA23: claim-level remark codes (inpatient adjudication).
+            remarks.extend(r for r in (els[5:6] + els[20:24]) if r)
+        elif tag == "REF":
+            refs.append((els[1], els[2]))
+        elif tag == "AMT":
+            amounts.append((els[1], money(els[2], seg, "AMT02", claim_id)))
+        elif tag == "QTY":
+            quantities.append((els[1], els[2]))
     if svc is not None:
         lines.append(_service_line(svc, len(lines) + 1, problems, claim_id, l_control, l_dates,
                                    l_adjustments, l_remarks, l_refs, l_amounts))
@@ -284,4 +303,4 @@ def build_claim(segs: list[Segment], header: PaymentHeader, header_number: str,
         claim_id, e[2], charge, paid, money(e[5], clp, "CLP05", claim_id) if e[5] else None,
         e[6], e[7], e[8], e[9], header, header_number, tuple(adjustments), tuple(lines),
         tuple(remarks), patient, insured, corrected, tuple(others), tuple(dates), tuple(refs),
-        tuple(amounts), tuple(quantities), clp)
+        tuple(amounts), tuple(quantities), clp), stop
