@@ -49,7 +49,6 @@ def _where(header: PaymentHeader, claim_id: str = "", line: int | None = None
 def check_claim(claim: Claim) -> tuple[Imbalance, ...]:
     """Line and claim equations, CLP05 against PR, and line charges against CLP03."""
     out: list[Imbalance] = []
-    where = _where(claim.payment, claim.claim_id)
     line_total = ZERO
     line_charges = ZERO
     owed = ZERO  # Σ PR-group amounts, for CLP05
@@ -69,7 +68,8 @@ def check_claim(claim: Claim) -> tuple[Imbalance, ...]:
                 f"service line {line.ordinal} ({line.procedure}) of claim {claim.claim_id} does "
                 f"not balance: SVC02 {money(line.charge)} - line adjustments "
                 f"{money(adjusted)} = {money(computed)}, but SVC03 is {money(line.paid)}",
-                FIX, line.segment, "SVC03", **{**where, "line_number": line.ordinal}))
+                FIX, line.segment, "SVC03",
+                **_where(claim.payment, claim.claim_id, line.ordinal)))
     claim_level = ZERO
     for a in claim.adjustments:
         claim_level += a.amount
@@ -83,7 +83,7 @@ def check_claim(claim: Claim) -> tuple[Imbalance, ...]:
             f"claim {claim.claim_id} does not balance: CLP03 {money(claim.charge)} - claim "
             f"adjustments {money(claim_level)} - line adjustments {money(line_total)} = "
             f"{money(computed)}, but CLP04 is {money(claim.paid)}",
-            FIX, claim.segment, "CLP04", **where))
+            FIX, claim.segment, "CLP04", **_where(claim.payment, claim.claim_id)))
     if claim.patient_responsibility is not None and owed != claim.patient_responsibility:
         out.append(_imbalance(
             "patient-responsibility", owed, claim.patient_responsibility, "R835-BAL-PR",
@@ -92,14 +92,15 @@ def check_claim(claim: Claim) -> tuple[Imbalance, ...]:
             f"{money(claim.patient_responsibility)} but its PR adjustments add up to "
             f"{money(owed)}",
             "Bill the patient from the PR adjustments, and ask the payer which figure "
-            "is right.", claim.segment, "CLP05", Severity.WARNING, **where))
+            "is right.", claim.segment, "CLP05", Severity.WARNING,
+            **_where(claim.payment, claim.claim_id)))
     if claim.lines and line_charges != claim.charge:
         out.append(_imbalance(
             "line-charges", line_charges, claim.charge, "R835-BAL-CHARGES", "line-charges-differ",
             f"claim {claim.claim_id}: its service lines charge {money(line_charges)} in total "
             f"but CLP03 is {money(claim.charge)}; the payer may have left lines out",
             "Compare with the 837 you sent; lines the payer did not return are still open.",
-            claim.segment, "CLP03", Severity.INFO, **where))
+            claim.segment, "CLP03", Severity.INFO, **_where(claim.payment, claim.claim_id)))
     return tuple(out)
 
 

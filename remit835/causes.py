@@ -91,6 +91,8 @@ class CauseMap:
         for combo in data.get("combo", []):
             self.combos[_combo_key(combo)] = combo
         self._cache: dict[tuple[str, str, tuple[str, ...], bool], Cause] = {}
+        # ``cached((group, reason, remarks, reversal))``: a Cause already classified, or None.
+        self.cached = self._cache.get
 
     # -- loading --------------------------------------------------------
     @classmethod

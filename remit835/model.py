@@ -11,9 +11,10 @@ negative one increases it. Reversals (CLP02 = 22) carry negated amounts.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import MISSING, dataclass, fields
 from decimal import Decimal
+from typing import Any, TypeVar
 
 from x12core.findings import Finding, Severity
 from x12core.segment import Segment
@@ -34,6 +35,41 @@ CLAIM_STATUS = {
     "25": "predetermination pricing only",
 }
 REVERSAL = "22"
+_T = TypeVar("_T")
+
+
+def builder(cls: type[_T]) -> Callable[..., _T]:
+    """A fast constructor for the frozen, slotted dataclass ``cls``: the same parameters.
+
+    Hot path: a 20,000-claim 835 builds ~250,000 of these values, and a frozen
+    dataclass sets each field through ``object.__setattr__`` (a call per field).
+    The builder fills a plain twin class with the very same slots (plain attribute
+    stores), then turns it into ``cls`` by ``__class__`` assignment, which Python
+    allows between identical slot layouts. The result is a real ``cls``: frozen,
+    equal and hashed as if built by ``cls(...)`` (tests/remit/test_remit_builders.py).
+    """
+    params = []
+    namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
+    names = []
+    for f in fields(cls):  # type: ignore[arg-type]
+        if not f.init or f.default_factory is not MISSING:
+            raise TypeError(f"builder: {cls.__name__}.{f.name} needs the class's __init__")
+        names.append(f.name)
+        if f.default is MISSING:
+            params.append(f.name)
+        else:
+            namespace[f"_default_{f.name}"] = f.default
+            params.append(f"{f.name}=_default_{f.name}")
+    if tuple(names) != tuple(getattr(cls, "__slots__", ())) or hasattr(cls, "__post_init__"):
+        raise TypeError(f"builder: {cls.__name__} is not a plain slotted dataclass")
+    namespace["_twin"] = type(f"_{cls.__name__}Twin", (), {"__slots__": cls.__slots__})
+    body = "".join(f"    self.{name} = {name}\n" for name in names)
+    exec(f"def build_{cls.__name__}({', '.join(params)}):\n"  # as dataclasses does
+         f"    self = _new(_twin)\n{body}    self.__class__ = _cls\n    return self\n",
+         namespace)
+    build: Callable[..., _T] = namespace[f"build_{cls.__name__}"]
+    build.__doc__ = f"Build a {cls.__name__} (same parameters as the class, faster)."
+    return build
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,6 +315,12 @@ class Payment:
     def adjusted(self) -> Decimal:
         return sum((p.amount for p in self.provider_adjustments), ZERO)
 
+
+# Builders for the values made once per claim, line or adjustment (see ``builder``).
+new_party = builder(Party)
+new_adjustment = builder(Adjustment)
+new_service_line = builder(ServiceLine)
+new_claim = builder(Claim)
 
 _MONEY_TEXT: dict[Decimal, str] = {}
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from remit835.causes import Cause, CauseMap
-from remit835.model import ZERO, Adjustment, Claim, ServiceLine
+from remit835.model import REVERSAL, ZERO, Adjustment, Claim, ServiceLine, builder
 
 PAID, PARTIAL, DENIED, PENDING, REVERSED = "paid", "partial", "denied", "pending", "reversed"
 REVERSED_CATEGORY = "reversal"  # contract: CLP02 = 22
@@ -78,6 +78,11 @@ class ClaimOutcome:
         return _unique(found)
 
 
+_new_classified = builder(Classified)
+_new_line_outcome = builder(LineOutcome)
+_new_claim_outcome = builder(ClaimOutcome)
+
+
 def _unique(items: object) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))  # type: ignore[call-overload]
 
@@ -86,9 +91,15 @@ def classify(adjustments: tuple[Adjustment, ...], remarks: tuple[str, ...], caus
              reversal: bool) -> tuple[Classified, ...]:
     if not adjustments:
         return ()
-    classify_one = causes.classify
-    return tuple([Classified(a, classify_one(a.group, a.reason, remarks, reversal))
-                  for a in adjustments])
+    cached = causes.cached
+    out = []
+    for a in adjustments:
+        # CauseMap.classify, its cache read inline (hot path: one call per adjustment).
+        cause = cached((a.group, a.reason, remarks, reversal))
+        if cause is None:
+            cause = causes.classify(a.group, a.reason, remarks, reversal)
+        out.append(_new_classified(a, cause))
+    return tuple(out)
 
 
 def line_status(line: ServiceLine, adjustments: tuple[Classified, ...], reversal: bool) -> str:
@@ -99,7 +110,7 @@ def line_status(line: ServiceLine, adjustments: tuple[Classified, ...], reversal
         cause = c.cause
         if cause.denial:
             # §C.3 rules 3-4: nothing paid on a charged line = denied; something paid = partial.
-            return PARTIAL if line.paid > 0 else DENIED
+            return PARTIAL if line.paid > ZERO else DENIED
         if cause.category == PENDING:
             pending = True
     return PENDING if pending else PAID
@@ -107,34 +118,54 @@ def line_status(line: ServiceLine, adjustments: tuple[Classified, ...], reversal
 
 def assess(claim: Claim, causes: CauseMap) -> ClaimOutcome:
     """Classify every adjustment of ``claim`` and give the claim and its lines a status."""
-    reversal = claim.is_reversal
+    reversal = claim.status_code == REVERSAL
     claim_remarks = claim.remarks
     claim_adjustments = classify(claim.adjustments, claim_remarks, causes, reversal)
     lines = []
     for line in claim.lines:
         remarks = line.remarks + claim_remarks if claim_remarks else line.remarks
         adjustments = classify(line.adjustments, remarks, causes, reversal)
-        lines.append(LineOutcome(line, line_status(line, adjustments, reversal), adjustments))
-    return ClaimOutcome(claim, _claim_status(claim, claim_adjustments, lines), claim_adjustments,
-                        tuple(lines))
+        lines.append(_new_line_outcome(line, line_status(line, adjustments, reversal),
+                                       adjustments))
+    status = _claim_status(claim, claim_adjustments, lines)
+    return _new_claim_outcome(claim, status, claim_adjustments, tuple(lines))
 
 
 def _claim_status(claim: Claim, adjustments: tuple[Classified, ...],
                   lines: list[LineOutcome]) -> str:
-    if claim.is_reversal:
+    if claim.status_code == REVERSAL:
         return REVERSED
     if claim.status_code == "4":  # CLP02 4: the payer denied the whole claim
         return DENIED
-    claim_denial = any(c.cause.denial for c in adjustments)
-    charged = [lo for lo in lines if lo.line.charge > 0] or lines
-    # Denied: every charged line denied. Partial: some denial, but not all of it.
-    if charged and all(lo.status == DENIED for lo in charged):
+    claim_denial = claim_pending = False
+    for c in adjustments:
+        if c.cause.denial:
+            claim_denial = True
+        elif c.cause.category == PENDING:
+            claim_pending = True
+    # One pass over the lines: charged (and denied) lines, and any denial or pending.
+    charged = charged_denied = denied = 0
+    flagged = pending = False
+    for lo in lines:
+        status = lo.status
+        if lo.line.charge > ZERO:
+            charged += 1
+            charged_denied += status == DENIED
+        if status == DENIED:
+            denied += 1
+            flagged = True
+        elif status == PARTIAL:
+            flagged = True
+        elif status == PENDING:
+            pending = True
+    # Denied: every charged line denied (every line, when none is charged).
+    # Partial: some denial, but not all of it.
+    if lines and (charged_denied == charged if charged else denied == len(lines)):
         return DENIED
     if not lines and claim_denial:
-        return PARTIAL if claim.paid > 0 else DENIED
-    if claim_denial or any(lo.status in (DENIED, PARTIAL) for lo in lines):
+        return PARTIAL if claim.paid > ZERO else DENIED
+    if claim_denial or flagged:
         return PARTIAL
-    if any(c.cause.category == PENDING for c in adjustments) or any(
-            lo.status == PENDING for lo in lines):
+    if claim_pending or pending:
         return PENDING
     return PAID

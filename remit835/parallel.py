@@ -32,6 +32,7 @@ from remit835.report import (
     file_outcomes,
     remit_report,
 )
+from remit835.report_text import denied_rows
 from x12core.census import Tally, unread_claims_finding
 from x12core.chunks import Chunk, ChunkEnd, ChunkReader, chunk_size, plan, restarted
 from x12core.findings import Finding
@@ -42,7 +43,7 @@ from x12core.parallel import Handle, Pool
 class RemitChunk:
     """One chunk's claim records (with CLP offset and reversal flag) and totals."""
 
-    records: list[tuple[dict[str, Any], int, bool]]
+    records: list[tuple[Any, int, bool, str]]  # record or text rows, CLP offset, reversal, id
     totals: dict[str, Any]  # Totals fields but ``findings`` (payment-level findings below)
     findings: list[dict[str, Any]]
     file_findings: list[Finding]  # transaction sets that are not 835
@@ -50,8 +51,12 @@ class RemitChunk:
     end: ChunkEnd
 
 
-def remit_chunk(causes: CauseMap, chunk: Chunk) -> RemitChunk:
-    """The task: read and assess one chunk of an 835 file."""
+def remit_chunk(causes: CauseMap, chunk: Chunk, view: str = "records") -> RemitChunk:
+    """The task: read and assess one chunk of an 835 file.
+
+    ``view``: ``records`` (the JSON/JSONL/CSV claim records) or ``rows`` (the text
+    view's denied and partially paid lines), whichever the report will write.
+    """
     segments = ChunkReader(chunk)
     reader = RemitReader(chunk.path, name=chunk.path, segments=segments,
                          partial=not chunk.final)
@@ -68,8 +73,9 @@ def remit_chunk(causes: CauseMap, chunk: Chunk) -> RemitChunk:
     records = []
     for outcome in file_outcomes(reader, causes, totals, None):
         claim = outcome.claim
-        records.append((claim_record(outcome), claim.segment.offset if claim.segment else -1,
-                        claim.is_reversal))
+        payload = claim_record(outcome) if view == "records" else list(denied_rows(outcome))
+        records.append((payload, claim.segment.offset if claim.segment else -1,
+                        claim.is_reversal, claim.claim_id))
     # file_outcomes added the reader's findings last: they are reported after the
     # payments of the whole file, so they travel apart.
     everything = list(totals.findings)
@@ -91,12 +97,15 @@ def parallel_report(paths: Sequence[str | os.PathLike[str]], causes: CauseMap,
         check_835(path)
     chunks = [c for p in paths for c in plan(os.fspath(p), chunk_size(
         os.path.getsize(p), pool.width), inner=False)]
-    return remit_report(paths, causes, records=lambda totals: _records(chunks, causes, pool,
-                                                                        totals))
+    return remit_report(
+        paths, causes,
+        records=lambda totals: _records(chunks, causes, pool, totals, "records"),
+        text_rows=lambda totals: _records(chunks, causes, pool, totals, "rows"))
 
 
-def _records(chunks: list[Chunk], causes: CauseMap, pool: Pool,
-             totals: Totals) -> Iterator[dict[str, Any]]:
+def _records(chunks: list[Chunk], causes: CauseMap, pool: Pool, totals: Totals,
+             view: str) -> Iterator[Any]:
+    """Claim records (``view`` records) or text rows (``rows``), in file order."""
     queue: deque[tuple[Chunk, Handle]] = deque()
     pending = deque(chunks)
     previous: ChunkEnd | None = None
@@ -106,7 +115,7 @@ def _records(chunks: list[Chunk], causes: CauseMap, pool: Pool,
     while pending or queue:
         while pending and len(queue) < 2 * pool.width:
             chunk = pending.popleft()
-            queue.append((chunk, pool.submit(remit_chunk, causes, chunk)))
+            queue.append((chunk, pool.submit(remit_chunk, causes, chunk, view)))
         chunk, handle = queue.popleft()
         part: RemitChunk = handle.result()
         if chunk.number == 0:
@@ -115,20 +124,23 @@ def _records(chunks: list[Chunk], causes: CauseMap, pool: Pool,
             held, held_env = [], []
         elif previous is not None and not previous.matches(chunk):
             chunk = restarted(chunk, previous)
-            part = remit_chunk(causes, chunk)
+            part = remit_chunk(causes, chunk, view)
         previous = part.end
         assert tally is not None
-        for record, offset, reversal in part.records:
+        for payload, offset, reversal, claim_id in part.records:
             if offset >= 0:
                 tally.read(offset)
-            claim_id = record["claim_id"]
             # B.7: a reversal (CLP02 22) is usually followed by the corrected claim.
-            record["correction"] = not reversal and claim_id in totals.reversed_ids
+            correction = not reversal and claim_id in totals.reversed_ids
             if reversal:
                 totals.reversed_ids[claim_id] = None
-            if record["correction"]:
+            if correction:
                 totals.corrections += 1
-            yield record
+            if view == "records":
+                payload["correction"] = correction
+                yield payload
+            else:
+                yield from payload
         _merge(totals, part)
         held.extend(part.file_findings)
         held_env.extend(part.envelope_findings)

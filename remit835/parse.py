@@ -24,11 +24,10 @@ import io
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
-from itertools import chain
 from typing import BinaryIO
 
 from remit835.balance import check_claim, check_payment
-from remit835.loops import RULE, Problems, build_claim, pad
+from remit835.loops import CLAIM_END, RULE, Problems, pad, read_claim
 from remit835.model import (
     ZERO,
     Claim,
@@ -45,7 +44,6 @@ from x12core.reader import SegmentReader
 from x12core.segment import Segment
 from x12core.versions import refuse_pre_5010
 
-_CLAIM_END = frozenset({"CLP", "LX", "TS3", "TS2", "PLB"})
 # PLB: six reason/amount pairs per segment (PLB03/04 ... PLB13/14).
 _PLB_PAIRS = tuple((k, f"PLB{k + 1:02d}") for k in (3, 5, 7, 9, 11, 13))
 Source = str | os.PathLike[str] | BinaryIO
@@ -81,7 +79,7 @@ class PaymentStream:
         current: list[tuple[str, str]] | None = None
         for seg in self._body:
             tag = seg.tag
-            if tag in _CLAIM_END:
+            if tag in CLAIM_END:
                 self._pending = seg
                 break
             els = seg.elements
@@ -119,24 +117,19 @@ class PaymentStream:
         return self._gen
 
     def _claims(self) -> Iterator[Claim]:
-        segs: list[Segment] = []
         number = ""
-        pending = self._pending
+        body: Iterator[Segment] = iter(self._body)
+        seg = self._pending if self._pending is not None else next(body, None)
         self._pending = None
-        body: Iterable[Segment] = self._body if pending is None else chain((pending,), self._body)
-        for seg in body:
+        header, problems = self.header, self.problems
+        while seg is not None:
             tag = seg.tag
-            if tag not in _CLAIM_END:
-                if segs:
-                    segs.append(seg)
-                continue
-            if segs:
-                claim = self._claim(segs, number)
-                segs = []
-                yield claim
             if tag == "CLP":
-                segs = [seg]
-            elif tag == "LX":
+                # The claim reads its own segments, up to the one that ends it.
+                claim, seg = read_claim(seg, body, header, number, problems)
+                yield self._claim(claim)
+                continue
+            if tag == "LX":
                 number = seg[1]
                 self._numbers.append(HeaderNumber(number))
             elif tag == "TS3" and self._numbers:
@@ -146,12 +139,10 @@ class PaymentStream:
                     self.problems.money(seg[5], seg, "TS305") if seg[5] else None)
             elif tag == "PLB":
                 self._provider_adjustments(seg)
-        if segs:
-            yield self._claim(segs, number)
+            seg = next(body, None)
         self._finish()
 
-    def _claim(self, segs: list[Segment], number: str) -> Claim:
-        claim = build_claim(segs, self.header, number, self.problems)
+    def _claim(self, claim: Claim) -> Claim:
         imbalances = check_claim(claim)
         if imbalances:
             claim = replace(claim, imbalances=imbalances)

@@ -14,21 +14,23 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, TextIO
 
 from remit835.causes import CauseMap
-from remit835.model import ZERO, Claim, Imbalance, Payment, money
+from remit835.model import _MONEY_TEXT, ZERO, Claim, Imbalance, Payment, money
 from remit835.outcome import (
     DENIED,
+    PAID,
     PARTIAL,
     REVERSED,
+    REVERSED_CATEGORY,
     ClaimOutcome,
     Classified,
     LineOutcome,
     assess,
 )
 from remit835.parse import RemitReader, read_remits
-from remit835.report_text import write_text
+from remit835.report_text import write_rows, write_text
 from x12core.census import Tally, unread_claims_finding
 from x12core.findings import Finding, Severity
 from x12core.render import Report
@@ -99,6 +101,7 @@ def _finding(f: Finding, imbalance: Imbalance | None = None) -> dict[str, Any]:
 
 _CAUSE_FIELDS: dict[int, tuple[Any, dict[str, Any]]] = {}
 _NONE: frozenset[int] = frozenset()
+_REVERSED_CATEGORIES = (REVERSED_CATEGORY,)
 
 
 def _cause_fields(cause: Any) -> dict[str, Any]:
@@ -114,22 +117,47 @@ def _cause_fields(cause: Any) -> dict[str, Any]:
 
 def _adjustment(c: Classified) -> dict[str, Any]:
     a = c.adjustment
-    return {"group": a.group, "reason": a.reason, "amount": money(a.amount),
-            "quantity": a.quantity, **_cause_fields(c.cause)}
+    cause = c.cause
+    hit = _CAUSE_FIELDS.get(id(cause))
+    fields = hit[1] if hit is not None and hit[0] is cause else _cause_fields(cause)
+    return {"group": a.group, "reason": a.reason, "amount": _MONEY_TEXT.get(a.amount)
+            or money(a.amount), "quantity": a.quantity, **fields}
+
+
+def _first(pairs: tuple[tuple[str, Any], ...], qualifier: str) -> Any:
+    for qual, value in pairs:
+        if qual == qualifier:
+            return value
+    return None
 
 
 def _line(lo: LineOutcome, unbalanced: frozenset[int]) -> dict[str, Any]:
     # Tuples stay tuples: json writes them as arrays, and copying costs on every line.
+    # Hot path (one call per service line): the model's properties, inlined.
     line = lo.line
+    status = lo.status
+    dates = line.dates
+    # ServiceLine.service_date: DTM*472, else DTM*150.
+    service_date = (_first(dates, "472") or _first(dates, "150") or "") if dates else ""
+    if status == REVERSED:
+        categories: tuple[str, ...] = _REVERSED_CATEGORIES
+    elif status == PAID or not lo.adjustments:
+        categories = ()
+    else:
+        categories = tuple(dict.fromkeys(c.cause.category for c in lo.adjustments
+                                         if c.cause.denial))
+    texts = _MONEY_TEXT
     return {"line_number": line.ordinal, "procedure": line.procedure,
             "modifiers": line.modifiers, "qualifier": line.qualifier,
             "original_procedure": line.original_procedure,
             "original_modifiers": line.original_modifiers,
-            "line_control": line.line_control, "service_date": line.service_date,
-            "charge": money(line.charge), "paid": money(line.paid), "units": line.paid_units,
-            "original_units": line.original_units, "allowed": money(line.allowed),
-            "status": lo.status, "denied": lo.denied,
-            "balanced": line.ordinal not in unbalanced, "categories": lo.categories,
+            "line_control": line.line_control, "service_date": service_date,
+            "charge": texts.get(line.charge) or money(line.charge),
+            "paid": texts.get(line.paid) or money(line.paid), "units": line.units or "1",
+            "original_units": line.original_units,
+            "allowed": money(_first(line.amounts, "B6")) if line.amounts else "",
+            "status": status, "denied": status == DENIED,
+            "balanced": line.ordinal not in unbalanced, "categories": categories,
             "adjustments": [_adjustment(c) for c in lo.adjustments],
             "remarks": line.remarks}
 
@@ -138,14 +166,16 @@ def claim_record(outcome: ClaimOutcome) -> dict[str, Any]:
     """One claim as the contract's JSON object (plus extra fields)."""
     claim = outcome.claim
     pay = claim.payment
-    unbalanced = frozenset(i.finding.location.line_number or 0 for i in claim.imbalances
-                           if i.level == "line") if claim.imbalances else _NONE
+    imbalances = claim.imbalances
+    unbalanced = frozenset(i.finding.location.line_number or 0 for i in imbalances
+                           if i.level == "line") if imbalances else _NONE
     return {
         "claim_id": claim.claim_id, "status_code": claim.status_code,
         "status": outcome.status, "status_text": claim.status,
         "charge": money(claim.charge), "paid": money(claim.paid),
         "patient_responsibility": money(claim.patient_responsibility or ZERO),
-        "payer_claim_id": claim.payer_claim_id, "balanced": claim.balanced,
+        "payer_claim_id": claim.payer_claim_id,
+        "balanced": claim.balanced if imbalances else True,
         "file": pay.file, "interchange": pay.interchange, "transaction": pay.transaction,
         "trace": pay.trace, "payer_id": pay.payer_id, "filing_indicator": claim.filing_indicator,
         "facility_code": claim.facility_code, "frequency": claim.frequency,
@@ -174,15 +204,35 @@ def _count(totals: Totals, outcome: ClaimOutcome) -> None:
     totals.claims += 1
     claim = outcome.claim
     totals.paid += claim.paid
-    totals.claim_status[outcome.status] = totals.claim_status.get(outcome.status, 0) + 1
+    counts = totals.claim_status
+    counts[outcome.status] = counts.get(outcome.status, 0) + 1
     causes = totals.causes
+    counts = totals.lines
+    routine = totals.routine
     for lo in outcome.lines:
-        totals.lines[lo.status] = totals.lines.get(lo.status, 0) + 1
+        status = lo.status
+        counts[status] = counts.get(status, 0) + 1
+        adjustments = lo.adjustments
+        if not adjustments:
+            continue
         # A reversal's negated amounts net the dollars; its lines are not denied lines.
-        seen: set[str] = {c.cause.category for c in lo.adjustments} if lo.status == REVERSED \
+        seen: set[str] = {c.cause.category for c in adjustments} if status == REVERSED \
             else set()
-        for c in lo.adjustments:
-            _tally(totals, c, seen, causes)
+        for c in adjustments:  # _tally, inline (hot path: one pass per adjustment)
+            cause = c.cause
+            if not cause.mapped:
+                totals.unmapped[c.adjustment.code] = None
+            category = cause.category
+            if cause.denial:
+                entry = causes.get(category)
+                if entry is None:
+                    entry = causes[category] = [0, ZERO]
+                if category not in seen:  # count a line once per category
+                    entry[0] += 1
+                    seen.add(category)
+                entry[1] += c.adjustment.amount
+            else:
+                routine[category] = routine.get(category, ZERO) + c.adjustment.amount
     for c in outcome.adjustments:
         _tally(totals, c, set(), causes)
     for imbalance in claim.imbalances:
@@ -267,26 +317,40 @@ def file_outcomes(reader: RemitReader, causes: CauseMap, totals: Totals,
 
 
 def remit_report(paths: Sequence[str | os.PathLike[str]], causes: CauseMap,
-                 records: Callable[[Totals], Iterator[dict[str, Any]]] | None = None
+                 records: Callable[[Totals], Iterator[dict[str, Any]]] | None = None,
+                 text_rows: Callable[[Totals], Iterator[list[str]]] | None = None
                  ) -> tuple[Report, Totals]:
     """The report for `claimkit remit` and the totals (read them after rendering).
 
-    ``records``: the claim records already made (remit835.parallel); default: read here.
+    ``records``/``text_rows``: the claim records or the text view's rows, already made
+    by chunk tasks (remit835.parallel); default: read here.
     """
     totals = Totals()
+
+    def outcomes() -> Iterator[tuple[ClaimOutcome, bool]]:
+        for outcome in iter_outcomes(paths, causes, totals):
+            claim = outcome.claim
+            # B.7: a reversal (CLP02 22) is usually followed by the corrected claim, same CLP01.
+            correction = not claim.is_reversal and claim.claim_id in totals.reversed_ids
+            if correction:
+                totals.corrections += 1
+            yield outcome, correction
 
     def items() -> Iterator[dict[str, Any]]:
         if records is not None:
             yield from records(totals)
             return
-        for outcome in iter_outcomes(paths, causes, totals):
+        for outcome, correction in outcomes():
             record = claim_record(outcome)
-            # B.7: a reversal (CLP02 22) is usually followed by the corrected claim, same CLP01.
-            record["correction"] = (not outcome.claim.is_reversal
-                                    and outcome.claim.claim_id in totals.reversed_ids)
-            if record["correction"]:
-                totals.corrections += 1
+            record["correction"] = correction
             yield record
+
+    def text(_records: Iterable[dict[str, Any]], out: TextIO) -> None:
+        # The text view reads the outcomes, not the records it would not show.
+        if text_rows is not None:
+            write_rows(text_rows(totals), out, totals)
+            return
+        write_text((outcome for outcome, _ in outcomes()), out, totals)
 
     def extra() -> dict[str, Any]:
         return {"payments": totals.payments, "findings": totals.findings}
@@ -301,8 +365,7 @@ def remit_report(paths: Sequence[str | os.PathLike[str]], causes: CauseMap,
                    "element": f["element"], "file_line": f["file_line"],
                    "difference": f.get("difference", "")}
 
-    report = Report("claims", items(), totals.summary, rows, ROW_COLUMNS,
-                    lambda records, out: write_text(records, out, totals),
+    report = Report("claims", items(), totals.summary, rows, ROW_COLUMNS, text,
                     extra=extra, extra_rows=extra_rows)
     return report, totals
 

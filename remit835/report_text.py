@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 import tempfile
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
+from remit835.model import money
+from remit835.outcome import DENIED, PARTIAL, REVERSED, ClaimOutcome, Classified
 from x12core.render import table
 
 if TYPE_CHECKING:  # report.py imports this module
@@ -20,48 +22,61 @@ if TYPE_CHECKING:  # report.py imports this module
 TABLE = ("claim", "line", "procedure", "billed", "paid", "status", "codes", "remarks",
          "category", "action")
 _MAX = 40  # cell width cap, except the action, which is the point of the table
-_SHOWN = ("denied", "partial")
+_SHOWN = (DENIED, PARTIAL)
 
 
-def _denied_rows(record: dict[str, Any]) -> Iterator[list[str]]:
-    claim_id = record["claim_id"]
-    denials = [a for a in record["adjustments"] if a["denial"]]
-    if denials and record["status"] != "reversed":
-        yield _row(claim_id, "claim", "", record["charge"], record["paid"], record["status"],
-                   denials, record["remarks"])
-    for line in record["lines"]:
-        if line["status"] not in _SHOWN:
+def denied_rows(outcome: ClaimOutcome) -> Iterator[list[str]]:
+    """The table rows of one claim: the claim's own denials, then each denied or partial line.
+
+    Read straight from the outcome (not from the JSON record: the text view needs a
+    few fields of a few lines, and building every record would cost more than the rest).
+    """
+    claim = outcome.claim
+    claim_id = claim.claim_id
+    if outcome.adjustments and outcome.status != REVERSED:
+        denials = [c for c in outcome.adjustments if c.cause.denial]
+        if denials:
+            yield _row(claim_id, "claim", "", money(claim.charge), money(claim.paid),
+                       outcome.status, denials, claim.remarks)
+    for lo in outcome.lines:
+        if lo.status not in _SHOWN:
             continue
-        denials = [a for a in line["adjustments"] if a["denial"]]
-        procedure = ":".join([line["procedure"], *line["modifiers"]])
-        yield _row(claim_id, line["line_control"] or f"#{line['line_number']}", procedure,
-                   line["charge"], line["paid"], line["status"], denials, line["remarks"])
+        line = lo.line
+        denials = [c for c in lo.adjustments if c.cause.denial]
+        procedure = ":".join([line.procedure, *line.modifiers])
+        yield _row(claim_id, line.line_control or f"#{line.ordinal}", procedure,
+                   money(line.charge), money(line.paid), lo.status, denials, line.remarks)
 
 
 def _row(claim: str, line: str, procedure: str, billed: str, paid: str, status: str,
-         denials: list[dict[str, Any]], remarks: list[str]) -> list[str]:
-    main = max(denials, key=lambda a: abs(float(a["amount"])), default=None)
-    codes = " ".join(f"{a['group']}-{a['reason']}" for a in denials)
-    categories = ", ".join(dict.fromkeys(a["category"] for a in denials))
+         denials: list[Classified], remarks: tuple[str, ...]) -> list[str]:
+    # The largest denial by its amount as written (two places), first one on a tie.
+    main = max(denials, key=lambda c: abs(float(money(c.adjustment.amount))), default=None)
+    codes = " ".join(f"{c.adjustment.group}-{c.adjustment.reason}" for c in denials)
+    categories = ", ".join(dict.fromkeys(c.cause.category for c in denials))
     return [claim, line, procedure, billed, paid, status, codes, " ".join(remarks), categories,
-            main["action"] if main else ""]
+            main.cause.action if main else ""]
 
 
 def _clip(text: str) -> str:
     return text if len(text) <= _MAX else text[: _MAX - 1] + "…"
 
 
-def write_text(records: Iterable[dict[str, Any]], out: TextIO, totals: Totals) -> None:
+def write_text(outcomes: Iterable[ClaimOutcome], out: TextIO, totals: Totals) -> None:
+    write_rows((row for outcome in outcomes for row in denied_rows(outcome)), out, totals)
+
+
+def write_rows(rows: Iterable[list[str]], out: TextIO, totals: Totals) -> None:
+    """The text view from its denied/partial rows (made here or by chunk tasks)."""
     with tempfile.SpooledTemporaryFile(max_size=4 << 20, mode="w+", encoding="utf-8") as spool:
         widths = [len(c) for c in TABLE]
         count = 0
-        for record in records:
-            for row in _denied_rows(record):
-                cells = [_clip(v) for v in row[:-1]] + [row[-1]]
-                for i, cell in enumerate(cells[:-1]):
-                    widths[i] = max(widths[i], len(cell))
-                spool.write(json.dumps(cells) + "\n")
-                count += 1
+        for row in rows:
+            cells = [_clip(v) for v in row[:-1]] + [row[-1]]
+            for i, cell in enumerate(cells[:-1]):
+                widths[i] = max(widths[i], len(cell))
+            spool.write(json.dumps(cells) + "\n")
+            count += 1
         _summary(totals, out)
         if not count:
             out.write("\nNo denied or partially paid lines.\n")

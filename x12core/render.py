@@ -46,6 +46,11 @@ def _default(value: Any) -> Any:
     return str(value)
 
 
+# ``json.dumps(item, default=_default)`` without building an encoder per item (one item per
+# claim); records are plain trees, so the cycle check is skipped. Same bytes out.
+_encode_item = json.JSONEncoder(default=_default, check_circular=False).encode
+
+
 def write_json(report: Report, out: TextIO, schema: str | None = None) -> None:
     """``{"schema_version": N, "summary": ..., "<items_key>": [...], **extra}``.
 
@@ -57,7 +62,7 @@ def write_json(report: Report, out: TextIO, schema: str | None = None) -> None:
         first = True
         for item in report.items:
             spool.write("\n    " if first else ",\n    ")
-            spool.write(json.dumps(item, default=_default))
+            spool.write(_encode_item(item))
             first = False
         summary = report.summary()
         extra = report.extra()
@@ -77,7 +82,7 @@ def write_json(report: Report, out: TextIO, schema: str | None = None) -> None:
                 out.write("[")
                 for k, record in enumerate(value):
                     out.write(",\n    " if k else "\n    ")
-                    out.write(json.dumps(record, default=_default))
+                    out.write(_encode_item(record))
                 out.write("\n  ]" if value else "]")
             else:
                 out.write(json.dumps(value, default=_default, indent=None))
@@ -92,7 +97,7 @@ def iter_rows(report: Report) -> Iterator[dict[str, Any]]:
 
 def write_jsonl(report: Report, out: TextIO) -> None:
     for row in iter_rows(report):
-        out.write(json.dumps(row, default=_default))
+        out.write(_encode_item(row))
         out.write("\n")
 
 
