@@ -59,12 +59,12 @@ class ScanOptions:
     installed_data: bool = True
 
 
-@dataclass(frozen=True, slots=True)
-class ClaimResult:
+class ResultView:
+    """What a claim result tells besides its fields (shared by the parallel scan's)."""
+
+    __slots__ = ()
     claim: Claim
-    findings: tuple[Finding, ...]
-    status: str  # "clean" or "held"
-    profile: str
+    status: str
 
     @property
     def held(self) -> bool:
@@ -79,6 +79,14 @@ class ClaimResult:
     def byte_range(self) -> tuple[int, int]:
         """Byte offsets: CLM's first byte .. just past the last segment's terminator."""
         return self.claim.start_offset, self.claim.end_offset
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimResult(ResultView):
+    claim: Claim
+    findings: tuple[Finding, ...]
+    status: str  # "clean" or "held"
+    profile: str
 
 
 def preflight(path: str | os.PathLike[str]) -> None:

@@ -32,7 +32,15 @@ from typing import Any
 
 from edi837.report import claim_record
 from edi837.run_index import RunIndex
-from edi837.scan import ClaimResult, FileScan, Scanner, ScanOptions, claim_groups, preflight
+from edi837.scan import (
+    ClaimResult,
+    FileScan,
+    ResultView,
+    Scanner,
+    ScanOptions,
+    claim_groups,
+    preflight,
+)
 from x12core.census import Tally, unread_claims_finding
 from x12core.chunks import Chunk, ChunkEnd, ChunkReader, chunk_size, plan, restarted
 from x12core.envelope import Envelope
@@ -52,26 +60,14 @@ class ClaimStub:
 
 
 @dataclass(frozen=True, slots=True)
-class RecordResult:
+class RecordResult(ResultView):
     """A :class:`~edi837.scan.ClaimResult` as a chunk task hands it back."""
 
-    claim: ClaimStub
+    claim: ClaimStub  # type: ignore[assignment]
     findings: tuple[Finding, ...]
     status: str
     profile: str
     record: dict[str, Any]  # claim_record() of the full result, made in the task
-
-    @property
-    def held(self) -> bool:
-        return self.status == "held"
-
-    @property
-    def segment_range(self) -> tuple[int, int]:
-        return self.claim.first_index, self.claim.last_index
-
-    @property
-    def byte_range(self) -> tuple[int, int]:
-        return self.claim.start_offset, self.claim.end_offset
 
 
 @dataclass(frozen=True, slots=True)
