@@ -1,10 +1,13 @@
 """Ingest an 835: payments, remits (CLP), their lines and classified adjustments; settle.
 
 Each CLP loop is compacted with :func:`reconcile.match.compact` (the cause map
-classifies every CAS), matched to a sent claim already in the ledger and written;
-every batch of remits then settles the sent claims it touched
-(:func:`ledger.settle.settle_keys`). A remit for a claim the ledger has not seen
-stays unmatched until that batch is ingested (:func:`ledger.sent837.rematch`).
+classifies every CAS) and matched to a sent claim already in the ledger. Remits go
+in rounds of :data:`SETTLE_EVERY`: one set of queries finds and loads the round's sent
+claims, :func:`ledger.settle.settle_keys` settles them in memory and updates them
+with one executemany per table, then the round's rows are inserted (executemany,
+:class:`ledger.batches.Batcher`) with each remit's settled role already set. A remit
+for a claim the ledger has not seen stays unmatched until that batch is ingested
+(:func:`ledger.sent837.rematch`).
 """
 
 from __future__ import annotations
