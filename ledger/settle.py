@@ -27,6 +27,7 @@ from reconcile.status import CORRECTION, REVERSAL, REVERSED
 Key = tuple[int, int]  # (file_id, claim_seq) of a sent claim
 ZERO = Decimal("0.00")
 SEQ_SHIFT = 32  # Remit.seq = file_id << 32 | remit_seq: arrival order across files
+PREFIXES_PER_QUERY = 100  # CLM01 prefix ranges OR-ed into one lookup
 
 
 def keyed(file_col: Any, seq_col: Any, keys: Iterable[tuple[int, int]]) -> ColumnElement[bool]:
@@ -55,9 +56,10 @@ def find_sent(conn: Connection, remits: Sequence[Remit]
     ids = sorted({r.claim_id for r in remits})
     rows = _claim_rows(conn, t.claims.c.claim_id.in_(ids)) if ids else []
     found = {row.claim_id for row in rows}
-    for claim_id in ids:
-        if claim_id not in found and len(claim_id) >= MIN_TRUNCATED:
-            rows.extend(_claim_rows(conn, _prefix_of(claim_id)))
+    missing = [i for i in ids if i not in found and len(i) >= MIN_TRUNCATED]
+    for start in range(0, len(missing), PREFIXES_PER_QUERY):  # payer-truncated CLP01s
+        chunk = missing[start:start + PREFIXES_PER_QUERY]
+        rows.extend(_claim_rows(conn, or_(*(_prefix_of(i) for i in chunk))))
     rows = sorted({(r.file_id, r.claim_seq): r for r in rows}.values(),
                   key=lambda r: (r.file_id, r.claim_seq))
     index = SentIndex()
