@@ -3,6 +3,7 @@
     python bench/bench_ledger.py                       # 100,000 claims, SQLite + PostgreSQL
     python bench/bench_ledger.py --claims 1000000      # the target size
     python bench/bench_ledger.py --claims 20000 --db sqlite
+    python bench/bench_ledger.py --claims 1000000 --db postgresql --only 837
 
 Each ingest runs in a fresh process (peak RSS = VmHWM of that process, imports
 included). Baseline, same run: ``claimkit scan`` of the same 837 (the rule engine
