@@ -3,6 +3,7 @@
     python bench/bench_ledger.py                       # 100,000 claims, SQLite + PostgreSQL
     python bench/bench_ledger.py --claims 1000000      # the target size
     python bench/bench_ledger.py --claims 20000 --db sqlite
+    python bench/bench_ledger.py --claims 1000000 --db postgresql --only 837
 
 Each ingest runs in a fresh process (peak RSS = VmHWM of that process, imports
 included). Baseline, same run: ``claimkit scan`` of the same 837 (the rule engine
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -71,34 +73,51 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--claims", type=int, default=100_000)
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--only", choices=("837", "835"), default=None,
+                        help="measure one ingest (the 835 still needs its 837 ingested first)")
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _stop)  # a killed run still stops its PostgreSQL cluster
     claims_file = generated("837", args.claims)
     remit_file = generated("835", args.claims)
     print(f"837: {args.claims:,} claims, {file_mib(claims_file):.0f} MiB; "
-          f"835: {file_mib(remit_file):.0f} MiB")
-    scan = child_peak_rss(SCAN, str(claims_file))
-    print(f"baseline scan of the 837: {scan['seconds']:.1f} s, RSS {scan['rss_mib']:.0f} MiB")
+          f"835: {file_mib(remit_file):.0f} MiB", flush=True)
     backends = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
+    ingest_837: dict[str, float] = {}
     server = None
-    for backend in backends:
-        with tempfile.TemporaryDirectory(prefix="claimkit-bench-") as tmp:
-            if backend == "sqlite":
-                db = str(Path(tmp) / "ledger.sqlite")
-            else:
-                from tests.ledger import pgserver
-                server = server or pgserver.start()
-                db = server.url
-            for label, path in (("837 ingest", claims_file), ("835 ingest", remit_file)):
-                r = measure(db, path)
-                ratio = r["ingest_seconds"] / scan["seconds"] if label == "837 ingest" else 0
-                print(f"{backend:10} {label}: {r['records']:,} records, {r['rows']:,} rows in "
-                      f"{r['ingest_seconds']:.1f} s = {r['rows_per_s']:,.0f} rows/s, "
-                      f"{r['records'] / r['ingest_seconds']:,.0f} records/s, peak RSS "
-                      f"{r['rss_mib']:.0f} MiB" + (f", {ratio:.1f}x the scan" if ratio else ""))
-    if server is not None:
-        server.stop()
+    try:
+        for backend in backends:
+            with tempfile.TemporaryDirectory(prefix="claimkit-bench-") as tmp:
+                if backend == "sqlite":
+                    db = str(Path(tmp) / "ledger.sqlite")
+                else:
+                    from tests.ledger import pgserver
+                    server = server or pgserver.start()
+                    db = server.url
+                for label, path in (("837 ingest", claims_file), ("835 ingest", remit_file)):
+                    r = measure(db, path)
+                    if args.only and not label.startswith(args.only):
+                        continue
+                    if label == "837 ingest":
+                        ingest_837[backend] = r["ingest_seconds"]
+                    print(f"{backend:10} {label}: {r['records']:,} records, {r['rows']:,} rows "
+                          f"in {r['ingest_seconds']:.1f} s = {r['rows_per_s']:,.0f} rows/s, "
+                          f"{r['records'] / r['ingest_seconds']:,.0f} records/s, peak RSS "
+                          f"{r['rss_mib']:.0f} MiB", flush=True)
+                    if args.only == "837":
+                        break
+    finally:
+        if server is not None:
+            server.stop()
+    # the baseline last, so a long run reports its ingests even if stopped during it
+    scan = child_peak_rss(SCAN, str(claims_file))
+    print(f"baseline scan of the 837: {scan['seconds']:.1f} s, RSS {scan['rss_mib']:.0f} MiB"
+          + "".join(f"; {b} 837 ingest = {s / scan['seconds']:.1f}x the scan"
+                    for b, s in ingest_837.items()), flush=True)
     return 0
 
+
+def _stop(_signum: int, _frame: object) -> None:
+    raise SystemExit(1)
 
 if __name__ == "__main__":
     raise SystemExit(main())

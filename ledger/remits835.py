@@ -1,10 +1,13 @@
 """Ingest an 835: payments, remits (CLP), their lines and classified adjustments; settle.
 
 Each CLP loop is compacted with :func:`reconcile.match.compact` (the cause map
-classifies every CAS), matched to a sent claim already in the ledger and written;
-every batch of remits then settles the sent claims it touched
-(:func:`ledger.settle.settle_keys`). A remit for a claim the ledger has not seen
-stays unmatched until that batch is ingested (:func:`ledger.sent837.rematch`).
+classifies every CAS) and matched to a sent claim already in the ledger. Remits go
+in rounds of :data:`SETTLE_EVERY`: one set of queries finds and loads the round's sent
+claims, :func:`ledger.settle.settle_keys` settles them in memory and updates them
+with one executemany per table, then the round's rows are inserted (executemany,
+:class:`ledger.batches.Batcher`) with each remit's settled role already set. A remit
+for a claim the ledger has not seen stays unmatched until that batch is ingested
+(:func:`ledger.sent837.rematch`).
 """
 
 from __future__ import annotations
@@ -52,18 +55,26 @@ def ingest_835(conn: Connection, file_id: int, ident: FileIdentity,
 
 def _write(conn: Connection, out: Batcher, file_id: int,
            pending: list[tuple[int, int, Remit]]) -> int:
+    """Match, settle and write one batch of remits: a few set-based queries to find and
+    load their sent claims, the settlement in memory, then executemany per table (the
+    remits carry their settled role, so they are written once, not written and updated)."""
     if not pending:
         return 0
     hits, sent = find_sent(conn, [p[2] for p in pending])
-    touched: set[Key] = set()
     fresh: dict[Key, list[Entry]] = defaultdict(list)
-    for (seq, payment_seq, remit), hit in zip(pending, hits, strict=True):
-        key, how = hit if hit else ((None, None), "")
+    assignments = []
+    for (_seq, _payment_seq, remit), hit in zip(pending, hits, strict=True):
         assignment = (match_lines(sent[hit[0]], remit) if hit
                       else tuple((-1, "") for _ in remit.lines))
+        assignments.append(assignment)
         if hit:
-            touched.add(hit[0])
-            fresh[hit[0]].append((remit, assignment, how))
+            fresh[hit[0]].append((remit, assignment, hit[1]))
+    roles: dict[int, str] = {}
+    changed = settle_keys(conn, fresh.keys(), file_id, sent=sent, fresh=fresh,
+                          fresh_from=(file_id, pending[0][0]), fresh_roles=roles)
+    for (seq, payment_seq, remit), hit, assignment in zip(pending, hits, assignments,
+                                                          strict=True):
+        key, how = hit if hit else ((None, None), "")
         out.add(t.remits, dict(
             file_id=file_id, remit_seq=seq, payment_seq=payment_seq, sent_file_id=key[0],
             sent_claim_seq=key[1], match=how, claim_id=remit.claim_id,
@@ -71,7 +82,8 @@ def _write(conn: Connection, out: Batcher, file_id: int,
             trace=remit.trace, payer_id=remit.payer_id, payment_date=remit.payment_date,
             charge=remit.charge, paid=remit.paid, status=remit.status,
             remarks=" ".join(remit.remarks), patient=remit.patient,
-            member_id=remit.member_id, balanced=remit.balanced, role=""))
+            member_id=remit.member_id, balanced=remit.balanced,
+            role=roles.get(remit.seq, "")))
         adj_seq = 0
         for adj in remit.adjustments:
             out.add(t.adjustments, _adj(file_id, seq, adj_seq, None, adj))
@@ -88,8 +100,7 @@ def _write(conn: Connection, out: Batcher, file_id: int,
                 out.add(t.adjustments, _adj(file_id, seq, adj_seq, k, adj))
                 adj_seq += 1
     out.flush_all()
-    return settle_keys(conn, touched, file_id, sent=sent, fresh=fresh,
-                       fresh_from=(file_id, pending[0][0]))
+    return changed
 
 
 def _adj(file_id: int, seq: int, adj_seq: int, line_seq: int | None, adj: Adj

@@ -14,7 +14,7 @@ from edi837.scan import Scanner, ScanOptions
 from ledger import schema as t
 from ledger.batches import Batcher
 from ledger.ident import FileIdentity
-from ledger.settle import ZERO, Key, find_sent, load_remits, settle_keys
+from ledger.settle import ZERO, Key, find_sent, load_remits, settle_keys, update_rows
 from reconcile.index import sent_claim
 from reconcile.match import match_lines
 
@@ -74,17 +74,19 @@ def rematch(conn: Connection, file_id: int) -> int:
     remits = load_remits(conn, [(h.file_id, h.remit_seq) for h in heads])
     hits, sent = find_sent(conn, [rm for _, rm in remits])
     touched: set[Key] = set()
+    remit_rows, line_rows = [], []
     for (rkey, remit), hit in zip(remits, hits, strict=True):
         if hit is None:
             continue
         key, how = hit
-        assignment = match_lines(sent[key], remit)
-        conn.execute(t.remits.update().where(r.file_id == rkey[0], r.remit_seq == rkey[1])
-                     .values(sent_file_id=key[0], sent_claim_seq=key[1], match=how))
-        rl = t.remit_lines.c
-        for k, (line_index, line_how) in enumerate(assignment):
-            conn.execute(t.remit_lines.update().where(
-                rl.file_id == rkey[0], rl.remit_seq == rkey[1], rl.line_seq == k)
-                .values(sent_line=line_index, how=line_how))
+        remit_rows.append(dict(k_file=rkey[0], k_seq=rkey[1], v_file=key[0], v_seq=key[1],
+                               v_match=how))
+        for k, (line_index, line_how) in enumerate(match_lines(sent[key], remit)):
+            line_rows.append(dict(k_file=rkey[0], k_seq=rkey[1], k_line=k, v_line=line_index,
+                                  v_how=line_how))
         touched.add(key)
+    update_rows(conn, t.remits, ("file_id", "remit_seq"), remit_rows,
+                sent_file_id="v_file", sent_claim_seq="v_seq", match="v_match")
+    update_rows(conn, t.remit_lines, ("file_id", "remit_seq", "line_seq"), line_rows,
+                sent_line="v_line", how="v_how")
     return settle_keys(conn, touched, file_id)

@@ -27,6 +27,7 @@ from reconcile.status import CORRECTION, REVERSAL, REVERSED
 Key = tuple[int, int]  # (file_id, claim_seq) of a sent claim
 ZERO = Decimal("0.00")
 SEQ_SHIFT = 32  # Remit.seq = file_id << 32 | remit_seq: arrival order across files
+PREFIXES_PER_QUERY = 100  # CLM01 prefix ranges OR-ed into one lookup
 
 
 def keyed(file_col: Any, seq_col: Any, keys: Iterable[tuple[int, int]]) -> ColumnElement[bool]:
@@ -55,9 +56,10 @@ def find_sent(conn: Connection, remits: Sequence[Remit]
     ids = sorted({r.claim_id for r in remits})
     rows = _claim_rows(conn, t.claims.c.claim_id.in_(ids)) if ids else []
     found = {row.claim_id for row in rows}
-    for claim_id in ids:
-        if claim_id not in found and len(claim_id) >= MIN_TRUNCATED:
-            rows.extend(_claim_rows(conn, _prefix_of(claim_id)))
+    missing = [i for i in ids if i not in found and len(i) >= MIN_TRUNCATED]
+    for start in range(0, len(missing), PREFIXES_PER_QUERY):  # payer-truncated CLP01s
+        chunk = missing[start:start + PREFIXES_PER_QUERY]
+        rows.extend(_claim_rows(conn, or_(*(_prefix_of(i) for i in chunk))))
     rows = sorted({(r.file_id, r.claim_seq): r for r in rows}.values(),
                   key=lambda r: (r.file_id, r.claim_seq))
     index = SentIndex()
@@ -118,17 +120,21 @@ def rule_categories(conn: Connection, keys: Sequence[Key]) -> dict[str, str]:
 # -- the remit side ----------------------------------------------------------------------
 
 def load_entries(conn: Connection, keys: Sequence[Key],
-                 skip_from: tuple[int, int] | None = None) -> dict[Key, list[Entry]]:
+                 skip_from: tuple[int, int] | None = None
+                 ) -> tuple[dict[Key, list[Entry]], dict[int, str]]:
     """Every remit matched to each sent claim, rebuilt from its rows, in arrival order
-    (but those of file ``skip_from[0]`` from remit_seq ``skip_from[1]`` on)."""
+    (but those of file ``skip_from[0]`` from remit_seq ``skip_from[1]`` on); and the
+    role each of them has now (by ``Remit.seq``)."""
     r = t.remits.c
     where = keyed(r.sent_file_id, r.sent_claim_seq, keys)
     if skip_from is not None:
         where = and_(where, ~and_(r.file_id == skip_from[0], r.remit_seq >= skip_from[1]))
     out: dict[Key, list[Entry]] = defaultdict(list)
+    roles: dict[int, str] = {}
     for head, remit, assignment in _remits(conn, where):
         out[(head.sent_file_id, head.sent_claim_seq)].append((remit, assignment, head.match))
-    return out
+        roles[remit.seq] = head.role
+    return out, roles
 
 
 def load_remits(conn: Connection, rkeys: Sequence[tuple[int, int]]
@@ -184,19 +190,24 @@ def _remits(conn: Connection, where: Any) -> list[tuple[Any, Remit, tuple[tuple[
 def settle_keys(conn: Connection, keys: Iterable[Key], source_file_id: int, *,
                 sent: dict[Key, SentClaim] | None = None,
                 fresh: dict[Key, list[Entry]] | None = None,
-                fresh_from: tuple[int, int] | None = None) -> int:
+                fresh_from: tuple[int, int] | None = None,
+                fresh_roles: dict[int, str] | None = None) -> int:
     """Settle each sent claim from all of its remits; returns how many changed status.
 
-    ``fresh`` are entries the caller just wrote (remits of file ``fresh_from[0]`` from
-    remit_seq ``fresh_from[1]`` on): they are used as they are, not read back, and
-    ``sent`` may hand over the claims the caller already loaded.
+    ``fresh`` are entries of remits the caller is writing (those of file
+    ``fresh_from[0]`` from remit_seq ``fresh_from[1]`` on): they are used as they
+    are, not read back, and their roles go into ``fresh_roles`` (by ``Remit.seq``) for
+    the caller to write with the rows, not as updates. ``sent`` may hand over the
+    claims the caller already loaded. Everything is set-based: a handful of queries
+    and one executemany per table for the whole batch of keys, and only the remits
+    whose role changed are updated.
     """
     keys = sorted(set(keys))
     if not keys:
         return 0
     if sent is None or any(k not in sent for k in keys):
         sent = load_sent(conn, keys)
-    entries = load_entries(conn, keys, fresh_from)
+    entries, roles = load_entries(conn, keys, fresh_from)
     for key, more in (fresh or {}).items():
         entries[key].extend(more)
     categories = rule_categories(conn, keys)
@@ -218,20 +229,23 @@ def settle_keys(conn: Connection, keys: Iterable[Key], source_file_id: int, *,
                 v_denied=ln.denied_amount, v_cats=" ".join(ln.categories),
                 v_denials=" ".join(ln.denial_categories), v_pred=ln.prediction, v_date=last))
         for remit, role in result.remits:
-            f, s = remit_seq_of(remit.seq)
-            role_rows.append(dict(k_file=f, k_seq=s, v_role=role))
+            if remit.seq not in roles and fresh_roles is not None:
+                fresh_roles[remit.seq] = role  # written with its row by the caller
+            elif roles.get(remit.seq) != role:
+                f, s = remit_seq_of(remit.seq)
+                role_rows.append(dict(k_file=f, k_seq=s, v_role=role))
         if before.get(key) != result.status:
             status, note = _event(result)
             events.append(dict(file_id=key[0], claim_seq=key[1], status=status,
                                status_date=last, source_file_id=source_file_id, note=note))
-    _update(conn, t.claims, ("file_id", "claim_seq"), claim_rows,
+    update_rows(conn, t.claims, ("file_id", "claim_seq"), claim_rows,
             status="v_status", paid="v_paid", net_paid="v_net", payer_claim_id="v_icn",
             status_date="v_date")
-    _update(conn, t.claim_lines, ("file_id", "claim_seq", "line_seq"), line_rows,
+    update_rows(conn, t.claim_lines, ("file_id", "claim_seq", "line_seq"), line_rows,
             status="v_status", paid="v_paid", allowed="v_allowed", denied="v_denied",
             categories="v_cats", denial_categories="v_denials", prediction="v_pred",
             payment_date="v_date")
-    _update(conn, t.remits, ("file_id", "remit_seq"), role_rows, role="v_role")
+    update_rows(conn, t.remits, ("file_id", "remit_seq"), role_rows, role="v_role")
     if events:
         conn.execute(t.status_history.insert(), events)
     return len(events)
@@ -247,8 +261,10 @@ def _event(result: ClaimResult) -> tuple[str, str]:
     return result.status, f"{len(roles)} remit(s)"
 
 
-def _update(conn: Connection, table: Table, keys: tuple[str, ...],
+def update_rows(conn: Connection, table: Table, keys: tuple[str, ...],
             rows: list[dict[str, Any]], **values: str) -> None:
+    """One executemany ``UPDATE table SET col = :v_.. WHERE key = :k_..`` for all ``rows``
+    (keys bound as ``k_file``, ``k_seq``, ``k_line`` in the order of ``keys``)."""
     if not rows:
         return
     prefixes = ("k_file", "k_seq", "k_line")
