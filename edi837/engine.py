@@ -114,24 +114,49 @@ class _Plan:
     code_probes: tuple[frozenset[str], ...]
     modifier_probes: tuple[frozenset[str], ...]
     cache: dict[int, list[tuple[Rule, Severity | None]]] = field(default_factory=dict)
+    code_masks: dict[str, int] = field(default_factory=dict)
+    modifier_masks: dict[str, int] = field(default_factory=dict)
 
     def runnable(self, codes: set[str], modifiers: set[str]) -> list[tuple[Rule,
                                                                          Severity | None]]:
+        # The mask is the OR of each code's (and modifier's) own mask, cached per code:
+        # a batch uses a few hundred codes, so a claim costs a dict lookup per code
+        # instead of a set probe per pre-filter set.
         mask = 0
-        bit = 1
-        for probe in self.code_probes:
-            if not probe.isdisjoint(codes):
-                mask |= bit
-            bit <<= 1
-        for probe in self.modifier_probes:
-            if not probe.isdisjoint(modifiers):
-                mask |= bit
-            bit <<= 1
+        code_masks = self.code_masks
+        for code in codes:
+            bits = code_masks.get(code)
+            if bits is None:
+                bits = _bits(code, self.code_probes, 0, code_masks)
+            mask |= bits
+        if modifiers:
+            modifier_masks = self.modifier_masks
+            for modifier in modifiers:
+                bits = modifier_masks.get(modifier)
+                if bits is None:
+                    bits = _bits(modifier, self.modifier_probes, len(self.code_probes),
+                                 modifier_masks)
+                mask |= bits
         rules = self.cache.get(mask)
         if rules is None:
             rules = self.cache[mask] = [(r, o) for r, o, need in self.claim_rules
                                         if need & mask == need]
         return rules
+
+
+_MASK_CACHE_LIMIT = 50_000
+
+
+def _bits(value: str, probes: tuple[frozenset[str], ...], shift: int,
+          cache: dict[str, int]) -> int:
+    """The probes (pre-filter sets) that hold ``value``, as bits from ``shift`` on."""
+    bits = 0
+    for i, probe in enumerate(probes):
+        if value in probe:
+            bits |= 1 << (shift + i)
+    if len(cache) < _MASK_CACHE_LIMIT:
+        cache[value] = bits
+    return bits
 
 
 class Engine:

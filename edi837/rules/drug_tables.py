@@ -27,6 +27,15 @@ def _ndc(line: ServiceLine) -> str:
     return drug.ndc
 
 
+def _ndc_lines(claim: Claim, ctx: ClaimContext) -> list[tuple[ServiceLine, str]]:
+    """The claim's lines with a well-formed N4 NDC, in order (shared by this family)."""
+    found = ctx.memo.get("ndc_lines")
+    if found is None:
+        found = ctx.memo["ndc_lines"] = [(line, ndc) for line in claim.lines
+                                         if line.drug is not None and (ndc := _ndc(line))]
+    return found  # type: ignore[return-value]
+
+
 @rule("R96372-080", "ndc-not-for-hcpcs", category="drug-data", severity=Severity.ERROR,
       catalog=("INJ-053",))
 def ndc_not_for_hcpcs(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
@@ -54,9 +63,8 @@ def ndc_not_for_hcpcs(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     005010X222A1 loop 2410.
     """
     t = ctx.tables
-    for line in claim.lines:
-        ndc = _ndc(line)
-        if not ndc or line.code in t.noc or not t.is_drug(line.code):
+    for line, ndc in _ndc_lines(claim, ctx):
+        if line.code in t.noc or not t.is_drug(line.code):
             continue
         rows = t.crosswalk(ndc, line.service_date)
         codes = sorted({r.code for r in rows})
@@ -112,10 +120,9 @@ def units_disagree_with_ndc_quantity(claim: Claim, ctx: ClaimContext) -> Iterato
     005010X222A1 loop 2410 CTP04/CTP05.
     """
     t = ctx.tables
-    for line in claim.lines:
-        ndc = _ndc(line)
+    for line, ndc in _ndc_lines(claim, ctx):
         drug = line.drug
-        if not ndc or drug is None or drug.quantity is None or line.units is None:
+        if drug is None or drug.quantity is None or line.units is None:
             continue
         rows = [r for r in t.crosswalk(ndc, line.service_date) if r.code == line.code]
         if not rows or drug.quantity <= 0:
@@ -163,10 +170,9 @@ def ndc_not_marketed(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     """
     t = ctx.tables
     installed = "fda-ndc" in t.installed
-    for line in claim.lines:
-        ndc = _ndc(line)
+    for line, ndc in _ndc_lines(claim, ctx):
         when = line.service_date
-        if not ndc or when is None:
+        if when is None:
             continue
         lin = line.drug.lin if line.drug else None
         package = t.ndc_package(ndc)

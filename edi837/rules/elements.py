@@ -68,10 +68,17 @@ def element_not_of_its_type(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     # attribute reads per line, no parsing).
     if claim.charge is None:
         yield from _bad_number(claim.clm, 2, "CLM02")
-    for person in {id(p.dmg): p for p in (claim.patient, claim.subscriber.person)}.values():
+    patient, subscriber = claim.patient, claim.subscriber.person
+    # One check per DMG segment (the subscriber's when both share it, or both have none).
+    for person in (subscriber,) if patient.dmg is subscriber.dmg else (patient, subscriber):
         if person.birth_date and parse_date(person.birth_date) is None:
             yield from _bad_date(person.dmg, 2, "DMG02")
     for line in claim.lines:
+        if line.number is not None and line.charge is not None and line.units is not None \
+                and line.service_date_end is not None and line.service_date is not None:
+            drug = line.drug
+            if drug is None or drug.quantity is not None:
+                continue  # every value parsed: the common case
         lx = line.lx
         if line.number is None and lx[1] and not is_digits(lx[1]):
             yield Hit(lx, "LX01", f"LX01 {lx[1][:20]!r} is not a line number (digits only)",
