@@ -170,6 +170,7 @@ class Engine:
         self._patient_cache: dict[frozenset[str], list[tuple[Rule, tuple[frozenset[str],
                                                                           ...]]]] = {}
         self.index = RunIndex()  # cross-loop, cross-file memory of the run, bounded
+        self._one_name: dict[str, frozenset[str]] = {}
         for profile in chooser.profiles():
             self._plan(profile)  # validates the profile's rule references up front
 
@@ -252,13 +253,23 @@ class Engine:
 
     def _check_patient(self, claims: Sequence[Claim], profiles: dict[int, Profile],
                        codes: set[str], out: list[tuple[Profile, list[Finding]]]) -> None:
-        names = frozenset(p.name for p in profiles.values())
-        runnable = [r for r, needs in self._patient_rules(names)
-                    if not any(n.isdisjoint(codes) for n in needs)]
+        if len(claims) == 1:
+            names = self._one_name.get(out[0][0].name)
+            if names is None:
+                names = self._one_name[out[0][0].name] = frozenset((out[0][0].name,))
+        else:
+            names = frozenset(p.name for p in profiles.values())
+        runnable = []
+        for r, needs in self._patient_rules(names):
+            for n in needs:
+                if n.isdisjoint(codes):
+                    break
+            else:
+                runnable.append(r)
         if not runnable:
             return
         pctx = PatientContext(self.tables, profiles, self.index)
-        where = {id(c): i for i, c in enumerate(claims)}
+        where: dict[int, int] | None = None
         for r in runnable:
             for hit in r.check(claims, pctx):
                 claim = hit.claim
@@ -268,6 +279,8 @@ class Engine:
                 if entry is None:
                     continue  # this claim's profile does not apply the rule
                 severity = entry[1] or hit.severity or r.severity
+                if where is None:
+                    where = {id(c): i for i, c in enumerate(claims)}
                 out[where[id(claim)]][1].append(locate(r, severity, hit, claim))
 
 

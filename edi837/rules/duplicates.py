@@ -54,9 +54,13 @@ def duplicate_line_across_claims(claims: Sequence[Claim], ctx: PatientContext
             sv1, dtp = line.sv1, line.dtp
             if sv1 is None or dtp is None or line.code in administration:
                 continue
-            # Segment[] is "" past the last element: a short segment is no crash.
-            signature = hash((sv1[1], sv1[2], sv1[4], line.rendering_npi or fallback))
-            when = dtp[3]
+            # A short segment reads "" past its last element (as Segment[] does): no crash.
+            els = sv1.elements
+            n = len(els)
+            signature = hash((els[1] if n > 1 else "", els[2] if n > 2 else "",
+                              els[4] if n > 4 else "", line.rendering_npi or fallback))
+            dates = dtp.elements
+            when = dates[3] if len(dates) > 3 else ""
             found = mine.get(when)
             if found is None:
                 mine[when] = [(signature, line)]
