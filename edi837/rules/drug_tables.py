@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from datetime import date
 from decimal import Decimal
 
 from edi837.engine import ClaimContext, Hit, rule
 from edi837.model import Claim, ServiceLine
 from edi837.rules.common import at_code, at_units, day
+from edi837.tables import Tables
+from refdata.kinds import HCPCS as HCPCS_KIND
+from refdata.lookup import XwalkRow
 from x12core.findings import Severity
 
 UNITS_TOLERANCE = Decimal("0.10")  # measuring and rounding slack around the expected units
@@ -66,15 +70,44 @@ def ndc_not_for_hcpcs(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     for line, ndc in _ndc_lines(claim, ctx):
         if line.code in t.noc or not t.is_drug(line.code):
             continue
-        rows = t.crosswalk(ndc, line.service_date)
-        codes = sorted({r.code for r in rows})
+        codes, drug = _crosswalked(t, ndc, line.service_date)
         if codes and line.code not in codes:
-            drug = rows[0].drug
             yield Hit(line.drug.lin if line.drug else line.sv1, "LIN03",  # type: ignore[arg-type]
                       f"NDC {ndc} ({drug}) is crosswalked to {', '.join(codes)}, not "
                       f"{line.code} (ASP crosswalk for {day(line.service_date)})",
                       f"Bill {codes[0]} for this NDC, or correct the NDC to the product "
                       f"actually given under {line.code}.", line=line, value=ndc)
+
+
+_MISSING = object()
+MEMO_LIMIT = 200_000  # answers kept per (NDC, date, code ...): a batch repeats them
+
+
+def _crosswalked(t: Tables, ndc: str, when: date | None) -> tuple[list[str], str]:
+    """The codes the crosswalk of ``when`` lists for ``ndc`` (sorted) and the drug name."""
+    key = ("crosswalked", ndc, when)
+    found = t.memo.get(key)
+    if found is None:
+        rows = t.crosswalk(ndc, when)  # the first lookup records the quarter consulted
+        found = (sorted({r.code for r in rows}), rows[0].drug if rows else "")
+        if len(t.memo) < MEMO_LIMIT:
+            t.memo[key] = found
+    return found  # type: ignore[return-value]
+
+
+def _unit_bounds(t: Tables, ndc: str, line: ServiceLine, quantity: Decimal, unit: str
+                 ) -> tuple[Decimal, Decimal, Decimal, XwalkRow] | None:
+    """Units that pass for this NDC quantity (low, high), the expected units and the
+    crosswalk row; ``None`` when the crosswalk cannot say."""
+    rows = [r for r in t.crosswalk(ndc, line.service_date) if r.code == line.code]
+    if not rows or quantity <= 0:
+        return None
+    want = expected_units(quantity, unit, rows[0].pkg_size, rows[0].billunits)
+    if want is None or want <= 0:
+        return None
+    low = Decimal(math.floor(want * (1 - UNITS_TOLERANCE)))
+    high = Decimal(math.ceil(want * (1 + UNITS_TOLERANCE)))
+    return low, high, want, rows[0]
 
 
 def expected_units(quantity: Decimal, unit: str, pkg_size: float | None,
@@ -124,20 +157,22 @@ def units_disagree_with_ndc_quantity(claim: Claim, ctx: ClaimContext) -> Iterato
         drug = line.drug
         if drug is None or drug.quantity is None or line.units is None:
             continue
-        rows = [r for r in t.crosswalk(ndc, line.service_date) if r.code == line.code]
-        if not rows or drug.quantity <= 0:
+        key = ("units-for-ndc", ndc, line.service_date, line.code, drug.quantity_text,
+               drug.unit)
+        bounds = t.memo.get(key, _MISSING)
+        if bounds is _MISSING:
+            bounds = _unit_bounds(t, ndc, line, drug.quantity, drug.unit)
+            if len(t.memo) < MEMO_LIMIT:
+                t.memo[key] = bounds
+        if bounds is None:
             continue
-        want = expected_units(drug.quantity, drug.unit, rows[0].pkg_size, rows[0].billunits)
-        if want is None or want <= 0:
-            continue
-        low = Decimal(math.floor(want * (1 - UNITS_TOLERANCE)))
-        high = Decimal(math.ceil(want * (1 + UNITS_TOLERANCE)))
+        low, high, want, row = bounds  # type: ignore[misc]
         if low <= line.units <= high:
             continue
         shown = want.quantize(Decimal("0.01")).normalize()
         yield at_units(line, f"{line.units} units of {line.code} but NDC {ndc} quantity "
                        f"{drug.quantity_text} {drug.unit} works out to {shown} units "
-                       f"({rows[0].billunits:g} billing units per {rows[0].pkg_size or 1:g} "
+                       f"({row.billunits:g} billing units per {row.pkg_size or 1:g} "
                        "of the package)",
                        f"Bill about {shown} units (dose ÷ the HCPCS unit), or correct CTP04 "
                        "to the amount given.")
@@ -170,6 +205,8 @@ def ndc_not_marketed(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     """
     t = ctx.tables
     installed = "fda-ndc" in t.installed
+    if not installed and not t.has_table("fda-ndc"):
+        return  # no FDA directory at all: nothing to judge by
     for line, ndc in _ndc_lines(claim, ctx):
         when = line.service_date
         if when is None:
@@ -268,6 +305,8 @@ def hcpcs_code_not_in_quarter(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     CMS HCPCS Level II quarterly update files; CARC 181, RARC M20/N56.
     """
     t = ctx.tables
+    if t.ref is None or HCPCS_KIND not in t.installed:
+        return  # judged only with an installed HCPCS quarter (hcpcs_known says None)
     for line in claim.lines:
         code = line.code
         if len(code) != 5 or not code[0].isalpha() or not code[1:].isdigit():

@@ -92,8 +92,18 @@ def _drug_limit(ctx: ClaimContext, code: str,
     t = ctx.tables
     if not profile.use_mue_for_drug_units or not t.is_drug(code):
         return None
-    mue = t.mue_for(code, when)
-    return (Decimal(mue.value), mue.mai) if mue is not None else None
+    key = ("drug-mue", code, when)  # a batch repeats its codes and dates
+    found = t.memo.get(key, _MISSING)
+    if found is _MISSING:
+        mue = t.mue_for(code, when)
+        found = (Decimal(mue.value), mue.mai) if mue is not None else None
+        if len(t.memo) < _MEMO_LIMIT:
+            t.memo[key] = found
+    return found  # type: ignore[return-value]
+
+
+_MISSING = object()
+_MEMO_LIMIT = 200_000
 
 
 @rule("R96372-041", "drug-units-over-limit", category="units", severity=Severity.WARNING,
