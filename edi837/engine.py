@@ -222,13 +222,15 @@ class Engine:
         profiles: dict[int, Profile] = {}
         tables = self.tables
         group_codes: set[str] = set()
+        plans = self._plans
         for claim in claims:
             profile = self.profile_for(claim)
             profiles[id(claim)] = profile
             ctx = ClaimContext(claim, profile, tables)
             group_codes |= ctx.codes
             findings: list[Finding] = []
-            for r, override in self._plan(profile).runnable(ctx.codes, ctx.modifiers):
+            plan = plans.get(profile.name) or self._plan(profile)
+            for r, override in plan.runnable(ctx.codes, ctx.modifiers):
                 for hit in r.check(claim, ctx):
                     findings.append(locate(r, override or hit.severity or r.severity, hit,
                                            claim))

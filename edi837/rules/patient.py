@@ -15,6 +15,7 @@ from x12core.findings import Severity
 
 _SEX_WORD = {"F": "female", "M": "male"}
 _SEX_TABLES: list = []  # [prefix set, procedure -> sex], filled on first use
+_DX_SEX: dict[str, str] = {}  # diagnosis -> the sex it is for ("" any): a batch repeats them
 
 
 def _sex_tables() -> list:
@@ -140,11 +141,15 @@ def sex_conflict(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     if sex not in _SEX_WORD:
         return out
     prefixes, procedures = _SEX_TABLES or _sex_tables()
+    known = _DX_SEX
     for dx in claim.diagnoses:
         code = dx.code
-        if code[:3] not in prefixes and code[:1] not in prefixes:
-            continue
-        other = diagnosis_sex(code)
+        other = known.get(code)
+        if other is None:
+            other = diagnosis_sex(code) if code[:3] in prefixes or code[:1] in prefixes \
+                else ""
+            if len(known) < 50_000:
+                known[code] = other
         if other and other != sex:
             out.append(Hit(dx.segment, dx.element, f"diagnosis {dx.code} is for {_SEX_WORD[other]} "
                       f"patients; DMG03 says {_SEX_WORD[sex]}", "Correct the patient's sex "
