@@ -9,7 +9,6 @@ service) and otherwise from the shipped curated subsets in the same layouts
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 
@@ -42,7 +41,7 @@ def _ndc_lines(claim: Claim, ctx: ClaimContext) -> list[tuple[ServiceLine, str]]
 
 @rule("R96372-080", "ndc-not-for-hcpcs", category="drug-data", severity=Severity.ERROR,
       catalog=("INJ-053",))
-def ndc_not_for_hcpcs(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def ndc_not_for_hcpcs(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """The NDC on the line is crosswalked to another HCPCS code than the one billed.
 
     Why:
@@ -66,17 +65,19 @@ def ndc_not_for_hcpcs(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     CMS ASP NDC-HCPCS crosswalk (quarterly, ASP pricing files page); RARC N846, M119;
     005010X222A1 loop 2410.
     """
+    hits: list[Hit] = []
     t = ctx.tables
     for line, ndc in _ndc_lines(claim, ctx):
         if line.code in t.noc or not t.is_drug(line.code):
             continue
         codes, drug = _crosswalked(t, ndc, line.service_date)
         if codes and line.code not in codes:
-            yield Hit(line.drug.lin if line.drug else line.sv1, "LIN03",  # type: ignore[arg-type]
+            hits.append(Hit(line.drug.lin if line.drug else line.sv1, "LIN03",  # type: ignore[arg-type]
                       f"NDC {ndc} ({drug}) is crosswalked to {', '.join(codes)}, not "
                       f"{line.code} (ASP crosswalk for {day(line.service_date)})",
                       f"Bill {codes[0]} for this NDC, or correct the NDC to the product "
-                      f"actually given under {line.code}.", line=line, value=ndc)
+                      f"actually given under {line.code}.", line=line, value=ndc))
+    return hits
 
 
 _MISSING = object()
@@ -126,7 +127,7 @@ def expected_units(quantity: Decimal, unit: str, pkg_size: float | None,
 
 @rule("R96372-081", "units-disagree-with-ndc-quantity", category="units",
       severity=Severity.WARNING, catalog=("INJ-055",))
-def units_disagree_with_ndc_quantity(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def units_disagree_with_ndc_quantity(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """HCPCS units (SV104) far from what the NDC quantity (CTP04) works out to.
 
     Why:
@@ -152,6 +153,7 @@ def units_disagree_with_ndc_quantity(claim: Claim, ctx: ClaimContext) -> Iterato
     CMS ASP NDC-HCPCS crosswalk (PKG SIZE, BILLUNITS definitions, CMS ASP FAQ);
     005010X222A1 loop 2410 CTP04/CTP05.
     """
+    hits: list[Hit] = []
     t = ctx.tables
     for line, ndc in _ndc_lines(claim, ctx):
         drug = line.drug
@@ -170,17 +172,18 @@ def units_disagree_with_ndc_quantity(claim: Claim, ctx: ClaimContext) -> Iterato
         if low <= line.units <= high:
             continue
         shown = want.quantize(Decimal("0.01")).normalize()
-        yield at_units(line, f"{line.units} units of {line.code} but NDC {ndc} quantity "
+        hits.append(at_units(line, f"{line.units} units of {line.code} but NDC {ndc} quantity "
                        f"{drug.quantity_text} {drug.unit} works out to {shown} units "
                        f"({row.billunits:g} billing units per {row.pkg_size or 1:g} "
                        "of the package)",
                        f"Bill about {shown} units (dose ÷ the HCPCS unit), or correct CTP04 "
-                       "to the amount given.")
+                       "to the amount given."))
+    return hits
 
 
 @rule("R96372-082", "ndc-not-marketed", category="drug-data", severity=Severity.ERROR,
       catalog=("INJ-052",))
-def ndc_not_marketed(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def ndc_not_marketed(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """The NDC is not a marketed finished product on the date of service (FDA directory).
 
     Why:
@@ -203,10 +206,11 @@ def ndc_not_marketed(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     FDA NDC Directory, package and product files (STARTMARKETINGDATE,
     ENDMARKETINGDATE, NDC_EXCLUDE_FLAG); RARC M119, N847.
     """
+    hits: list[Hit] = []
     t = ctx.tables
     installed = "fda-ndc" in t.installed
     if not installed and not t.has_table("fda-ndc"):
-        return  # no FDA directory at all: nothing to judge by
+        return hits  # no FDA directory at all: nothing to judge by
     for line, ndc in _ndc_lines(claim, ctx):
         when = line.service_date
         if when is None:
@@ -215,14 +219,14 @@ def ndc_not_marketed(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
         package = t.ndc_package(ndc)
         if package is None:
             if installed:
-                yield Hit(lin, "LIN03", f"NDC {ndc} is not in the FDA NDC Directory",
+                hits.append(Hit(lin, "LIN03", f"NDC {ndc} is not in the FDA NDC Directory",
                           "Check the NDC on the package actually used (11-digit 5-4-2 form).",
-                          line=line, value=ndc, severity=Severity.WARNING)
+                          line=line, value=ndc, severity=Severity.WARNING))
             continue
         if package.status == "unfinished":
-            yield Hit(lin, "LIN03", f"NDC {ndc} is an unfinished (bulk) drug, not a finished "
+            hits.append(Hit(lin, "LIN03", f"NDC {ndc} is an unfinished (bulk) drug, not a finished "
                       "product", "Bill the NDC of the finished package administered.",
-                      line=line, value=ndc)
+                      line=line, value=ndc))
         elif not package.marketed_on(when):
             ends = [d for d in (package.end, package.product_end) if d is not None]
             if package.start is not None and when < package.start:
@@ -230,18 +234,19 @@ def ndc_not_marketed(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
             else:
                 why = f"stopped being marketed on {min(ends).isoformat()}" if ends else \
                     "was not marketed"
-            yield Hit(lin, "LIN03", f"NDC {ndc} {why}; not marketed on {day(when)}",
+            hits.append(Hit(lin, "LIN03", f"NDC {ndc} {why}; not marketed on {day(when)}",
                       "Bill the NDC of the package actually used on the date of service.",
-                      line=line, value=ndc)
+                      line=line, value=ndc))
         elif package.status == "excluded":
-            yield Hit(lin, "LIN03", f"NDC {ndc} is excluded from the FDA NDC Directory",
+            hits.append(Hit(lin, "LIN03", f"NDC {ndc} is excluded from the FDA NDC Directory",
                       "Check the NDC; excluded listings are often rejected by payers.",
-                      line=line, value=ndc, severity=Severity.WARNING)
+                      line=line, value=ndc, severity=Severity.WARNING))
+    return hits
 
 
 @rule("R96372-083", "self-administered-drug", category="non-covered",
       severity=Severity.ERROR, catalog=("POL-011",), needs="sad_codes")
-def self_administered_drug(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def self_administered_drug(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """A drug on the MAC's self-administered drug (SAD) exclusion list (Medicare).
 
     Why:
@@ -264,6 +269,7 @@ def self_administered_drug(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     CMS Medicare Benefit Policy Manual ch. 15 §50.2; MAC SAD exclusion list articles
     (CGS A52527, process article A53020); RARC N520.
     """
+    hits: list[Hit] = []
     t = ctx.tables
     for line in claim.lines:
         entries = t.self_administered(line.code, line.service_date)
@@ -275,16 +281,17 @@ def self_administered_drug(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
             e = entries[0]
             name = e.brand or e.generic
             since = e.start.isoformat() if e.start else "the list's start"
-            yield at_code(line, f"{line.code} ({name}) is on the self-administered drug "
+            hits.append(at_code(line, f"{line.code} ({name}) is on the self-administered drug "
                           f"exclusion list {e.source} since {since}: not covered under Part B "
                           f"on {day(line.service_date)}",
                           "Do not bill Medicare Part B for a self-administered drug (Part D "
-                          "or the patient); give an ABN-style notice if billed for denial.")
+                          "or the patient); give an ABN-style notice if billed for denial."))
+    return hits
 
 
 @rule("R96372-084", "hcpcs-code-not-in-quarter", category="coding", severity=Severity.ERROR,
       catalog=("INJ-080",))
-def hcpcs_code_not_in_quarter(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def hcpcs_code_not_in_quarter(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """A Level II HCPCS code that is not in the CMS HCPCS file in force on the date.
 
     Why:
@@ -304,17 +311,19 @@ def hcpcs_code_not_in_quarter(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     References:
     CMS HCPCS Level II quarterly update files; CARC 181, RARC M20/N56.
     """
+    hits: list[Hit] = []
     t = ctx.tables
     if t.ref is None or HCPCS_KIND not in t.installed:
-        return  # judged only with an installed HCPCS quarter (hcpcs_known says None)
+        return hits  # judged only with an installed HCPCS quarter (hcpcs_known says None)
     for line in claim.lines:
         code = line.code
         if len(code) != 5 or not code[0].isalpha() or not code[1:].isdigit():
             continue
         known = t.hcpcs_known(code, line.service_date)
         if known is None:
-            return
+            return hits
         if not known:
-            yield at_code(line, f"{code} is not in the CMS HCPCS file in force on "
+            hits.append(at_code(line, f"{code} is not in the CMS HCPCS file in force on "
                           f"{day(line.service_date)}", "Check the code (typo, never issued, "
-                          "or long deleted) against the current HCPCS Level II file.")
+                          "or long deleted) against the current HCPCS Level II file."))
+    return hits
