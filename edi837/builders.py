@@ -179,17 +179,23 @@ class ClaimBuilder:
         self.dates: list[Segment] = []  # 2300 DTP
 
 
+_HI_ELEMENTS = tuple(f"HI{i:02d}-2" for i in range(100))
+
+
 def diagnoses(hi_segments: list[Segment]) -> tuple[Diagnosis, ...]:
     out = []
+    qualifiers = DIAGNOSIS_QUALIFIERS
     for seg in hi_segments:
         comp = seg.delimiters.component
-        for i in range(1, len(seg.elements)):
-            value = seg.elements[i]
+        els = seg.elements
+        for i in range(1, len(els)):
+            value = els[i]
             if not value:
                 continue
             qualifier, _, rest = value.partition(comp)
-            if qualifier in DIAGNOSIS_QUALIFIERS:
-                out.append(Diagnosis(qualifier, rest.partition(comp)[0], seg, f"HI{i:02d}-2"))
+            if qualifier in qualifiers:
+                out.append(Diagnosis(qualifier, rest.partition(comp)[0], seg,
+                                     _HI_ELEMENTS[i] if i < 100 else f"HI{i:02d}-2"))
     return tuple(out)
 
 

@@ -25,7 +25,7 @@ profile settings); the engine does not change.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -113,12 +113,14 @@ class _Plan:
     patient_rules: dict[str, tuple[Rule, Severity | None]]
     code_probes: tuple[frozenset[str], ...]
     modifier_probes: tuple[frozenset[str], ...]
-    cache: dict[int, list[tuple[Rule, Severity | None]]] = field(default_factory=dict)
+    cache: dict[int, list[tuple[Callable[..., Iterable[Hit]], Rule, Severity | None]]] = \
+        field(default_factory=dict)
     code_masks: dict[str, int] = field(default_factory=dict)
     modifier_masks: dict[str, int] = field(default_factory=dict)
 
-    def runnable(self, codes: set[str], modifiers: set[str]) -> list[tuple[Rule,
-                                                                         Severity | None]]:
+    def runnable(self, codes: set[str], modifiers: set[str]
+                 ) -> list[tuple[Callable[..., Iterable[Hit]], Rule, Severity | None]]:
+        """(check function, rule, severity override) of each rule this claim meets."""
         # The mask is the OR of each code's (and modifier's) own mask, cached per code:
         # a batch uses a few hundred codes, so a claim costs a dict lookup per code
         # instead of a set probe per pre-filter set.
@@ -139,7 +141,7 @@ class _Plan:
                 mask |= bits
         rules = self.cache.get(mask)
         if rules is None:
-            rules = self.cache[mask] = [(r, o) for r, o, need in self.claim_rules
+            rules = self.cache[mask] = [(r.check, r, o) for r, o, need in self.claim_rules
                                         if need & mask == need]
         return rules
 
@@ -230,10 +232,12 @@ class Engine:
             group_codes |= ctx.codes
             findings: list[Finding] = []
             plan = plans.get(profile.name) or self._plan(profile)
-            for r, override in plan.runnable(ctx.codes, ctx.modifiers):
-                for hit in r.check(claim, ctx):
-                    findings.append(locate(r, override or hit.severity or r.severity, hit,
-                                           claim))
+            for check, r, override in plan.runnable(ctx.codes, ctx.modifiers):
+                hits = check(claim, ctx)
+                if hits:  # rules return a list (empty: the common case), or any iterable
+                    for hit in hits:
+                        findings.append(locate(r, override or hit.severity or r.severity, hit,
+                                               claim))
             out.append((profile, findings))
         self._check_patient(claims, profiles, group_codes, out)
         for _, findings in out:

@@ -36,7 +36,11 @@ def charge_mismatch(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     Catalog INJ-090. 005010X222A1 loop 2300 CLM02 situational rule [S25].
     """
     hits: list[Hit] = []
-    total = sum((line.charge for line in claim.lines if line.charge is not None), Decimal(0))
+    total = Decimal(0)
+    for line in claim.lines:
+        charge = line.charge
+        if charge is not None:
+            total += charge
     if claim.charge is None:
         hits.append(Hit(claim.clm, "CLM02", "CLM02 total charge is missing or not a number",
                   f"Set CLM02 to the sum of the line charges ({total:.2f})."))

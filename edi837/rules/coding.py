@@ -140,8 +140,12 @@ def injection_for_immunization_diagnosis(claim: Claim, ctx: ClaimContext) -> lis
     hits: list[Hit] = []
     dx = claim.diagnoses
     t = ctx.tables
-    if not any(d.code in t.immunization_dx for d in dx):
-        return hits
+    immunization = t.immunization_dx
+    for d in dx:
+        if d.code in immunization:
+            break
+    else:
+        return hits  # no Z23 on the claim (a loop: no generator per claim)
     for line in claim.lines:
         if line.code not in t.injection or not line.pointers:
             continue
