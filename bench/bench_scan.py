@@ -11,6 +11,8 @@ generator, then measures, on that one file:
 * the CLI as a user runs it (``claimkit scan FILE -f json``, a fresh process, JSON
   written to a file: imports, reading, rules and rendering included),
 * pyx12's ``x12valid`` on the same file (a fresh process; it exits 1 even on success),
+* the ``str.split`` floor: reading the file and splitting segments and elements, nothing
+  else (issue 14's yardstick for a faster single core),
 
 and prints the ratios, plus the peak RSS of a child process that scans the file
 (interpreter and imports included), for 20,000 and optionally 200,000 claims.
@@ -39,6 +41,15 @@ def scan_library(path: Path) -> int:
     from edi837.scan import scan_file
 
     return sum(len(r.findings) for r in scan_file(path))
+
+
+def split_floor(path: Path) -> int:
+    """The plain-Python floor: read the file and split it into segments and elements
+    with ``str.split`` (the ISA's own separators), nothing else. Issue 14's yardstick."""
+    with open(path, "rb") as handle:
+        text = handle.read().decode("latin-1")
+    element, segment = text[3], text[105]
+    return sum(len(s.split(element)) for s in text.split(segment))
 
 
 def run(cmd: list[str]) -> tuple[float, float]:
@@ -98,6 +109,7 @@ def main() -> None:
     scan = [*claimkit_cmd(), "scan", str(path)]
     text = best_run([*scan, "--out", str(report.with_suffix(".txt"))], args.repeat)
     js = best_run([*scan, "-f", "json", "--out", str(report)], args.repeat)
+    floor = best_of(lambda: split_floor(path), args.repeat)
     pyx12 = run([*x12valid_cmd(), str(path)])
     rows = [("claimkit scan: library call, all rules", lib, None),
             ("claimkit scan FILE (CLI, text report)", *text),
@@ -110,6 +122,8 @@ def main() -> None:
     print(f"{'x12valid / claimkit scan':<42}: {pyx12[0] / text[0]:6.1f}x CLI text (wall), "
           f"{pyx12[0] / js[0]:.1f}x CLI json (wall), {pyx12[1] / js[1]:.1f}x CLI json (CPU), "
           f"{pyx12[0] / lib:.1f}x library (wall)")
+    print(f"{'str.split floor (read + split only)':<42}: {floor:6.2f} s wall; library scan "
+          f"= {lib / floor:.1f}x the floor, CLI text = {text[0] / floor:.1f}x")
 
     base = child_peak_rss("import edi837.scan, edi837.rules")
     sizes = [args.claims] + ([args.big] if args.big else [])

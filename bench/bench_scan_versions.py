@@ -31,7 +31,11 @@ LIBRARY = ("import sys, time; sys.path.insert(0, sys.argv[1]); "
 
 
 def _run(root: Path, path: Path, out: Path) -> tuple[float, float, int]:
-    env = {**os.environ, "PYTHONPATH": str(root)}
+    # Bytecode caching on for both trees (as bench_scan.py does): with the sandbox's
+    # PYTHONDONTWRITEBYTECODE a fresh base worktree recompiles every lazily imported
+    # module inside the timed call, which flattered the tree that had .pyc files.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPATH"] = str(root)
     lib = subprocess.run([sys.executable, "-c", LIBRARY, str(root), str(path)], cwd=root,
                          env=env, capture_output=True, text=True, check=True).stdout.split()
     start = time.perf_counter()
@@ -56,6 +60,8 @@ def main() -> None:
         try:
             trees = {"base": base, "now": ROOT}
             best = {name: [float("inf"), float("inf"), 0] for name in trees}
+            for name, root in trees.items():  # warm-up: write .pyc files, fill OS caches
+                _run(root, path, Path(tmp) / f"{name}.txt")
             for _ in range(args.rounds):
                 for name, root in trees.items():
                     lib, cli, found = _run(root, path, Path(tmp) / f"{name}.txt")

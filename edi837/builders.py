@@ -113,8 +113,10 @@ class LineBuilder:
         start = end = None
         dtp = self.dtp
         if dtp is not None:
-            value = dtp[3]
-            if dtp[2] == "RD8":
+            d = dtp.elements  # direct reads: Segment[] is a call per element
+            n = len(d)
+            value = d[3] if n > 3 else ""
+            if n > 2 and d[2] == "RD8":
                 first, _, second = value.partition("-")
                 start, end = parse_date(first), parse_date(second)
             else:
@@ -122,21 +124,42 @@ class LineBuilder:
         drug = None
         lin = self.lin
         if lin is not None:
+            le = lin.elements
+            n = len(le)
             ctp = self.ctp
-            qty_text = ctp[4] if ctp is not None else ""
-            unit = ctp.component(5, 1) if ctp is not None else ""
-            drug = DrugDetail(lin, lin[2], lin[3], ctp, parse_decimal(qty_text), qty_text, unit,
-                              self.vy, self.rx)
-        lx_number = self.lx[1]
+            if ctp is not None:
+                ce = ctp.elements
+                n_ctp = len(ce)
+                qty_text = ce[4] if n_ctp > 4 else ""
+                unit = ce[5].split(ctp.delimiters.component)[0] if n_ctp > 5 else ""
+            else:
+                qty_text = unit = ""
+            drug = DrugDetail(lin, le[2] if n > 2 else "", le[3] if n > 3 else "", ctp,
+                              parse_decimal(qty_text), qty_text, unit, self.vy, self.rx)
+        lx_els = self.lx.elements
+        lx_number = lx_els[1] if len(lx_els) > 1 else ""
+        number = _LX_NUMBERS.get(lx_number, -1)
+        if number == -1:
+            number = int(lx_number) if is_digits(lx_number) else None
+            if len(_LX_NUMBERS) < 10_000:
+                _LX_NUMBERS[lx_number] = number
         refs = self.refs
+        if refs:
+            first_ref = refs[0].elements
+            control = first_ref[2] if len(first_ref) > 2 else ""
+        else:
+            control = ""
         # Positional: keyword construction of a 24-field dataclass is measurably slower,
         # and this runs once per service line. Order follows ServiceLine's fields.
         return ServiceLine(
-            int(lx_number) if is_digits(lx_number) else None, qualifier, code, modifiers,
+            number, qualifier, code, modifiers,
             description, charge, unit_basis, units, pos, pointers, start, end,
-            refs[0][2] if refs else "", self.g1, tuple(self.notes), drug, self.rendering,
+            control, self.g1, tuple(self.notes), drug, self.rendering,
             self.lx, sv1, dtp, tuple(refs), last_index,
             tuple(self.providers) if self.providers else ())
+
+
+_LX_NUMBERS: dict[str, int | None] = {}  # LX01 text -> number (a batch repeats 1, 2, 3 ...)
 
 
 class ClaimBuilder:
@@ -156,21 +179,29 @@ class ClaimBuilder:
         self.dates: list[Segment] = []  # 2300 DTP
 
 
+_HI_ELEMENTS = tuple(f"HI{i:02d}-2" for i in range(100))
+
+
 def diagnoses(hi_segments: list[Segment]) -> tuple[Diagnosis, ...]:
     out = []
+    qualifiers = DIAGNOSIS_QUALIFIERS
     for seg in hi_segments:
         comp = seg.delimiters.component
-        for i in range(1, len(seg.elements)):
-            value = seg.elements[i]
+        els = seg.elements
+        for i in range(1, len(els)):
+            value = els[i]
             if not value:
                 continue
             qualifier, _, rest = value.partition(comp)
-            if qualifier in DIAGNOSIS_QUALIFIERS:
-                out.append(Diagnosis(qualifier, rest.partition(comp)[0], seg, f"HI{i:02d}-2"))
+            if qualifier in qualifiers:
+                out.append(Diagnosis(qualifier, rest.partition(comp)[0], seg,
+                                     _HI_ELEMENTS[i] if i < 100 else f"HI{i:02d}-2"))
     return tuple(out)
 
 
 def dmg(seg: Segment | None) -> tuple[str, str, Segment | None]:
     if seg is None:
         return "", "", None
-    return seg[2], seg[3], seg
+    els = seg.elements
+    n = len(els)
+    return els[2] if n > 2 else "", els[3] if n > 3 else "", seg

@@ -25,7 +25,7 @@ profile settings); the engine does not change.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -113,25 +113,52 @@ class _Plan:
     patient_rules: dict[str, tuple[Rule, Severity | None]]
     code_probes: tuple[frozenset[str], ...]
     modifier_probes: tuple[frozenset[str], ...]
-    cache: dict[int, list[tuple[Rule, Severity | None]]] = field(default_factory=dict)
+    cache: dict[int, list[tuple[Callable[..., Iterable[Hit]], Rule, Severity | None]]] = \
+        field(default_factory=dict)
+    code_masks: dict[str, int] = field(default_factory=dict)
+    modifier_masks: dict[str, int] = field(default_factory=dict)
 
-    def runnable(self, codes: set[str], modifiers: set[str]) -> list[tuple[Rule,
-                                                                         Severity | None]]:
+    def runnable(self, codes: set[str], modifiers: set[str]
+                 ) -> list[tuple[Callable[..., Iterable[Hit]], Rule, Severity | None]]:
+        """(check function, rule, severity override) of each rule this claim meets."""
+        # The mask is the OR of each code's (and modifier's) own mask, cached per code:
+        # a batch uses a few hundred codes, so a claim costs a dict lookup per code
+        # instead of a set probe per pre-filter set.
         mask = 0
-        bit = 1
-        for probe in self.code_probes:
-            if not probe.isdisjoint(codes):
-                mask |= bit
-            bit <<= 1
-        for probe in self.modifier_probes:
-            if not probe.isdisjoint(modifiers):
-                mask |= bit
-            bit <<= 1
+        code_masks = self.code_masks
+        for code in codes:
+            bits = code_masks.get(code)
+            if bits is None:
+                bits = _bits(code, self.code_probes, 0, code_masks)
+            mask |= bits
+        if modifiers:
+            modifier_masks = self.modifier_masks
+            for modifier in modifiers:
+                bits = modifier_masks.get(modifier)
+                if bits is None:
+                    bits = _bits(modifier, self.modifier_probes, len(self.code_probes),
+                                 modifier_masks)
+                mask |= bits
         rules = self.cache.get(mask)
         if rules is None:
-            rules = self.cache[mask] = [(r, o) for r, o, need in self.claim_rules
+            rules = self.cache[mask] = [(r.check, r, o) for r, o, need in self.claim_rules
                                         if need & mask == need]
         return rules
+
+
+_MASK_CACHE_LIMIT = 50_000
+
+
+def _bits(value: str, probes: tuple[frozenset[str], ...], shift: int,
+          cache: dict[str, int]) -> int:
+    """The probes (pre-filter sets) that hold ``value``, as bits from ``shift`` on."""
+    bits = 0
+    for i, probe in enumerate(probes):
+        if value in probe:
+            bits |= 1 << (shift + i)
+    if len(cache) < _MASK_CACHE_LIMIT:
+        cache[value] = bits
+    return bits
 
 
 class Engine:
@@ -145,6 +172,7 @@ class Engine:
         self._patient_cache: dict[frozenset[str], list[tuple[Rule, tuple[frozenset[str],
                                                                           ...]]]] = {}
         self.index = RunIndex()  # cross-loop, cross-file memory of the run, bounded
+        self._one_name: dict[str, frozenset[str]] = {}
         for profile in chooser.profiles():
             self._plan(profile)  # validates the profile's rule references up front
 
@@ -196,16 +224,20 @@ class Engine:
         profiles: dict[int, Profile] = {}
         tables = self.tables
         group_codes: set[str] = set()
+        plans = self._plans
         for claim in claims:
             profile = self.profile_for(claim)
             profiles[id(claim)] = profile
             ctx = ClaimContext(claim, profile, tables)
             group_codes |= ctx.codes
             findings: list[Finding] = []
-            for r, override in self._plan(profile).runnable(ctx.codes, ctx.modifiers):
-                for hit in r.check(claim, ctx):
-                    findings.append(locate(r, override or hit.severity or r.severity, hit,
-                                           claim))
+            plan = plans.get(profile.name) or self._plan(profile)
+            for check, r, override in plan.runnable(ctx.codes, ctx.modifiers):
+                hits = check(claim, ctx)
+                if hits:  # rules return a list (empty: the common case), or any iterable
+                    for hit in hits:
+                        findings.append(locate(r, override or hit.severity or r.severity, hit,
+                                               claim))
             out.append((profile, findings))
         self._check_patient(claims, profiles, group_codes, out)
         for _, findings in out:
@@ -227,13 +259,23 @@ class Engine:
 
     def _check_patient(self, claims: Sequence[Claim], profiles: dict[int, Profile],
                        codes: set[str], out: list[tuple[Profile, list[Finding]]]) -> None:
-        names = frozenset(p.name for p in profiles.values())
-        runnable = [r for r, needs in self._patient_rules(names)
-                    if not any(n.isdisjoint(codes) for n in needs)]
+        if len(claims) == 1:
+            names = self._one_name.get(out[0][0].name)
+            if names is None:
+                names = self._one_name[out[0][0].name] = frozenset((out[0][0].name,))
+        else:
+            names = frozenset(p.name for p in profiles.values())
+        runnable = []
+        for r, needs in self._patient_rules(names):
+            for n in needs:
+                if n.isdisjoint(codes):
+                    break
+            else:
+                runnable.append(r)
         if not runnable:
             return
         pctx = PatientContext(self.tables, profiles, self.index)
-        where = {id(c): i for i, c in enumerate(claims)}
+        where: dict[int, int] | None = None
         for r in runnable:
             for hit in r.check(claims, pctx):
                 claim = hit.claim
@@ -243,6 +285,8 @@ class Engine:
                 if entry is None:
                     continue  # this claim's profile does not apply the rule
                 severity = entry[1] or hit.severity or r.severity
+                if where is None:
+                    where = {id(c): i for i, c in enumerate(claims)}
                 out[where[id(claim)]][1].append(locate(r, severity, hit, claim))
 
 

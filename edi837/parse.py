@@ -65,11 +65,13 @@ def iter_claims(body: Iterable[Segment], transaction: Transaction,
     def finish(last: Segment) -> Claim:
         assert claim is not None and frozen is not None
         clm = claim.clm
-        pos_parts = clm[5].split(clm.delimiters.component)
+        ce = clm.elements
+        n = len(ce)
+        pos_parts = (ce[5] if n > 5 else "").split(clm.delimiters.component)
         f8 = claim.f8
         # Positional, in Claim's field order (see ServiceLine above).
         return Claim(
-            clm[1], parse_decimal(clm[2]), pos_parts[0],
+            ce[1] if n > 1 else "", parse_decimal(ce[2] if n > 2 else ""), pos_parts[0],
             pos_parts[2] if len(pos_parts) > 2 else "", f8[2] if f8 is not None else "",
             diagnoses(claim.hi), tuple(claim.lines), claim.rendering, frozen[0], frozen[1],
             frozen[2], submitter, receiver, batch_date, batch_day, batch_id, claim.g1, path,
@@ -94,12 +96,12 @@ def iter_claims(body: Iterable[Segment], transaction: Transaction,
                 elif first == "6R":
                     line.refs.append(seg)
                 elif first == "G1":
-                    line.g1 = seg[2]
+                    line.g1 = els[2] if len(els) > 2 else ""
                 elif line.lin is not None:
                     if first == "VY":
-                        line.vy = seg[2]
+                        line.vy = els[2] if len(els) > 2 else ""
                     elif first == "XZ":
-                        line.rx = seg[2]
+                        line.rx = els[2] if len(els) > 2 else ""
             elif tag == "LIN":
                 if line.lin is None:
                     line.lin = seg
@@ -108,12 +110,12 @@ def iter_claims(body: Iterable[Segment], transaction: Transaction,
                     line.ctp = seg
             elif tag == "NTE":
                 if not line.in_2420:
-                    line.notes.append(seg[2])
+                    line.notes.append(els[2] if len(els) > 2 else "")
             elif tag == "NM1":
                 line.in_2420 = True
                 line.providers.append(seg)
-                if first == "82" and seg[8] == "XX":
-                    line.rendering = seg[9]
+                if first == "82" and len(els) > 8 and els[8] == "XX":
+                    line.rendering = els[9] if len(els) > 9 else ""
             elif tag == "PRV":
                 if line.in_2420:
                     line.providers.append(seg)
@@ -144,11 +146,11 @@ def iter_claims(body: Iterable[Segment], transaction: Transaction,
                     if first == "F8" and claim.f8 is None:
                         claim.f8 = seg
                     elif first == "G1" and not claim.g1:
-                        claim.g1 = seg[2]
+                        claim.g1 = els[2] if len(els) > 2 else ""
                 elif tag == "NM1":
                     claim.providers.append(seg)
-                    if first == "82" and seg[8] == "XX":
-                        claim.rendering = seg[9]
+                    if first == "82" and len(els) > 8 and els[8] == "XX":
+                        claim.rendering = els[9] if len(els) > 9 else ""
                 elif tag == "PRV":
                     claim.providers.append(seg)
                 elif tag == "DTP":
@@ -173,7 +175,7 @@ def iter_claims(body: Iterable[Segment], transaction: Transaction,
             claim = ClaimBuilder(seg)
         elif tag == "HL":
             frozen = None
-            level = seg[3]
+            level = els[3] if len(els) > 3 else ""
             if level == "20":
                 bp_hl, bp_name, bp_tin, bp_taxonomy, bp_prv = seg, EMPTY, "", "", None
                 billing = None
@@ -209,17 +211,18 @@ def iter_claims(body: Iterable[Segment], transaction: Transaction,
                 pat_dmg = seg
         elif tag == "REF":
             if last_nm1 == "85" and first in ("EI", "SY"):
-                bp_tin = seg[2]
+                bp_tin = els[2] if len(els) > 2 else ""
                 billing = None
         elif tag == "SBR":
             sub_sbr = seg
         elif tag == "PRV":
             if level == "20":
-                bp_taxonomy = seg[3]
+                bp_taxonomy = els[3] if len(els) > 3 else ""
                 bp_prv = seg
                 billing = None
         elif tag == "BHT":
-            batch_id, batch_date = seg[3], seg[4]
+            batch_id = els[3] if len(els) > 3 else ""
+            batch_date = els[4] if len(els) > 4 else ""
             batch_day = parse_date(batch_date)
     if claim is not None and prev is not None:
         if line is not None:

@@ -49,6 +49,7 @@ class InstalledLookups:
         info: list[TableInfo]
         sets: dict[str, frozenset[str]]
         injection: frozenset[str]
+        memo: dict[object, object]
 
     def mue_for(self, code: str, when: date | None) -> Mue | None:
         """The MUE of ``code`` in the table in force on ``when``: a one-off user file,
@@ -125,6 +126,14 @@ class InstalledLookups:
             found = [c for c, d in self.dates.items() if word in d.descriptor.lower()]
         noc = self.sets.get("noc_drugs", frozenset())
         return sorted(c for c in found if c not in noc)
+
+    def has_table(self, kind: str) -> bool:
+        """Is a table of ``kind`` available at all (installed or a shipped subset)?"""
+        key = ("has-table", kind)
+        found = self.memo.get(key)
+        if found is None:
+            found = self.memo[key] = self.ref is not None and self.ref.has(kind)
+        return found  # type: ignore[return-value]
 
     def ndc_package(self, ndc: str) -> Package | None:
         """The FDA directory package of an 11-digit NDC (installed, else shipped subset)."""

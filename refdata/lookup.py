@@ -20,6 +20,7 @@ from refdata.kinds import MUE, PTP, SNAPSHOT_KINDS, TITLES, as_date
 from refdata.store import Dataset, connect, datasets, store_path
 
 CACHE_LIMIT = 200_000
+_MISSING = object()
 
 
 def _day(when: date | None) -> int | None:
@@ -184,7 +185,26 @@ class RefData:
         return hit
 
     # -- NCCI -----------------------------------------------------------------
+    def _recall(self, key: tuple[Any, ...]) -> Any:
+        """A cached answer of this process, else ``_MISSING``. Answers are cached only
+        after the lookup that picked (and recorded as consulted) their dataset."""
+        if self._pid != os.getpid():
+            return _MISSING
+        return self._cache.get(key, _MISSING)
+
+    def _keep(self, key: tuple[Any, ...], value: Any) -> Any:
+        if len(self._cache) < CACHE_LIMIT:
+            self._cache[key] = value
+        return value
+
     def mue(self, code: str, when: date | None) -> tuple[int, int | None, str] | None:
+        key = ("mue-of", code, when)
+        found = self._recall(key)
+        if found is _MISSING:
+            found = self._keep(key, self._mue(code, when))
+        return found  # type: ignore[no-any-return]
+
+    def _mue(self, code: str, when: date | None) -> tuple[int, int | None, str] | None:
         found = self.pick(MUE, when)
         if found is None:
             return None
@@ -234,6 +254,13 @@ class RefData:
     # -- HCPCS ------------------------------------------------------------------
     def hcpcs(self, code: str, when: date | None) -> tuple[Any, ...] | None:
         """(long, short, add, term, betos) of ``code`` in the quarter of ``when``."""
+        key = ("hcpcs-of", code, when)
+        found = self._recall(key)
+        if found is _MISSING:
+            found = self._keep(key, self._hcpcs(code, when))
+        return found  # type: ignore[no-any-return]
+
+    def _hcpcs(self, code: str, when: date | None) -> tuple[Any, ...] | None:
         found = self.pick("hcpcs", when)
         if found is None:
             return None
@@ -308,18 +335,31 @@ class RefData:
 
     # -- drugs --------------------------------------------------------------------
     def crosswalk_ndc(self, ndc: str, when: date | None) -> list[XwalkRow]:
-        found = self.pick("asp-crosswalk", when)
+        """Crosswalk rows of ``ndc`` in the quarter of ``when`` (a fresh list each call;
+        the rows are cached per (NDC, date): a batch repeats both)."""
+        key = ("xwalk-rows", ndc, when)
+        cached = self._recall(key)
+        if cached is not _MISSING:
+            return list(cached)
+        found = self.pick("asp-crosswalk", when)  # records the dataset as consulted
         if found is None:
             return []
         src, ds = found
         rows = self._query(("xwalk", ds.id, ndc), src,
                            "SELECT code, ndc, drug, dosage, pkg_size, pkg_qty, billunits, "
                            "billunitspkg FROM xwalk WHERE ds=? AND ndc=?", (ds.id, ndc))
-        return [XwalkRow(*r) for r in rows]
+        return list(self._keep(key, tuple(XwalkRow(*r) for r in rows)))
 
     def package(self, ndc: str) -> Package | None:
         """The NDC's package in the newest FDA directory (listed first, then unfinished,
-        then excluded), with its product's marketing end date."""
+        then excluded), with its product's marketing end date. Cached per NDC."""
+        key = ("package-of", ndc)
+        found = self._recall(key)
+        if found is _MISSING:
+            found = self._keep(key, self._package(ndc))
+        return found  # type: ignore[no-any-return]
+
+    def _package(self, ndc: str) -> Package | None:
         src = self._source("fda-ndc")
         if src is None:
             return None

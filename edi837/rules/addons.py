@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from edi837.edit_tables import addon_primaries
 from edi837.engine import ClaimContext, Hit, rule
 from edi837.model import Claim
@@ -13,7 +11,7 @@ from x12core.findings import Severity
 
 @rule("R837-050", "addon-without-primary", category="bundling", severity=Severity.ERROR,
       catalog=("INJ-045",), needs="addon_codes")
-def addon_without_primary(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def addon_without_primary(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """An add-on code (96375, 96361, 96411, 90472 ...) without its primary code that day.
 
     Why:
@@ -39,6 +37,7 @@ def addon_without_primary(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     Catalog INJ-045. CMS NCCI add-on code edits (Type I/II/III) ◐; CARC 107, B15,
     RARC N122; reference §A.1, §A.4.
     """
+    hits: list[Hit] = []
     for when, lines in ctx.by_date.items():
         present = {ln.code for ln in lines}
         for line in lines:
@@ -49,8 +48,9 @@ def addon_without_primary(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
             if kind == "II" or not primaries.isdisjoint(present):
                 continue
             listed = ", ".join(sorted(primaries))
-            yield at_code(line, f"add-on {line.code} on {day(when)} has no primary code that "
+            hits.append(at_code(line, f"add-on {line.code} on {day(when)} has no primary code that "
                           f"day (one of {listed})",
                           f"Bill the primary service ({listed}) on the same date, or replace "
                           f"{line.code} with the initial code for what was done.",
-                          severity=Severity.WARNING if kind == "III" else None)
+                          severity=Severity.WARNING if kind == "III" else None))
+    return hits

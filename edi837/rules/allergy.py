@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from edi837.engine import ClaimContext, Hit, rule
 from edi837.model import Claim
 from edi837.rules.common import at_code, day
@@ -18,7 +16,7 @@ def allergy_shot_dates(claim: Claim, ctx: ClaimContext) -> set[object]:
 
 @rule("R96372-101", "allergen-immunotherapy-as-injection", category="coding",
       severity=Severity.ERROR, catalog=("INJ-014",), needs=("injection", "allergy_shot_codes"))
-def allergen_immunotherapy_as_injection(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def allergen_immunotherapy_as_injection(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """96372 used for an allergy shot (allergen extract on the claim, or an allergy diagnosis only).
 
     Why:
@@ -42,6 +40,7 @@ def allergen_immunotherapy_as_injection(claim: Claim, ctx: ClaimContext) -> Iter
     Catalog INJ-014. CMS NCCI PTP practitioner file 2024-07-01 (95115/95117 ->
     96372, modifier 1, misuse of column 2 code) [S1]; reference §A.3.
     """
+    hits: list[Hit] = []
     t = ctx.tables
     shots = t.sets["allergy_shot_codes"]
     for when, lines in ctx.by_date.items():
@@ -50,8 +49,9 @@ def allergen_immunotherapy_as_injection(claim: Claim, ctx: ClaimContext) -> Iter
             continue
         for line in lines:
             if line.code in t.injection:
-                yield at_code(line, f"96372 on {day(when)} with allergen immunotherapy "
+                hits.append(at_code(line, f"96372 on {day(when)} with allergen immunotherapy "
                               f"{', '.join(dict.fromkeys(extracts))}: allergy shots are "
                               "95115/95117, not 96372",
                               "Replace 96372 with 95115 (one injection) or 95117 (two or "
-                              "more) and keep the extract code (95144-95170).")
+                              "more) and keep the extract code (95144-95170)."))
+    return hits

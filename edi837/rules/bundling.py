@@ -46,7 +46,7 @@ def _pairs(ctx: ClaimContext) -> Iterator[tuple[date | None, list[ServiceLine],
 
 @rule("R96372-020", "never-payable-pair", category="bundling", severity=Severity.ERROR,
       catalog=("INJ-022",), needs=("injection", "ptp_modifier0_partners"))
-def never_payable_pair(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def never_payable_pair(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """96372 billed with a code it is never payable with (NCCI modifier indicator 0), e.g. 99211.
 
     Why:
@@ -69,6 +69,7 @@ def never_payable_pair(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     Catalog INJ-022. CMS NCCI PTP practitioner edits eff. 2024-07-01 [S1]; CMS
     transmittal of 2005-10-28 / CR 3631 [S6]; RARC M14.
     """
+    hits: list[Hit] = []
     t = ctx.tables
     for when, injections, others in _pairs(ctx):
         for other in others:
@@ -76,19 +77,21 @@ def never_payable_pair(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
             if edit is not None:
                 extra = " (CMS pays no 99211 with a drug administration)" \
                     if other.code == "99211" else ""
-                yield at_code(other, f"{other.code} is not payable with 96372 on {day(when)}"
+                hits.append(at_code(other, f"{other.code} is not payable with 96372 on {day(when)}"
                               f"{extra}: NCCI pair 96372/{other.code} has modifier indicator "
                               "0, which no modifier bypasses",
                               f"Remove the {other.code} line; a modifier (25, 59 or X) cannot "
-                              "make this pair payable.")
+                              "make this pair payable."))
                 continue
             edit = _edit(t, other.code, INJECTION, when, 0)
             if edit is not None:
                 for line in injections:
-                    yield at_code(line, f"96372 is not payable with {other.code} on {day(when)}: "
+                    hits.append(at_code(line, f"96372 is not payable with {other.code} on "
+                                  f"{day(when)}: "
                                   f"NCCI pair {other.code}/96372 has modifier indicator 0",
                                   "Remove the 96372 line; a modifier cannot make this pair "
-                                  "payable.")
+                                  "payable."))
+    return hits
 
 
 def _distinct_pairs(ctx: ClaimContext, administration: bool) -> Iterator[Hit]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 
 from edi837.engine import ClaimContext, Hit, rule
@@ -17,7 +16,7 @@ REPLACEMENT_CODES = frozenset({"7", "8"})  # CLM05-3: 7 replacement, 8 void
 
 @rule("R837-001", "charge-mismatch", category="balancing", severity=Severity.ERROR,
       catalog=("INJ-090",))
-def charge_mismatch(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def charge_mismatch(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """CLM02 total claim charge differs from the sum of the SV102 line charges.
 
     Why:
@@ -36,19 +35,25 @@ def charge_mismatch(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     References:
     Catalog INJ-090. 005010X222A1 loop 2300 CLM02 situational rule [S25].
     """
-    total = sum((line.charge for line in claim.lines if line.charge is not None), Decimal(0))
+    hits: list[Hit] = []
+    total = Decimal(0)
+    for line in claim.lines:
+        charge = line.charge
+        if charge is not None:
+            total += charge
     if claim.charge is None:
-        yield Hit(claim.clm, "CLM02", "CLM02 total charge is missing or not a number",
-                  f"Set CLM02 to the sum of the line charges ({total:.2f}).")
+        hits.append(Hit(claim.clm, "CLM02", "CLM02 total charge is missing or not a number",
+                  f"Set CLM02 to the sum of the line charges ({total:.2f})."))
     elif claim.charge != total:
-        yield Hit(claim.clm, "CLM02", f"CLM02 {claim.charge} does not equal the sum of the "
+        hits.append(Hit(claim.clm, "CLM02", f"CLM02 {claim.charge} does not equal the sum of the "
                   f"line charges {total:.2f}", f"Set CLM02 to {total:.2f}, or correct the "
-                  "line charge that is wrong.")
+                  "line charge that is wrong."))
+    return hits
 
 
 @rule("R837-002", "claim-id-too-long", category="missing-information", severity=Severity.ERROR,
       catalog=("INJ-091",))
-def claim_id_too_long(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def claim_id_too_long(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """CLM01 longer than 20 characters (error) or 18-20 characters (warning).
 
     Why:
@@ -67,20 +72,22 @@ def claim_id_too_long(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     Catalog INJ-091. X12 RFI 525/535 [S26]; Stedi claim edit (PCN > 20 rejected, 17
     recommended) [S28].
     """
+    hits: list[Hit] = []
     n = len(claim.id)
     if n > CLAIM_ID_MAX:
-        yield Hit(claim.clm, "CLM01", f"CLM01 is {n} characters; the limit is {CLAIM_ID_MAX}",
-                  f"Shorten the patient control number to {CLAIM_ID_SAFE} characters or fewer.")
+        hits.append(Hit(claim.clm, "CLM01", f"CLM01 is {n} characters; the limit is {CLAIM_ID_MAX}",
+                  f"Shorten the patient control number to {CLAIM_ID_SAFE} characters or fewer."))
     elif n > CLAIM_ID_SAFE:
-        yield Hit(claim.clm, "CLM01", f"CLM01 is {n} characters; some payers truncate beyond "
+        hits.append(Hit(claim.clm, "CLM01", f"CLM01 is {n} characters; some payers truncate beyond "
                   f"{CLAIM_ID_SAFE}, which breaks 835 matching",
                   f"Keep the patient control number to {CLAIM_ID_SAFE} characters or fewer.",
-                  severity=Severity.WARNING)
+                  severity=Severity.WARNING))
+    return hits
 
 
 @rule("R837-003", "line-control-missing", category="missing-information",
       severity=Severity.INFO, catalog=("INJ-092",))
-def line_control_missing(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def line_control_missing(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """A service line without REF*6R (line item control number); info unless a profile raises it.
 
     Why:
@@ -107,16 +114,18 @@ def line_control_missing(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     References:
     Catalog INJ-092. 005010X222A1 loop 2400 REF*6R; X12 RFI 1684/2224 [S26].
     """
+    hits: list[Hit] = []
     for line in claim.lines:
         if not line.control_refs:
-            yield Hit(line.lx, "LX01", f"line {line.lx[1]} ({line.code}) has no REF*6R line "
+            hits.append(Hit(line.lx, "LX01", f"line {line.lx[1]} ({line.code}) has no REF*6R line "
                       "item control number", "Add REF*6R*<unique id> to the line so the 835 "
-                      "can be matched to it.", line=line)
+                      "can be matched to it.", line=line))
+    return hits
 
 
 @rule("R837-004", "line-control-duplicate", category="missing-information",
       severity=Severity.WARNING, catalog=("INJ-092",))
-def line_control_duplicate(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def line_control_duplicate(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """REF*6R repeated on a line, or the same line item control number on two lines.
 
     Why:
@@ -134,25 +143,27 @@ def line_control_duplicate(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     References:
     Catalog INJ-092. 005010X222A1 loop 2400 REF*6R (one per line) [S25][S26].
     """
+    hits: list[Hit] = []
     seen: dict[str, int | None] = {}
     for line in claim.lines:
         refs = line.control_refs
         for extra in refs[1:]:
-            yield Hit(extra, "REF02", f"line {line.lx[1]} has more than one REF*6R",
-                      "Keep one REF*6R per service line.", line=line)
+            hits.append(Hit(extra, "REF02", f"line {line.lx[1]} has more than one REF*6R",
+                      "Keep one REF*6R per service line.", line=line))
         if refs:
             value = line.control_number
             if value and value in seen:
-                yield Hit(refs[0], "REF02", f"line item control number {value} is also on "
+                hits.append(Hit(refs[0], "REF02", f"line item control number {value} is also on "
                           f"line {seen[value]}", "Give every service line its own REF*6R "
-                          "value (e.g. claim id + line number).", line=line)
+                          "value (e.g. claim id + line number).", line=line))
             else:
                 seen[value] = line.number
+    return hits
 
 
 @rule("R837-005", "line-control-too-long", category="missing-information",
       severity=Severity.WARNING, catalog=("INJ-092",))
-def line_control_too_long(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def line_control_too_long(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """REF*6R line item control number longer than 30 characters.
 
     Why:
@@ -168,17 +179,19 @@ def line_control_too_long(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     References:
     Catalog INJ-092. Stedi line item control number edit (30 characters) [S28].
     """
+    hits: list[Hit] = []
     for line in claim.lines:
         if len(line.control_number) > LINE_CONTROL_MAX:
             ref = line.control_refs[0]
-            yield Hit(ref, "REF02", f"REF*6R is {len(ref[2])} characters; the limit is "
+            hits.append(Hit(ref, "REF02", f"REF*6R is {len(ref[2])} characters; the limit is "
                       f"{LINE_CONTROL_MAX}", f"Shorten the line item control number to "
-                      f"{LINE_CONTROL_MAX} characters or fewer.", line=line)
+                      f"{LINE_CONTROL_MAX} characters or fewer.", line=line))
+    return hits
 
 
 @rule("R837-006", "replacement-without-payer-claim-number", category="missing-information",
       severity=Severity.ERROR, catalog=("INJ-093",))
-def replacement_without_reference(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def replacement_without_reference(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """A replacement (CLM05-3 = 7) or void (8) claim without REF*F8.
 
     Why:
@@ -197,16 +210,18 @@ def replacement_without_reference(claim: Claim, ctx: ClaimContext) -> Iterator[H
     References:
     Catalog INJ-093. 005010X222A1 loop 2300 REF*F8; X12 RFI 1684/2224 [S26].
     """
+    hits: list[Hit] = []
     if claim.frequency in REPLACEMENT_CODES and not claim.payer_claim_number:
         kind = "replacement" if claim.frequency == "7" else "void"
-        yield Hit(claim.clm, "CLM05-3", f"{kind} claim (frequency {claim.frequency}) has no "
+        hits.append(Hit(claim.clm, "CLM05-3", f"{kind} claim (frequency {claim.frequency}) has no "
                   "REF*F8 payer claim control number", "Add REF*F8 with the payer's claim "
-                  "number (CLP07 of the 835) for the claim being replaced or voided.")
+                  "number (CLP07 of the 835) for the claim being replaced or voided."))
+    return hits
 
 
 @rule("R837-007", "service-date-missing", category="missing-information",
       severity=Severity.ERROR, catalog=("INJ-094",))
-def service_date_missing(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def service_date_missing(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """A service line without a valid DTP*472 date of service.
 
     Why:
@@ -226,11 +241,13 @@ def service_date_missing(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     References:
     Catalog INJ-094. 005010X222A1 loop 2400 DTP*472 [S25].
     """
+    hits: list[Hit] = []
     for line in claim.lines:
         if line.dtp is None:
-            yield Hit(line.lx, "LX01", f"line {line.lx[1]} ({line.code}) has no DTP*472 date "
-                      "of service", "Add DTP*472*D8*CCYYMMDD after the SV1 segment.", line=line)
+            hits.append(Hit(line.lx, "LX01", f"line {line.lx[1]} ({line.code}) has no DTP*472 date "
+                      "of service", "Add DTP*472*D8*CCYYMMDD after the SV1 segment.", line=line))
         elif line.service_date is None:
-            yield Hit(line.dtp, "DTP03", f"DTP*472 date {line.dtp[3]!r} is not a valid "
+            hits.append(Hit(line.dtp, "DTP03", f"DTP*472 date {line.dtp[3]!r} is not a valid "
                       "CCYYMMDD date", "Send the date of service as CCYYMMDD (RD8: "
-                      "CCYYMMDD-CCYYMMDD).", line=line)
+                      "CCYYMMDD-CCYYMMDD).", line=line))
+    return hits

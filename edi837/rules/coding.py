@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from edi837.edit_tables import antineoplastic
 from edi837.engine import ClaimContext, Hit, rule
 from edi837.model import Claim
@@ -14,7 +12,7 @@ from x12core.values import is_digits
 
 @rule("R96372-010", "vaccine-given-as-injection", category="coding", severity=Severity.ERROR,
       catalog=("INJ-010",), needs=("injection", "vaccine_products"))
-def vaccine_given_as_injection(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def vaccine_given_as_injection(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """96372 used to administer a vaccine or toxoid.
 
     Why:
@@ -40,6 +38,7 @@ def vaccine_given_as_injection(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]
     [S3]; CMS NCCI PTP practitioner file 2024-07-01 (no 96372/90471 edit) [S1];
     RARC N657.
     """
+    hits: list[Hit] = []
     t = ctx.tables
     for when, lines in ctx.by_date.items():
         vaccines = [ln for ln in lines if ln.code in t.vaccines]
@@ -49,17 +48,18 @@ def vaccine_given_as_injection(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]
             if ctx.profile.name == "medicare" else ""
         for line in lines:
             if line.code in t.injection:
-                yield at_code(
+                hits.append(at_code(
                     line, f"96372 on {day(when)} administers vaccine {codes(vaccines)}; "
                     "vaccines are not administered with 96372",
                     f"Replace 96372 with 90471 (+90472 per additional vaccine), or 90460/90461 "
-                    f"for patients through 18 with counseling{medicare}.")
+                    f"for patients through 18 with counseling{medicare}."))
+    return hits
 
 
 @rule("R96372-011", "antineoplastic-given-as-injection", category="coding",
       severity=Severity.WARNING, catalog=("INJ-081", "INJ-027"),
       needs=("injection", "antineoplastic_drugs"))
-def antineoplastic_given_as_injection(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def antineoplastic_given_as_injection(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """An antineoplastic drug given SC/IM and billed with 96372 instead of 96401/96402.
 
     Why:
@@ -89,6 +89,7 @@ def antineoplastic_given_as_injection(claim: Claim, ctx: ClaimContext) -> Iterat
     Catalog INJ-081 and INJ-027. CMS HCPCS 2024 J9000-J9999 [S3]; CMS NCCI PTP 96401/96402 ->
     96372 (modifier 1) [S1]; reference §A.1.
     """
+    hits: list[Hit] = []
     t = ctx.tables
     malignancy: bool | None = None
     for when, lines in ctx.by_date.items():
@@ -107,16 +108,17 @@ def antineoplastic_given_as_injection(claim: Claim, ctx: ClaimContext) -> Iterat
                     continue
             right = "96402" if kind == "hormonal" else "96401"
             for line in injections:
-                yield at_code(
+                hits.append(at_code(
                     line, f"{drug_line.code} is a {kind} anti-neoplastic; its "
                     f"SC/IM administration on {day(when)} is {right}, not 96372",
-                    f"Bill {right} for the {drug_line.code} injection instead of 96372.")
+                    f"Bill {right} for the {drug_line.code} injection instead of 96372."))
             break
+    return hits
 
 
 @rule("R96372-012", "injection-for-immunization-diagnosis", category="coding",
       severity=Severity.WARNING, catalog=("INJ-013",), needs="injection")
-def injection_for_immunization_diagnosis(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def injection_for_immunization_diagnosis(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """96372 whose diagnosis pointers reference only Z23 (encounter for immunization).
 
     Why:
@@ -135,27 +137,33 @@ def injection_for_immunization_diagnosis(claim: Claim, ctx: ClaimContext) -> Ite
     References:
     Catalog INJ-013. AAP Red Book [S23]; reference §A.11.
     """
+    hits: list[Hit] = []
     dx = claim.diagnoses
     t = ctx.tables
-    if not any(d.code in t.immunization_dx for d in dx):
-        return
+    immunization = t.immunization_dx
+    for d in dx:
+        if d.code in immunization:
+            break
+    else:
+        return hits  # no Z23 on the claim (a loop: no generator per claim)
     for line in claim.lines:
         if line.code not in t.injection or not line.pointers:
             continue
         pointed = [dx[int(p) - 1].code for p in line.pointers
                    if is_digits(p) and 0 < int(p) <= len(dx)]
         if pointed and all(code in t.immunization_dx for code in pointed):
-            yield Hit(line.sv1 or line.lx, "SV107-1",
+            hits.append(Hit(line.sv1 or line.lx, "SV107-1",
                       "96372 points only at Z23 (encounter for immunization): a vaccine "
                       "administration billed as a therapeutic injection",
                       "Use the immunization administration code (90471/90460, or G0008-G0010 "
                       "for Medicare), or point 96372 at the condition the drug treats.",
-                      line=line)
+                      line=line))
+    return hits
 
 
 @rule("R837-010", "code-not-valid-on-date", category="coding", severity=Severity.ERROR,
       catalog=("INJ-080",), needs="dated_codes")
-def code_not_valid_on_date(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def code_not_valid_on_date(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """A HCPCS/CPT code billed on a date it was not valid (terminated or not yet added).
 
     Why:
@@ -178,6 +186,7 @@ def code_not_valid_on_date(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     Catalog INJ-080. CMS HCPCS Level II 2024 file [S3]; J1010/J2919 replacements
     (2024-04-01) [S34]; CARC 181/182, RARC M51/N56.
     """
+    hits: list[Hit] = []
     t = ctx.tables
     for line in claim.lines:
         when = line.service_date
@@ -187,13 +196,15 @@ def code_not_valid_on_date(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
         if info.end is not None and when > info.end:
             instead = f"bill {info.replacement}" if info.replacement else \
                 "bill the code that replaced it"
-            yield at_code(line, f"{line.code} was terminated {info.end.isoformat()}; it is not "
+            hits.append(at_code(line, f"{line.code} was terminated {info.end.isoformat()}; it "
+                          f"is not "
                           f"valid on {day(when)}",
                           f"For dates of service after {info.end.isoformat()} {instead} "
-                          "(check its billing unit: units usually change too).")
+                          "(check its billing unit: units usually change too)."))
         else:
             start = info.start.isoformat() if info.start else "later"
-            yield at_code(line, f"{line.code} is valid from {start}; it did not exist on "
+            hits.append(at_code(line, f"{line.code} is valid from {start}; it did not exist on "
                           f"{day(when)}",
                           "Bill the code that was valid on the date of service, or correct "
-                          "the DTP*472 date.")
+                          "the DTP*472 date."))
+    return hits

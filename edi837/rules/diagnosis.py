@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from edi837.engine import ClaimContext, Hit, rule
 from edi837.model import Claim
 from x12core.findings import Severity
@@ -17,7 +15,7 @@ _VALID = tuple(frozenset(str(i) for i in range(1, n + 1)) for n in range(MAX_DIA
 
 @rule("R837-020", "diagnosis-pointer-missing", category="diagnosis", severity=Severity.ERROR,
       catalog=("INJ-070",))
-def diagnosis_pointer_missing(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def diagnosis_pointer_missing(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """A service line with no diagnosis pointer (SV107-1 empty).
 
     Why:
@@ -34,11 +32,14 @@ def diagnosis_pointer_missing(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     References:
     Catalog INJ-070. 005010X222A1 loop 2400 SV107 [S25].
     """
+    hits: list[Hit] = []
     for line in claim.lines:
         if not line.pointers:
-            yield Hit(line.sv1 or line.lx, "SV107-1", f"{line.code or 'line'} has no diagnosis "
+            hits.append(Hit(line.sv1 or line.lx, "SV107-1", f"{line.code or 'line'} has no "
+                      f"diagnosis "
                       "pointer", "Set SV107-1 to the HI position (1-12) of the diagnosis this "
-                      "service treats.", line=line, value="")
+                      "service treats.", line=line, value=""))
+    return hits
 
 
 # Component separators submitters commonly use; one of them in HI where ISA16 declares
@@ -60,7 +61,7 @@ def _separator_hint(claim: Claim) -> str:
 
 @rule("R837-021", "diagnosis-pointer-invalid", category="diagnosis", severity=Severity.ERROR,
       catalog=("INJ-070",))
-def diagnosis_pointer_invalid(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def diagnosis_pointer_invalid(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """A diagnosis pointer that is not 1-12, points past the HI list, or is a fifth pointer.
 
     Why:
@@ -79,6 +80,7 @@ def diagnosis_pointer_invalid(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     References:
     Catalog INJ-070. 005010X222A1 loop 2400 SV107, loop 2300 HI [S25].
     """
+    hits: list[Hit] = []
     count = min(len(claim.diagnoses), MAX_DIAGNOSES)
     valid = _VALID[count]
     hint = _separator_hint(claim) if count == 0 else ""
@@ -89,21 +91,23 @@ def diagnosis_pointer_invalid(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
         for k, pointer in enumerate(pointers, 1):
             element = f"SV107-{min(k, MAX_POINTERS)}"
             if k > MAX_POINTERS:
-                yield Hit(line.sv1, element, f"{line.code} has more than {MAX_POINTERS} "
+                hits.append(Hit(line.sv1, element, f"{line.code} has more than {MAX_POINTERS} "
                           "diagnosis pointers", "Keep at most four pointers in SV107.",
-                          line=line, value=pointer)
+                          line=line, value=pointer))
                 break
             if pointer not in valid and not (is_digits(pointer) and 1 <= int(pointer) <= count):
                 have = f"the claim has {count} diagnosis code{'s' if count != 1 else ''}"
-                yield Hit(line.sv1, element, f"diagnosis pointer {pointer} on {line.code} points "
+                hits.append(Hit(line.sv1, element, f"diagnosis pointer {pointer} on {line.code} "
+                          f"points "
                           f"at no diagnosis ({have}){hint}",
                           "Point at an HI position that holds a diagnosis, or add the "
-                          "diagnosis to the HI segment.", line=line, value=pointer)
+                          "diagnosis to the HI segment.", line=line, value=pointer))
+    return hits
 
 
 @rule("R837-022", "diagnosis-pointer-duplicate", category="diagnosis", severity=Severity.ERROR,
       catalog=("INJ-070",))
-def diagnosis_pointer_duplicate(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def diagnosis_pointer_duplicate(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """The same diagnosis pointer twice on one line.
 
     Why:
@@ -120,15 +124,17 @@ def diagnosis_pointer_duplicate(claim: Claim, ctx: ClaimContext) -> Iterator[Hit
     References:
     Catalog INJ-070. 005010X222A1 loop 2400 SV107 [S25].
     """
+    hits: list[Hit] = []
     for line in claim.lines:
         pointers = line.pointers
         if len(pointers) > 1 and len(set(pointers)) != len(pointers):
             seen: set[str] = set()
             for k, pointer in enumerate(pointers, 1):
                 if pointer in seen:
-                    yield Hit(line.sv1, f"SV107-{min(k, MAX_POINTERS)}", f"diagnosis pointer "
+                    hits.append(Hit(line.sv1, f"SV107-{min(k, MAX_POINTERS)}", f"diagnosis pointer "
                               f"{pointer} repeats on {line.code}", "Remove the repeated "
                               "pointer or point at the intended other diagnosis.", line=line,
-                              value=pointer)
+                              value=pointer))
                     break
                 seen.add(pointer)
+    return hits

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 from edi837.engine import ClaimContext, Hit, rule
 from edi837.model import Claim
@@ -70,7 +69,7 @@ def read_description(text: str) -> tuple[list[str], bool]:
 
 @rule("R96372-054", "noc-description-incomplete", category="documentation",
       severity=Severity.ERROR, catalog=("INJ-056",), needs="noc_drugs")
-def noc_description_incomplete(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def noc_description_incomplete(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """An NOC drug's SV101-7 description without a drug name, a dose with unit, or a route.
 
     Why:
@@ -98,6 +97,7 @@ def noc_description_incomplete(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]
     route). NGS [S5]; Palmetto/WPS NOC instructions [S21]; reference §A.9 NOC drug
     codes; RARC M123, N350, N706; CARC 252.
     """
+    hits: list[Hit] = []
     t = ctx.tables
     in_nte = ctx.profile.noc_description_in_nte
     for line in claim.lines:
@@ -113,11 +113,12 @@ def noc_description_incomplete(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]
             # With an NDC (and its quantity) the payer knows what was given and how much;
             # a missing route alone is then a request for more, not a rejection.
             light = ndc and missing == ["the route"]
-            yield Hit(line.sv1 or line.lx, "SV101-7", f"NOC code {line.code} description "
+            hits.append(Hit(line.sv1 or line.lx, "SV101-7", f"NOC code {line.code} description "
                       f"{text!r} lacks {_join(missing)}", "Write the drug name, strength or "
                       "dose with its unit, and the route in SV101-7 (e.g. "
                       "HC:J3490:::::SEMAGLUTIDE 0.25MG SC).", line=line, value=text,
-                      severity=Severity.WARNING if light else None)
+                      severity=Severity.WARNING if light else None))
+    return hits
 
 
 def _join(parts: list[str]) -> str:

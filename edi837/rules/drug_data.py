@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from edi837.engine import ClaimContext, Hit, rule
 from edi837.model import Claim
 from edi837.rules.common import at_code
@@ -12,7 +10,7 @@ from x12core.findings import Severity
 
 @rule("R96372-050", "ndc-missing", category="drug-data", severity=Severity.ERROR,
       catalog=("INJ-050",))
-def ndc_missing(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def ndc_missing(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """A drug line without its NDC (loop 2410 LIN) where the payer requires one.
 
     Why:
@@ -39,6 +37,7 @@ def ndc_missing(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     Catalog INJ-050. SMDL #06-016, DRA 2005 §6002 [S13]; Regence/UHC NDC policies
     [S20][S32]; Palmetto NOC instructions [S21]; 005010X222A1 loop 2410.
     """
+    hits: list[Hit] = []
     t = ctx.tables
     required = ctx.profile.ndc_required
     for line in claim.lines:
@@ -47,14 +46,16 @@ def ndc_missing(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
         noc = line.code in t.noc
         if required or noc:
             why = "an NOC code" if noc else f"required by the {ctx.profile.name} profile"
-            yield at_code(line, f"drug line {line.code} has no NDC (loop 2410 LIN/CTP; {why})",
+            hits.append(at_code(line, f"drug line {line.code} has no NDC (loop 2410 LIN/CTP; "
+                          f"{why})",
                           "Add LIN**N4*<11-digit NDC> and CTP****<quantity>*<unit> after the "
-                          "service line's REF/NTE segments.")
+                          "service line's REF/NTE segments."))
+    return hits
 
 
 @rule("R96372-051", "ndc-malformed", category="drug-data", severity=Severity.ERROR,
       catalog=("INJ-051",))
-def ndc_malformed(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def ndc_malformed(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """LIN02 is not N4, or LIN03 is not an 11-digit NDC (no hyphens, no spaces).
 
     Why:
@@ -74,14 +75,15 @@ def ndc_malformed(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     Catalog INJ-051. 005010X222A1 loop 2410 LIN02/LIN03 [S25]; FDA NDC directory
     [S12]; FDA final rule 91 FR 10749 (12-digit NDC, 2033-03-07) [S11].
     """
+    hits: list[Hit] = []
     length = ctx.profile.ndc_length
     for line in claim.lines:
         drug = line.drug
         if drug is None:
             continue
         if drug.qualifier != "N4":
-            yield Hit(drug.lin, "LIN02", f"LIN02 is {drug.qualifier or 'empty'}; an NDC is "
-                      "qualified N4", "Set LIN02 to N4 and put the NDC in LIN03.", line=line)
+            hits.append(Hit(drug.lin, "LIN02", f"LIN02 is {drug.qualifier or 'empty'}; an NDC is "
+                      "qualified N4", "Set LIN02 to N4 and put the NDC in LIN03.", line=line))
             continue
         ndc = drug.ndc
         if len(ndc) != length or not ndc.isdigit():
@@ -93,14 +95,15 @@ def ndc_malformed(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
                 why = "is empty"
             else:
                 why = f"is not {length} digits"
-            yield Hit(drug.lin, "LIN03", f"NDC {ndc!r} {why}",
+            hits.append(Hit(drug.lin, "LIN03", f"NDC {ndc!r} {why}",
                       f"Send the {length}-digit 5-4-2 NDC with no hyphens: pad the short "
-                      "segment of the label NDC with a leading zero.", line=line)
+                      "segment of the label NDC with a leading zero.", line=line))
+    return hits
 
 
 @rule("R96372-052", "ndc-quantity-invalid", category="drug-data", severity=Severity.ERROR,
       catalog=("INJ-054",))
-def ndc_quantity_invalid(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def ndc_quantity_invalid(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """NDC without CTP, CTP04 quantity missing or <= 0, or CTP05-1 unit not F2/GR/ME/ML/UN.
 
     Why:
@@ -121,6 +124,7 @@ def ndc_quantity_invalid(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     Catalog INJ-054. 005010X222A1 loop 2410 CTP04/CTP05 [S25]; X12 RFI 591/2151
     [S26]; RARC N815/N816.
     """
+    hits: list[Hit] = []
     units = ctx.tables.ndc_units
     for line in claim.lines:
         drug = line.drug
@@ -128,23 +132,25 @@ def ndc_quantity_invalid(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
             continue
         ctp = drug.ctp
         if ctp is None:
-            yield Hit(drug.lin, "LIN03", f"NDC {drug.ndc} has no CTP quantity and unit",
-                      "Add CTP****<quantity>*<unit> right after the LIN segment.", line=line)
+            hits.append(Hit(drug.lin, "LIN03", f"NDC {drug.ndc} has no CTP quantity and unit",
+                      "Add CTP****<quantity>*<unit> right after the LIN segment.", line=line))
             continue
         if drug.quantity is None or drug.quantity <= 0:
-            yield Hit(ctp, "CTP04", f"NDC quantity {drug.quantity_text or '(empty)'} is not a "
+            hits.append(Hit(ctp, "CTP04", f"NDC quantity {drug.quantity_text or '(empty)'} is "
+                      f"not a "
                       "positive number", "Send the quantity administered in the NDC unit, "
-                      "e.g. CTP****1*ML.", line=line)
+                      "e.g. CTP****1*ML.", line=line))
         if drug.unit not in units:
-            yield Hit(ctp, "CTP05-1", f"NDC unit {drug.unit or '(empty)'} is not one of "
+            hits.append(Hit(ctp, "CTP05-1", f"NDC unit {drug.unit or '(empty)'} is not one of "
                       "F2, GR, ME, ML, UN", "Use ML for liquids, GR/ME for solids by weight, "
                       "UN for vials or countable items, F2 for international units.", line=line,
-                      value=drug.unit)
+                      value=drug.unit))
+    return hits
 
 
 @rule("R96372-053", "noc-without-description", category="drug-data", severity=Severity.ERROR,
       catalog=("INJ-056",), needs="noc_drugs")
-def noc_without_description(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def noc_without_description(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """An NOC drug code (J3490, J3590, J7999, J9999 ...) without an SV101-7 description.
 
     Why:
@@ -164,13 +170,15 @@ def noc_without_description(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     Catalog INJ-056. NGS [S5]; Palmetto/WPS NOC instructions [S21]; 005010X222A1
     SV101-7; RARC M123, N350, MA95.
     """
+    hits: list[Hit] = []
     t = ctx.tables
     in_nte = ctx.profile.noc_description_in_nte
     for line in claim.lines:
         if line.code in t.noc and not line.description.strip():
             if in_nte and any(n.strip() for n in line.notes):
                 continue
-            yield Hit(line.sv1 or line.lx, "SV101-7", f"NOC code {line.code} has no drug "
+            hits.append(Hit(line.sv1 or line.lx, "SV101-7", f"NOC code {line.code} has no drug "
                       "description in SV101-7", "Put the drug name, strength, dose and route "
                       "in SV101-7 (e.g. HC:J3490:::::CEFTRIAXONE 500MG IM).", line=line,
-                      value="")
+                      value=""))
+    return hits

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 
 from edi837.engine import ClaimContext, Hit, rule
@@ -50,7 +49,7 @@ def _unpaired(ctx: ClaimContext) -> tuple[dict[date | None, list[ServiceLine]],
 
 @rule("R96372-001", "injection-without-drug", category="drug-link", severity=Severity.WARNING,
       catalog=("INJ-001",), needs="administration_needing_drug")
-def injection_without_drug(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def injection_without_drug(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """An injection (96372, or 96373/96374/96401/96402) with no drug line on the claim.
 
     Why:
@@ -82,22 +81,24 @@ def injection_without_drug(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     2023-04-10) [S5]; CGS J15 Drug Administration Reminder [S5b]; IOM 100-02 ch. 15
     §50.4.1 / §60.1.A [S9]; RARC N349.
     """
+    hits: list[Hit] = []
     admin_only, drug_only = _unpaired(ctx)
     if not admin_only or drug_only:
-        return  # nothing missing, or the drug is there on another date (R96372-002)
+        return hits  # nothing missing, or the drug is there on another date (R96372-002)
     for when, lines in admin_only.items():
         for line in lines:
-            yield at_code(
+            hits.append(at_code(
                 line, f"{line.code} on {day(when)} has no drug line on the claim; the "
                 "administration is paid only with the drug it gave",
                 "Add the drug's HCPCS line (J-code, drug Q-code, or NOC code with its "
                 "description) with the same date of service; bill $0.01 for a free or "
-                "patient-supplied drug (Medicare).")
+                "patient-supplied drug (Medicare)."))
+    return hits
 
 
 @rule("R96372-002", "drug-date-mismatch", category="drug-link", severity=Severity.WARNING,
       catalog=("INJ-002",), needs="administration_needing_drug")
-def drug_date_mismatch(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def drug_date_mismatch(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """The injection and its drug line carry different dates of service.
 
     Why:
@@ -125,14 +126,16 @@ def drug_date_mismatch(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     Catalog INJ-002. NGS [S5] (drug and administration on the same claim and DOS);
     005010X222A1 loop 2400 DTP*472.
     """
+    hits: list[Hit] = []
     admin_only, drug_only = _unpaired(ctx)
     if not admin_only or not drug_only:
-        return
+        return hits
     drug_dates = ", ".join(f"{codes(lines)} on {day(when)}" for when, lines in drug_only.items())
     for when, lines in admin_only.items():
         for line in lines:
-            yield Hit(line.dtp or line.sv1 or line.lx, "DTP03" if line.dtp else "SV101-2",
+            hits.append(Hit(line.dtp or line.sv1 or line.lx, "DTP03" if line.dtp else "SV101-2",
                       f"{line.code} is dated {day(when)} but the drug line is not "
                       f"({drug_dates})",
                       "Give the administration and its drug the same DTP*472 date of "
-                      "service (the date the injection was given).", line=line)
+                      "service (the date the injection was given).", line=line))
+    return hits

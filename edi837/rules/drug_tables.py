@@ -9,12 +9,15 @@ service) and otherwise from the shipped curated subsets in the same layouts
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from datetime import date
 from decimal import Decimal
 
 from edi837.engine import ClaimContext, Hit, rule
 from edi837.model import Claim, ServiceLine
 from edi837.rules.common import at_code, at_units, day
+from edi837.tables import Tables
+from refdata.kinds import HCPCS as HCPCS_KIND
+from refdata.lookup import XwalkRow
 from x12core.findings import Severity
 
 UNITS_TOLERANCE = Decimal("0.10")  # measuring and rounding slack around the expected units
@@ -27,9 +30,18 @@ def _ndc(line: ServiceLine) -> str:
     return drug.ndc
 
 
+def _ndc_lines(claim: Claim, ctx: ClaimContext) -> list[tuple[ServiceLine, str]]:
+    """The claim's lines with a well-formed N4 NDC, in order (shared by this family)."""
+    found = ctx.memo.get("ndc_lines")
+    if found is None:
+        found = ctx.memo["ndc_lines"] = [(line, ndc) for line in claim.lines
+                                         if line.drug is not None and (ndc := _ndc(line))]
+    return found  # type: ignore[return-value]
+
+
 @rule("R96372-080", "ndc-not-for-hcpcs", category="drug-data", severity=Severity.ERROR,
       catalog=("INJ-053",))
-def ndc_not_for_hcpcs(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def ndc_not_for_hcpcs(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """The NDC on the line is crosswalked to another HCPCS code than the one billed.
 
     Why:
@@ -53,20 +65,50 @@ def ndc_not_for_hcpcs(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     CMS ASP NDC-HCPCS crosswalk (quarterly, ASP pricing files page); RARC N846, M119;
     005010X222A1 loop 2410.
     """
+    hits: list[Hit] = []
     t = ctx.tables
-    for line in claim.lines:
-        ndc = _ndc(line)
-        if not ndc or line.code in t.noc or not t.is_drug(line.code):
+    for line, ndc in _ndc_lines(claim, ctx):
+        if line.code in t.noc or not t.is_drug(line.code):
             continue
-        rows = t.crosswalk(ndc, line.service_date)
-        codes = sorted({r.code for r in rows})
+        codes, drug = _crosswalked(t, ndc, line.service_date)
         if codes and line.code not in codes:
-            drug = rows[0].drug
-            yield Hit(line.drug.lin if line.drug else line.sv1, "LIN03",  # type: ignore[arg-type]
+            hits.append(Hit(line.drug.lin if line.drug else line.sv1, "LIN03",  # type: ignore[arg-type]
                       f"NDC {ndc} ({drug}) is crosswalked to {', '.join(codes)}, not "
                       f"{line.code} (ASP crosswalk for {day(line.service_date)})",
                       f"Bill {codes[0]} for this NDC, or correct the NDC to the product "
-                      f"actually given under {line.code}.", line=line, value=ndc)
+                      f"actually given under {line.code}.", line=line, value=ndc))
+    return hits
+
+
+_MISSING = object()
+MEMO_LIMIT = 200_000  # answers kept per (NDC, date, code ...): a batch repeats them
+
+
+def _crosswalked(t: Tables, ndc: str, when: date | None) -> tuple[list[str], str]:
+    """The codes the crosswalk of ``when`` lists for ``ndc`` (sorted) and the drug name."""
+    key = ("crosswalked", ndc, when)
+    found = t.memo.get(key)
+    if found is None:
+        rows = t.crosswalk(ndc, when)  # the first lookup records the quarter consulted
+        found = (sorted({r.code for r in rows}), rows[0].drug if rows else "")
+        if len(t.memo) < MEMO_LIMIT:
+            t.memo[key] = found
+    return found  # type: ignore[return-value]
+
+
+def _unit_bounds(t: Tables, ndc: str, line: ServiceLine, quantity: Decimal, unit: str
+                 ) -> tuple[Decimal, Decimal, Decimal, XwalkRow] | None:
+    """Units that pass for this NDC quantity (low, high), the expected units and the
+    crosswalk row; ``None`` when the crosswalk cannot say."""
+    rows = [r for r in t.crosswalk(ndc, line.service_date) if r.code == line.code]
+    if not rows or quantity <= 0:
+        return None
+    want = expected_units(quantity, unit, rows[0].pkg_size, rows[0].billunits)
+    if want is None or want <= 0:
+        return None
+    low = Decimal(math.floor(want * (1 - UNITS_TOLERANCE)))
+    high = Decimal(math.ceil(want * (1 + UNITS_TOLERANCE)))
+    return low, high, want, rows[0]
 
 
 def expected_units(quantity: Decimal, unit: str, pkg_size: float | None,
@@ -85,7 +127,7 @@ def expected_units(quantity: Decimal, unit: str, pkg_size: float | None,
 
 @rule("R96372-081", "units-disagree-with-ndc-quantity", category="units",
       severity=Severity.WARNING, catalog=("INJ-055",))
-def units_disagree_with_ndc_quantity(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def units_disagree_with_ndc_quantity(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """HCPCS units (SV104) far from what the NDC quantity (CTP04) works out to.
 
     Why:
@@ -111,34 +153,37 @@ def units_disagree_with_ndc_quantity(claim: Claim, ctx: ClaimContext) -> Iterato
     CMS ASP NDC-HCPCS crosswalk (PKG SIZE, BILLUNITS definitions, CMS ASP FAQ);
     005010X222A1 loop 2410 CTP04/CTP05.
     """
+    hits: list[Hit] = []
     t = ctx.tables
-    for line in claim.lines:
-        ndc = _ndc(line)
+    for line, ndc in _ndc_lines(claim, ctx):
         drug = line.drug
-        if not ndc or drug is None or drug.quantity is None or line.units is None:
+        if drug is None or drug.quantity is None or line.units is None:
             continue
-        rows = [r for r in t.crosswalk(ndc, line.service_date) if r.code == line.code]
-        if not rows or drug.quantity <= 0:
+        key = ("units-for-ndc", ndc, line.service_date, line.code, drug.quantity_text,
+               drug.unit)
+        bounds = t.memo.get(key, _MISSING)
+        if bounds is _MISSING:
+            bounds = _unit_bounds(t, ndc, line, drug.quantity, drug.unit)
+            if len(t.memo) < MEMO_LIMIT:
+                t.memo[key] = bounds
+        if bounds is None:
             continue
-        want = expected_units(drug.quantity, drug.unit, rows[0].pkg_size, rows[0].billunits)
-        if want is None or want <= 0:
-            continue
-        low = Decimal(math.floor(want * (1 - UNITS_TOLERANCE)))
-        high = Decimal(math.ceil(want * (1 + UNITS_TOLERANCE)))
+        low, high, want, row = bounds  # type: ignore[misc]
         if low <= line.units <= high:
             continue
         shown = want.quantize(Decimal("0.01")).normalize()
-        yield at_units(line, f"{line.units} units of {line.code} but NDC {ndc} quantity "
+        hits.append(at_units(line, f"{line.units} units of {line.code} but NDC {ndc} quantity "
                        f"{drug.quantity_text} {drug.unit} works out to {shown} units "
-                       f"({rows[0].billunits:g} billing units per {rows[0].pkg_size or 1:g} "
+                       f"({row.billunits:g} billing units per {row.pkg_size or 1:g} "
                        "of the package)",
                        f"Bill about {shown} units (dose ÷ the HCPCS unit), or correct CTP04 "
-                       "to the amount given.")
+                       "to the amount given."))
+    return hits
 
 
 @rule("R96372-082", "ndc-not-marketed", category="drug-data", severity=Severity.ERROR,
       catalog=("INJ-052",))
-def ndc_not_marketed(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def ndc_not_marketed(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """The NDC is not a marketed finished product on the date of service (FDA directory).
 
     Why:
@@ -161,25 +206,27 @@ def ndc_not_marketed(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     FDA NDC Directory, package and product files (STARTMARKETINGDATE,
     ENDMARKETINGDATE, NDC_EXCLUDE_FLAG); RARC M119, N847.
     """
+    hits: list[Hit] = []
     t = ctx.tables
     installed = "fda-ndc" in t.installed
-    for line in claim.lines:
-        ndc = _ndc(line)
+    if not installed and not t.has_table("fda-ndc"):
+        return hits  # no FDA directory at all: nothing to judge by
+    for line, ndc in _ndc_lines(claim, ctx):
         when = line.service_date
-        if not ndc or when is None:
+        if when is None:
             continue
         lin = line.drug.lin if line.drug else None
         package = t.ndc_package(ndc)
         if package is None:
             if installed:
-                yield Hit(lin, "LIN03", f"NDC {ndc} is not in the FDA NDC Directory",
+                hits.append(Hit(lin, "LIN03", f"NDC {ndc} is not in the FDA NDC Directory",
                           "Check the NDC on the package actually used (11-digit 5-4-2 form).",
-                          line=line, value=ndc, severity=Severity.WARNING)
+                          line=line, value=ndc, severity=Severity.WARNING))
             continue
         if package.status == "unfinished":
-            yield Hit(lin, "LIN03", f"NDC {ndc} is an unfinished (bulk) drug, not a finished "
+            hits.append(Hit(lin, "LIN03", f"NDC {ndc} is an unfinished (bulk) drug, not a finished "
                       "product", "Bill the NDC of the finished package administered.",
-                      line=line, value=ndc)
+                      line=line, value=ndc))
         elif not package.marketed_on(when):
             ends = [d for d in (package.end, package.product_end) if d is not None]
             if package.start is not None and when < package.start:
@@ -187,18 +234,19 @@ def ndc_not_marketed(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
             else:
                 why = f"stopped being marketed on {min(ends).isoformat()}" if ends else \
                     "was not marketed"
-            yield Hit(lin, "LIN03", f"NDC {ndc} {why}; not marketed on {day(when)}",
+            hits.append(Hit(lin, "LIN03", f"NDC {ndc} {why}; not marketed on {day(when)}",
                       "Bill the NDC of the package actually used on the date of service.",
-                      line=line, value=ndc)
+                      line=line, value=ndc))
         elif package.status == "excluded":
-            yield Hit(lin, "LIN03", f"NDC {ndc} is excluded from the FDA NDC Directory",
+            hits.append(Hit(lin, "LIN03", f"NDC {ndc} is excluded from the FDA NDC Directory",
                       "Check the NDC; excluded listings are often rejected by payers.",
-                      line=line, value=ndc, severity=Severity.WARNING)
+                      line=line, value=ndc, severity=Severity.WARNING))
+    return hits
 
 
 @rule("R96372-083", "self-administered-drug", category="non-covered",
       severity=Severity.ERROR, catalog=("POL-011",), needs="sad_codes")
-def self_administered_drug(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def self_administered_drug(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """A drug on the MAC's self-administered drug (SAD) exclusion list (Medicare).
 
     Why:
@@ -221,6 +269,7 @@ def self_administered_drug(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     CMS Medicare Benefit Policy Manual ch. 15 §50.2; MAC SAD exclusion list articles
     (CGS A52527, process article A53020); RARC N520.
     """
+    hits: list[Hit] = []
     t = ctx.tables
     for line in claim.lines:
         entries = t.self_administered(line.code, line.service_date)
@@ -232,16 +281,17 @@ def self_administered_drug(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
             e = entries[0]
             name = e.brand or e.generic
             since = e.start.isoformat() if e.start else "the list's start"
-            yield at_code(line, f"{line.code} ({name}) is on the self-administered drug "
+            hits.append(at_code(line, f"{line.code} ({name}) is on the self-administered drug "
                           f"exclusion list {e.source} since {since}: not covered under Part B "
                           f"on {day(line.service_date)}",
                           "Do not bill Medicare Part B for a self-administered drug (Part D "
-                          "or the patient); give an ABN-style notice if billed for denial.")
+                          "or the patient); give an ABN-style notice if billed for denial."))
+    return hits
 
 
 @rule("R96372-084", "hcpcs-code-not-in-quarter", category="coding", severity=Severity.ERROR,
       catalog=("INJ-080",))
-def hcpcs_code_not_in_quarter(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def hcpcs_code_not_in_quarter(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """A Level II HCPCS code that is not in the CMS HCPCS file in force on the date.
 
     Why:
@@ -261,15 +311,19 @@ def hcpcs_code_not_in_quarter(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     References:
     CMS HCPCS Level II quarterly update files; CARC 181, RARC M20/N56.
     """
+    hits: list[Hit] = []
     t = ctx.tables
+    if t.ref is None or HCPCS_KIND not in t.installed:
+        return hits  # judged only with an installed HCPCS quarter (hcpcs_known says None)
     for line in claim.lines:
         code = line.code
         if len(code) != 5 or not code[0].isalpha() or not code[1:].isdigit():
             continue
         known = t.hcpcs_known(code, line.service_date)
         if known is None:
-            return
+            return hits
         if not known:
-            yield at_code(line, f"{code} is not in the CMS HCPCS file in force on "
+            hits.append(at_code(line, f"{code} is not in the CMS HCPCS file in force on "
                           f"{day(line.service_date)}", "Check the code (typo, never issued, "
-                          "or long deleted) against the current HCPCS Level II file.")
+                          "or long deleted) against the current HCPCS Level II file."))
+    return hits

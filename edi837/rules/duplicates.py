@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 from edi837.engine import Hit, PatientContext, rule
 from edi837.model import Claim, ServiceLine
@@ -13,7 +13,7 @@ from x12core.findings import Severity
 @rule("R837-090", "duplicate-line-across-claims", category="duplicate",
       severity=Severity.WARNING, catalog=("INJ-041",), scope="patient")
 def duplicate_line_across_claims(claims: Sequence[Claim], ctx: PatientContext
-                                 ) -> Iterator[Hit]:
+                                 ) -> list[Hit]:
     """The same patient, provider, date, code, modifiers and charge on two claims of a run.
 
     Why:
@@ -44,6 +44,7 @@ def duplicate_line_across_claims(claims: Sequence[Claim], ctx: PatientContext
     Catalog INJ-041. CARC 18 (exact duplicate) [S4]; X12 RFI 1684/2224
     (replacement with REF*F8) [S26].
     """
+    hits: list[Hit] = []
     administration = ctx.tables.needs_drug
     for claim in claims:
         if claim.frequency in ("7", "8"):
@@ -54,9 +55,13 @@ def duplicate_line_across_claims(claims: Sequence[Claim], ctx: PatientContext
             sv1, dtp = line.sv1, line.dtp
             if sv1 is None or dtp is None or line.code in administration:
                 continue
-            # Segment[] is "" past the last element: a short segment is no crash.
-            signature = stable_hash((sv1[1], sv1[2], sv1[4], line.rendering_npi or fallback))
-            when = dtp[3]
+            # A short segment reads "" past its last element (as Segment[] does): no crash.
+            els = sv1.elements
+            n = len(els)
+            signature = stable_hash((els[1] if n > 1 else "", els[2] if n > 2 else "",
+                                     els[4] if n > 4 else "", line.rendering_npi or fallback))
+            dates = dtp.elements
+            when = dates[3] if len(dates) > 3 else ""
             found = mine.get(when)
             if found is None:
                 mine[when] = [(signature, line)]
@@ -71,8 +76,10 @@ def duplicate_line_across_claims(claims: Sequence[Claim], ctx: PatientContext
                 elif first != claim.id:
                     sv1 = line.sv1
                     assert sv1 is not None
-                    yield Hit(sv1, "SV101-2", f"{line.code} on {when} for {sv1[2]} is already "
+                    hits.append(Hit(sv1, "SV101-2", f"{line.code} on {when} for {sv1[2]} is "
+                              f"already "
                               f"on claim {first} for the same patient", "Remove the duplicate "
                               "line or claim; to correct the earlier claim, send a replacement "
-                              "(CLM05-3 = 7) with REF*F8.", line=line, claim=claim)
+                              "(CLM05-3 = 7) with REF*F8.", line=line, claim=claim))
     flush(ctx)
+    return hits

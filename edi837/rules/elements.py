@@ -38,7 +38,7 @@ def _bad_date(seg: Segment | None, position: int, designator: str) -> Iterator[H
 
 @rule("R837-008", "element-not-of-its-type", category="structure", severity=Severity.ERROR,
       catalog=("INJ-090", "INJ-094"))
-def element_not_of_its_type(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def element_not_of_its_type(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """A number or date element that is not of its X12 data element type.
 
     Why:
@@ -66,16 +66,24 @@ def element_not_of_its_type(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     # The builders already parsed every value with x12core.values: a non-blank element
     # that came out as None is the only case to look at again (the fast path is a few
     # attribute reads per line, no parsing).
+    hits: list[Hit] = []
     if claim.charge is None:
-        yield from _bad_number(claim.clm, 2, "CLM02")
-    for person in {id(p.dmg): p for p in (claim.patient, claim.subscriber.person)}.values():
+        hits.extend(_bad_number(claim.clm, 2, "CLM02"))
+    patient, subscriber = claim.patient, claim.subscriber.person
+    # One check per DMG segment (the subscriber's when both share it, or both have none).
+    for person in (subscriber,) if patient.dmg is subscriber.dmg else (patient, subscriber):
         if person.birth_date and parse_date(person.birth_date) is None:
-            yield from _bad_date(person.dmg, 2, "DMG02")
+            hits.extend(_bad_date(person.dmg, 2, "DMG02"))
     for line in claim.lines:
+        if line.number is not None and line.charge is not None and line.units is not None \
+                and line.service_date_end is not None and line.service_date is not None:
+            drug = line.drug
+            if drug is None or drug.quantity is not None:
+                continue  # every value parsed: the common case
         lx = line.lx
         if line.number is None and lx[1] and not is_digits(lx[1]):
-            yield Hit(lx, "LX01", f"LX01 {lx[1][:20]!r} is not a line number (digits only)",
-                      "Number the service lines 1, 2, 3 ... in LX01.", line=line)
+            hits.append(Hit(lx, "LX01", f"LX01 {lx[1][:20]!r} is not a line number (digits only)",
+                      "Number the service lines 1, 2, 3 ... in LX01.", line=line))
         drug = line.drug
         suspects = []
         if line.charge is None:
@@ -88,4 +96,5 @@ def element_not_of_its_type(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
         if drug is not None and drug.quantity is None:
             suspects += _bad_number(drug.ctp, 4, "CTP04")
         for hit in suspects:
-            yield replace(hit, line=line)
+            hits.append(replace(hit, line=line))
+    return hits

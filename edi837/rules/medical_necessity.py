@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from edi837.engine import ClaimContext, Hit, rule
 from edi837.icd10 import normal
 from edi837.model import Claim
@@ -13,7 +11,7 @@ from x12core.values import is_digits
 
 @rule("R837-043", "diagnosis-not-covered", category="medical-necessity",
       severity=Severity.WARNING, catalog=("INJ-073",), needs="policy:covered_diagnoses")
-def diagnosis_not_covered(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def diagnosis_not_covered(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """A drug whose pointed diagnoses include none on the profile's covered list for it.
 
     Why:
@@ -38,6 +36,7 @@ def diagnosis_not_covered(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     (B-12 LCDs Noridian L33502, WPS L30145, FCSO L29309 [S36]), §C.6 row 10; CARC
     50, 167, 11; RARC N115.
     """
+    hits: list[Hit] = []
     covered = ctx.profile.policy.covered  # the engine runs it only for listed drugs
     codes = [d.code if d.code.isalnum() and d.code.isupper() else normal(d.code)
              for d in claim.diagnoses]
@@ -53,9 +52,10 @@ def diagnosis_not_covered(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
         if any(p.covers(code) for p in in_force for code in pointed):
             continue
         names = ", ".join(p.name for p in in_force)
-        yield Hit(line.sv1 or line.lx, "SV107-1", f"{line.code} points at "
+        hits.append(Hit(line.sv1 or line.lx, "SV107-1", f"{line.code} points at "
                   f"{', '.join(pointed)}, none of which the {ctx.profile.name} profile's "
                   f"covered-diagnosis list ({names}) accepts", "Point the drug line at the "
                   "diagnosis that supports it (add it to HI if missing); if the drug was "
                   "given for another reason, expect a denial (Medicare: ABN + modifier GA).",
-                  line=line, value=line.pointers[0] if line.pointers else "")
+                  line=line, value=line.pointers[0] if line.pointers else ""))
+    return hits

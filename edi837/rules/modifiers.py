@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from edi837.engine import ClaimContext, Hit, rule
 from edi837.model import Claim, ServiceLine
 from edi837.rules.common import at_code, at_modifier, day
@@ -12,7 +10,7 @@ from x12core.findings import Severity
 
 @rule("R96372-030", "em-without-modifier-25", category="modifier", severity=Severity.ERROR,
       catalog=("INJ-023",), needs=("injection", "em_separately_identifiable"))
-def em_without_modifier_25(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def em_without_modifier_25(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """An office E/M (99202-99205, 99212-99215) on the same date as 96372 without modifier 25.
 
     Why:
@@ -34,23 +32,26 @@ def em_without_modifier_25(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     Catalog INJ-023. CMS NCCI PTP practitioner edits eff. 2024-07-01 [S1]; CMS
     transmittal 2005-10-28 / CR 3631 [S6]; Noridian E/M and drug administration [S18].
     """
+    hits: list[Hit] = []
     t = ctx.tables
     for when, lines in ctx.by_date.items():
         if not any(ln.code in t.injection for ln in lines):
             continue
         for line in lines:
             if line.code in t.em_needs_25 and "25" not in line.modifiers:
-                yield at_code(line, f"{line.code} is billed on {day(when)} with 96372 without "
+                hits.append(at_code(line, f"{line.code} is billed on {day(when)} with 96372 "
+                              f"without "
                               "modifier 25; the visit is bundled into the injection",
                               f"Append 25 to {line.code} if the visit was significant and "
                               "separately identifiable (and documented); otherwise remove "
-                              "the E/M line.")
+                              "the E/M line."))
+    return hits
 
 
 @rule("R96372-031", "modifier-25-on-injection", category="modifier", severity=Severity.WARNING,
       catalog=("INJ-024",), needs="injection",
       needs_modifier="separate_em_modifier")
-def modifier_25_on_injection(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def modifier_25_on_injection(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """Modifier 25 appended to 96372 (it belongs on the E/M line).
 
     Why:
@@ -70,19 +71,21 @@ def modifier_25_on_injection(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     Catalog INJ-024. CMS NCCI PTP [S1]; CMS transmittal 2005-10-28 [S6]; HMSA
     modifier guidance [S24].
     """
+    hits: list[Hit] = []
     t = ctx.tables
     for line in claim.lines:
         if line.code in t.injection and "25" in line.modifiers:
-            yield at_modifier(line, "25", "modifier 25 is on 96372; it belongs on the "
+            hits.append(at_modifier(line, "25", "modifier 25 is on 96372; it belongs on the "
                               "same-day E/M line",
                               "Remove 25 from 96372 and put it on the E/M line (if the visit "
-                              "was separately identifiable).")
+                              "was separately identifiable)."))
+    return hits
 
 
 @rule("R96372-032", "distinct-modifier-on-em", category="modifier", severity=Severity.ERROR,
       catalog=("INJ-024",), needs="evaluation_management",
       needs_modifier="distinct_service_modifiers")
-def distinct_modifier_on_em(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def distinct_modifier_on_em(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """Modifier 59 or XE/XS/XP/XU on an E/M code.
 
     Why:
@@ -101,20 +104,22 @@ def distinct_modifier_on_em(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     Catalog INJ-024. CMS MLN1783722 Proper Use of Modifiers 59 and -X{EPSU} (rev.
     2023-03-29) [S8]; HMSA [S24].
     """
+    hits: list[Hit] = []
     t = ctx.tables
     for line in claim.lines:
         if line.code in t.em:
             for modifier in line.modifiers:
                 if modifier in t.distinct:
-                    yield at_modifier(line, modifier, f"modifier {modifier} is on E/M "
+                    hits.append(at_modifier(line, modifier, f"modifier {modifier} is on E/M "
                                       f"{line.code}; 59 and X modifiers are never used on E/M",
                                       f"Remove {modifier}; use 25 on the E/M when the visit was "
-                                      "separately identifiable.")
+                                      "separately identifiable."))
+    return hits
 
 
 @rule("R837-030", "59-with-x-modifier", category="modifier", severity=Severity.WARNING,
       catalog=("INJ-025",), needs_modifier="x_modifiers")
-def fifty_nine_with_x(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def fifty_nine_with_x(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """Modifier 59 and an X{EPSU} modifier on the same line.
 
     Why:
@@ -131,15 +136,17 @@ def fifty_nine_with_x(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     References:
     Catalog INJ-025. CMS CR 8863 / MLN1783722 [S8]; HMSA [S24].
     """
+    hits: list[Hit] = []
     x_mods = ctx.tables.x_modifiers
     for line in claim.lines:
         mods = line.modifiers
         if len(mods) > 1 and "59" in mods:
             both = [m for m in mods if m in x_mods]
             if both:
-                yield at_modifier(line, "59", f"{line.code} has both 59 and {both[0]}",
+                hits.append(at_modifier(line, "59", f"{line.code} has both 59 and {both[0]}",
                                   f"Keep only {both[0]} (the more specific modifier) and "
-                                  "remove 59.")
+                                  "remove 59."))
+    return hits
 
 
 def _single_dose(ctx: ClaimContext, code: str,
@@ -160,7 +167,7 @@ def _single_dose(ctx: ClaimContext, code: str,
 
 @rule("R96372-060", "jw-jz-missing", category="modifier", severity=Severity.ERROR,
       catalog=("INJ-060",))
-def jw_jz_missing(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def jw_jz_missing(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """A single-dose-container drug without JZ or a JW waste line (Medicare, DOS >= 2023-07-01).
 
     Why:
@@ -186,6 +193,7 @@ def jw_jz_missing(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     Catalog INJ-060. CMS CR of 2023-06-02 (IOM 100-04 ch. 17 §40) [S7]; CGS JZ
     article (rev. 2023-12-18) [S16]; Noridian JZ [S17].
     """
+    hits: list[Hit] = []
     profile = ctx.profile
     t = ctx.tables
     start = profile.jz_required_from
@@ -201,22 +209,23 @@ def jw_jz_missing(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
                 continue
             single = _single_dose(ctx, code, line)
             if single is True:
-                yield at_code(line, f"{code} (single-dose container) on {day(when)} has "
+                hits.append(at_code(line, f"{code} (single-dose container) on {day(when)} has "
                               "neither JZ nor a JW line for the discarded amount",
                               f"Append JZ to {code} when nothing was discarded, or add a "
-                              f"{code}-JW line for the discarded units.")
+                              f"{code}-JW line for the discarded units."))
             elif (single is None and warn_unknown and code[:1].isalpha()
                   and code not in t.noc):
-                yield at_code(line, f"{code} on {day(when)} has no JZ/JW and its container "
+                hits.append(at_code(line, f"{code} on {day(when)} has no JZ/JW and its container "
                               "type is unknown to the drug table",
                               f"If {code} came from a single-dose container, append JZ (or add "
                               "a JW waste line); record the container in the profile's "
-                              "[single_dose] table to silence this.", severity=Severity.WARNING)
+                              "[single_dose] table to silence this.", severity=Severity.WARNING))
+    return hits
 
 
 @rule("R96372-061", "jw-and-jz-together", category="modifier", severity=Severity.ERROR,
       catalog=("INJ-061",), needs_modifier="waste_modifiers")
-def jw_and_jz_together(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def jw_and_jz_together(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """JW and JZ on the same line, or a JZ line and a JW line for the same drug and date.
 
     Why:
@@ -234,31 +243,33 @@ def jw_and_jz_together(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     Catalog INJ-061. Noridian JD DME, Modifier JZ (2024-03-20) [S17]; CMS [S7];
     RARC N519.
     """
+    hits: list[Hit] = []
     for when, lines in ctx.by_date.items():
         jz_codes = set()
         for line in lines:
             mods = line.modifiers
             if "JW" in mods and "JZ" in mods:
-                yield at_modifier(line, "JZ", f"{line.code} carries both JW and JZ",
+                hits.append(at_modifier(line, "JZ", f"{line.code} carries both JW and JZ",
                                   "Use JZ on the administered line when nothing was discarded, "
                                   "or JW on a separate line for the discarded amount - never "
-                                  "both on one line.")
+                                  "both on one line."))
             elif "JZ" in mods:
                 jz_codes.add(line.code)
         for line in lines:
             mods = line.modifiers
             if "JW" in mods and "JZ" not in mods and line.code in jz_codes:
-                yield at_modifier(line, "JW", f"{line.code}-JW waste line on {day(when)} "
+                hits.append(at_modifier(line, "JW", f"{line.code}-JW waste line on {day(when)} "
                                   f"contradicts the {line.code}-JZ line (JZ: nothing "
                                   "discarded)",
                                   "Remove the JW line, or change JZ on the administered line "
-                                  "if drug was discarded.")
+                                  "if drug was discarded."))
+    return hits
 
 
 @rule("R96372-062", "jw-jz-on-administration", category="modifier", severity=Severity.ERROR,
       catalog=("INJ-063",), needs="administration",
       needs_modifier="waste_modifiers")
-def jw_jz_on_administration(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def jw_jz_on_administration(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """JW or JZ appended to an administration code (96372 ...) instead of the drug line.
 
     Why:
@@ -277,12 +288,14 @@ def jw_jz_on_administration(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     References:
     Catalog INJ-063. CMS [S7]; reference §A.6.
     """
+    hits: list[Hit] = []
     admin = ctx.tables.administration
     for line in claim.lines:
         if line.code in admin:
             for modifier in ("JW", "JZ"):
                 if modifier in line.modifiers:
-                    yield at_modifier(line, modifier, f"{modifier} is on administration code "
+                    hits.append(at_modifier(line, modifier, f"{modifier} is on administration code "
                                       f"{line.code}; it belongs on the drug line",
                                       f"Remove {modifier} from {line.code} and put it on the "
-                                      "drug's HCPCS line.")
+                                      "drug's HCPCS line."))
+    return hits

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from edi837.edit_tables import specific_codes
 from edi837.engine import ClaimContext, Hit, rule
 from edi837.model import Claim
@@ -12,7 +10,7 @@ from x12core.findings import Severity
 
 @rule("R96372-140", "noc-drug-has-specific-code", category="coding", severity=Severity.ERROR,
       catalog=("INJ-056",), needs="noc_drugs")
-def noc_drug_has_specific_code(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def noc_drug_has_specific_code(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """An NOC drug code (J3490, J9999 ...) for a drug that has its own HCPCS code.
 
     Why:
@@ -34,6 +32,7 @@ def noc_drug_has_specific_code(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]
     Catalog INJ-056 (reference §A.9: "if a specific code exists for the drug,
     expect CO-189" ✔ [S4]). CMS HCPCS Level II descriptors [S3].
     """
+    hits: list[Hit] = []
     t = ctx.tables
     for line in claim.lines:
         if line.code not in t.noc or not line.description:
@@ -41,7 +40,8 @@ def noc_drug_has_specific_code(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]
         name, found = specific_codes(t, line.description, line.service_date)
         if found:
             codes = ", ".join(found)
-            yield Hit(line.sv1 or line.lx, "SV101-2", f"NOC code {line.code} is billed for "
+            hits.append(Hit(line.sv1 or line.lx, "SV101-2", f"NOC code {line.code} is billed for "
                       f"{name.lower()}, which has its own HCPCS code ({codes})",
                       f"Bill {codes if len(found) == 1 else 'the specific code (' + codes + ')'}"
-                      f" in the drug's billing units instead of {line.code}.", line=line)
+                      f" in the drug's billing units instead of {line.code}.", line=line))
+    return hits

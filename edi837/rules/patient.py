@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 
 from edi837.builders import parse_date
@@ -15,6 +14,7 @@ from x12core.findings import Severity
 
 _SEX_WORD = {"F": "female", "M": "male"}
 _SEX_TABLES: list = []  # [prefix set, procedure -> sex], filled on first use
+_DX_SEX: dict[str, str] = {}  # diagnosis -> the sex it is for ("" any): a batch repeats them
 
 
 def _sex_tables() -> list:
@@ -72,7 +72,7 @@ def birth_date_after_service(claim: Claim, ctx: ClaimContext) -> list[Hit]:
 
 @rule("R837-071", "pediatric-code-on-adult", category="coding", severity=Severity.ERROR,
       catalog=("INJ-075",), needs="pediatric_administration")
-def pediatric_code_on_adult(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def pediatric_code_on_adult(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """Immunization administration with counseling (90460/90461) for a patient 19 or older.
 
     Why:
@@ -93,19 +93,21 @@ def pediatric_code_on_adult(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     Catalog INJ-075. CPT immunization administration (90460/90461 through age
     18; codes only) ◐; AAP Red Book App. II [S23]; CARC 6 [S4].
     """
+    hits: list[Hit] = []
     born = parse_date(claim.patient.birth_date)
     if born is None:
-        return
+        return hits
     pediatric = ctx.tables.sets["pediatric_administration"]
     for line in claim.lines:
         when = line.service_date
         if line.code in pediatric and when is not None and born <= when:
             age = age_on(born, when)
             if age > PEDIATRIC_MAX_AGE:
-                yield at_code(line, f"{line.code} on {day(when)} is for patients through 18; "
+                hits.append(at_code(line, f"{line.code} on {day(when)} is for patients through 18; "
                               f"this patient is {age}",
                               "Use 90471 (+90472 per additional vaccine) for patients 19 and "
-                              "older (G0008-G0010 for Medicare preventive vaccines).")
+                              "older (G0008-G0010 for Medicare preventive vaccines)."))
+    return hits
 
 
 @rule("R837-072", "sex-conflict", category="coding", severity=Severity.WARNING,
@@ -140,11 +142,15 @@ def sex_conflict(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     if sex not in _SEX_WORD:
         return out
     prefixes, procedures = _SEX_TABLES or _sex_tables()
+    known = _DX_SEX
     for dx in claim.diagnoses:
         code = dx.code
-        if code[:3] not in prefixes and code[:1] not in prefixes:
-            continue
-        other = diagnosis_sex(code)
+        other = known.get(code)
+        if other is None:
+            other = diagnosis_sex(code) if code[:3] in prefixes or code[:1] in prefixes \
+                else ""
+            if len(known) < 50_000:
+                known[code] = other
         if other and other != sex:
             out.append(Hit(dx.segment, dx.element, f"diagnosis {dx.code} is for {_SEX_WORD[other]} "
                       f"patients; DMG03 says {_SEX_WORD[sex]}", "Correct the patient's sex "

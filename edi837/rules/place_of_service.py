@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from edi837.engine import ClaimContext, Hit, rule
 from edi837.model import Claim
 from x12core.findings import Severity
@@ -11,7 +9,7 @@ from x12core.findings import Severity
 
 @rule("R96372-070", "injection-in-facility-pos", category="place-of-service",
       severity=Severity.WARNING, catalog=("INJ-030",), needs="injection_infusion")
-def injection_in_facility_pos(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def injection_in_facility_pos(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """96372 (or 96360-96379) on a professional claim with a facility place of service.
 
     Why:
@@ -36,6 +34,7 @@ def injection_in_facility_pos(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     Catalog INJ-030. Regence reimbursement policy 109 (CPT parenthetical, facility
     POS list) [S20]; CMS PFS facility POS list; RARC M97, N428.
     """
+    hits: list[Hit] = []
     facility = ctx.profile.facility_pos
     codes = ctx.tables.injection_infusion
     for line in claim.lines:
@@ -43,12 +42,14 @@ def injection_in_facility_pos(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
             continue
         if line.place_of_service:
             if line.place_of_service in facility:
-                yield Hit(line.sv1, "SV105", f"{line.code} is billed professionally in "
+                hits.append(Hit(line.sv1, "SV105", f"{line.code} is billed professionally in "
                           f"facility place of service {line.place_of_service}",
                           "Do not bill the injection on the professional claim in a facility "
-                          "setting (the facility bills it), or correct SV105.", line=line)
+                          "setting (the facility bills it), or correct SV105.", line=line))
         elif claim.place_of_service in facility:
-            yield Hit(claim.clm, "CLM05-1", f"{line.code} is billed professionally in facility "
+            hits.append(Hit(claim.clm, "CLM05-1", f"{line.code} is billed professionally in "
+                      f"facility "
                       f"place of service {claim.place_of_service}",
                       "Do not bill the injection on the professional claim in a facility "
-                      "setting (the facility bills it), or correct CLM05-1.", line=line)
+                      "setting (the facility bills it), or correct CLM05-1.", line=line))
+    return hits

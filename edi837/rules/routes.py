@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from edi837.edit_tables import drug_routes
 from edi837.engine import ClaimContext, Hit, rule
 from edi837.model import Claim
@@ -15,7 +13,7 @@ _SC_IM = frozenset({"IM", "SC"})
 
 @rule("R96372-110", "iv-only-drug-as-injection", category="coding", severity=Severity.WARNING,
       catalog=("INJ-082",), needs=("injection", "iv_only_drugs"))
-def iv_only_drug_as_injection(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def iv_only_drug_as_injection(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """96372 (SC/IM) whose only drug that day is given intravenously only (e.g. iron sucrose J1756).
 
     Why:
@@ -38,6 +36,7 @@ def iv_only_drug_as_injection(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     Catalog INJ-082 ◐ (needs a route table). Reference §A.1 (96372 SC/IM; 96374
     IV push), §A.10 routes ◐.
     """
+    hits: list[Hit] = []
     t = ctx.tables
     for when, lines in ctx.by_date.items():
         injections = [ln for ln in lines if ln.code in t.injection]
@@ -51,15 +50,16 @@ def iv_only_drug_as_injection(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
             continue
         names = ", ".join(dict.fromkeys(ln.code for ln in drugs))
         for line in injections:
-            yield at_code(line, f"96372 (SC/IM) on {day(when)} administers {names}, which is "
+            hits.append(at_code(line, f"96372 (SC/IM) on {day(when)} administers {names}, which is "
                           "given intravenously only",
                           "Bill the IV administration (96374 push or 96365 infusion) instead "
-                          "of 96372, or correct the drug code.")
+                          "of 96372, or correct the drug code."))
+    return hits
 
 
 @rule("R96372-111", "non-iv-drug-with-iv-code", category="coding", severity=Severity.WARNING,
       catalog=("INJ-082",), needs=("iv_administration", "non_iv_drugs"))
-def non_iv_drug_with_iv_code(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def non_iv_drug_with_iv_code(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """An IV push or infusion code whose only drugs that day are never given IV.
 
     Why:
@@ -83,6 +83,7 @@ def non_iv_drug_with_iv_code(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     Catalog INJ-082 ◐. Reference §A.10 (IM-only and suspension products),
     §A.1.
     """
+    hits: list[Hit] = []
     t = ctx.tables
     iv_codes = t.sets["iv_administration"]
     for when, lines in ctx.by_date.items():
@@ -98,8 +99,9 @@ def non_iv_drug_with_iv_code(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
         names = ", ".join(dict.fromkeys(ln.code for ln in drugs))
         sc_im = any(r & _SC_IM for r in routes)
         for line in iv_lines:
-            yield at_code(line, f"IV administration {line.code} on {day(when)} for {names}, "
+            hits.append(at_code(line, f"IV administration {line.code} on {day(when)} for {names}, "
                           "which is not given intravenously",
                           "Bill the administration that fits the route: 96372 for SC/IM"
                           + ("" if sc_im else ", or the joint/lesion injection code")
-                          + "; or correct the drug code.")
+                          + "; or correct the drug code."))
+    return hits

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -22,7 +22,7 @@ def _severity(mai: int | None) -> Severity | None:
 
 @rule("R96372-040", "injection-units-over-mue", category="units", severity=Severity.WARNING,
       catalog=("INJ-040",), scope="patient", needs="injection")
-def injection_units_over_mue(claims: Sequence[Claim], ctx: PatientContext) -> Iterator[Hit]:
+def injection_units_over_mue(claims: Sequence[Claim], ctx: PatientContext) -> list[Hit]:
     """96372 units for one patient, date and provider add up to more than its MUE (4).
 
     Why:
@@ -44,6 +44,7 @@ def injection_units_over_mue(claims: Sequence[Claim], ctx: PatientContext) -> It
     Catalog INJ-040. CMS NCCI MUE practitioner table eff. 2024-07-01 (96372 = 4,
     MAI 3; test-fixture value, use --mue-file for the current one) [S2].
     """
+    hits: list[Hit] = []
     t = ctx.tables
     totals: dict[tuple[date | None, str], Decimal] = {}
     # the run's record of the patient's date, and the units earlier loops billed
@@ -70,15 +71,16 @@ def injection_units_over_mue(claims: Sequence[Claim], ctx: PatientContext) -> It
                 where = "on this line" if total == line.units else "across the patient's lines"
                 if earlier[key][1]:
                     where = "across the patient's claims in this run"
-                yield at_units(
+                hits.append(at_units(
                     line, f"{total} units of {line.code} on {day(line.service_date)} {where} "
                     f"exceed its MUE of {mue.value} ({_MAI_WORDS.get(mue.mai or 0, 'MUE')})",
                     f"Bill at most {mue.value} units per date of service; keep documentation "
                     "for an appeal if more injections were medically necessary.",
-                    severity=_severity(mue.mai), claim=claim)
+                    severity=_severity(mue.mai), claim=claim))
     for key, (entry, _) in earlier.items():
         entry[("mue", key[1])] = totals[key]
     flush(ctx)
+    return hits
 
 
 def _drug_limit(ctx: ClaimContext, code: str,
@@ -92,13 +94,23 @@ def _drug_limit(ctx: ClaimContext, code: str,
     t = ctx.tables
     if not profile.use_mue_for_drug_units or not t.is_drug(code):
         return None
-    mue = t.mue_for(code, when)
-    return (Decimal(mue.value), mue.mai) if mue is not None else None
+    key = ("drug-mue", code, when)  # a batch repeats its codes and dates
+    found = t.memo.get(key, _MISSING)
+    if found is _MISSING:
+        mue = t.mue_for(code, when)
+        found = (Decimal(mue.value), mue.mai) if mue is not None else None
+        if len(t.memo) < _MEMO_LIMIT:
+            t.memo[key] = found
+    return found  # type: ignore[return-value]
+
+
+_MISSING = object()
+_MEMO_LIMIT = 200_000
 
 
 @rule("R96372-041", "drug-units-over-limit", category="units", severity=Severity.WARNING,
       catalog=("INJ-042",))
-def drug_units_over_limit(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def drug_units_over_limit(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """Drug HCPCS units on a date exceed the drug's limit (profile limit, else its MUE).
 
     Why:
@@ -120,6 +132,7 @@ def drug_units_over_limit(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     Catalog INJ-042. CMS NCCI MUE practitioner table eff. 2024-07-01 [S2]; CMS
     HCPCS billing units [S3]; reference §A.8/§A.10.
     """
+    hits: list[Hit] = []
     t = ctx.tables
     totals: dict[tuple[str, date | None, date | None], Decimal] = {}
     for line in claim.lines:
@@ -142,10 +155,11 @@ def drug_units_over_limit(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
             unit = f" (one unit = {billing})" if billing else ""
             when = (f"{day(line.service_date)} to {day(line.service_date_end)} ({days} days, "
                     f"{limit / days} per day)" if days > 1 else day(line.service_date))
-            yield at_units(line, f"{total} units of {code}{unit} on {when} "
+            hits.append(at_units(line, f"{total} units of {code}{unit} on {when} "
                            f"exceed its limit of {limit}",
                            "Convert the dose to HCPCS billing units (dose / unit size, rounded "
-                           "up); bill more only with documentation.", severity=_severity(mai))
+                           "up); bill more only with documentation.", severity=_severity(mai)))
+    return hits
 
 
 def span_days(line: ServiceLine) -> int:
@@ -158,7 +172,7 @@ def span_days(line: ServiceLine) -> int:
 
 @rule("R96372-042", "duplicate-injection-line", category="duplicate", severity=Severity.WARNING,
       catalog=("INJ-041",), scope="patient", needs="injection")
-def duplicate_injection_line(claims: Sequence[Claim], ctx: PatientContext) -> Iterator[Hit]:
+def duplicate_injection_line(claims: Sequence[Claim], ctx: PatientContext) -> list[Hit]:
     """A second 96372 line for the same patient, date and provider with no repeat modifier.
 
     Why:
@@ -180,10 +194,11 @@ def duplicate_injection_line(claims: Sequence[Claim], ctx: PatientContext) -> It
     Catalog INJ-041. CARC 18 [S4]; Cahaba (76 or anatomic modifiers for repeat
     injections) [S22].
     """
+    hits: list[Hit] = []
     t = ctx.tables
     injection = t.injection
     if sum(1 for c in claims for ln in c.lines if ln.code in injection) < 2:
-        return
+        return hits
     groups: dict[tuple[date | None, str], list[tuple[Claim, ServiceLine]]] = {}
     drugs: dict[tuple[date | None, str], set[str]] = {}
     for claim in claims:
@@ -198,17 +213,18 @@ def duplicate_injection_line(claims: Sequence[Claim], ctx: PatientContext) -> It
             continue
         for claim, line in entries[1:]:
             if not line.has_modifier(t.repeat_modifiers):
-                yield Hit(line.sv1 or line.lx, "SV101-2",
+                hits.append(Hit(line.sv1 or line.lx, "SV101-2",
                           f"second 96372 line on {day(key[0])} for the same patient and "
                           "provider, with no 76/59/X modifier and no second drug",
                           "Bill repeat injections as units on one 96372 line (or mark the "
                           "extra line 76/XS per payer); remove it if it is a duplicate.",
-                          line=line, claim=claim)
+                          line=line, claim=claim))
+    return hits
 
 
 @rule("R837-031", "units-not-whole", category="units", severity=Severity.ERROR,
       catalog=("INJ-043",))
-def units_not_whole(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def units_not_whole(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """SV104 units missing, zero or negative (error), or fractional (warning).
 
     Why:
@@ -227,6 +243,7 @@ def units_not_whole(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     References:
     Catalog INJ-043. 005010X222A1 SV104; reference §A.8.
     """
+    hits: list[Hit] = []
     for line in claim.lines:
         sv1 = line.sv1
         if sv1 is not None and len(sv1.elements) > 4:
@@ -235,9 +252,11 @@ def units_not_whole(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
                 continue  # whole and positive: the common case, without Decimal arithmetic
         units = line.units
         if units is None or units <= 0:
-            yield at_units(line, f"{line.code} has {units_text(line)} units", "Bill at least 1 "
-                           "unit; a dose smaller than one billing unit is billed as 1.")
+            hits.append(at_units(line, f"{line.code} has {units_text(line)} units", "Bill at "
+                           "least 1 "
+                           "unit; a dose smaller than one billing unit is billed as 1."))
         elif units != units.to_integral_value():
-            yield at_units(line, f"{line.code} has fractional units ({units_text(line)})",
+            hits.append(at_units(line, f"{line.code} has fractional units ({units_text(line)})",
                            "Round the dose up to whole HCPCS billing units.",
-                           severity=Severity.WARNING)
+                           severity=Severity.WARNING))
+    return hits

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from edi837.edit_tables import medicare_vaccine_admin
 from edi837.engine import ClaimContext, Hit, rule
 from edi837.model import Claim
@@ -13,7 +11,7 @@ from x12core.findings import Severity
 
 @rule("R96372-120", "medicare-vaccine-without-g-code", category="coding",
       severity=Severity.ERROR, catalog=("INJ-011",), needs="medicare_preventive_vaccines")
-def medicare_vaccine_without_g_code(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def medicare_vaccine_without_g_code(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """Medicare: a flu, pneumococcal or hepatitis B vaccine given with 90471/90460, not G0008-G0010.
 
     Why:
@@ -35,6 +33,7 @@ def medicare_vaccine_without_g_code(claim: Claim, ctx: ClaimContext) -> Iterator
     Catalog INJ-011. CMS HCPCS 2024 G0008-G0010 [S3]; CMS MLN006773 Medicare
     Part B immunization billing ◐; reference §A.3.
     """
+    hits: list[Hit] = []
     t = ctx.tables
     wrong = t.sets["immunization_admin_for_vaccines"]
     g_codes = t.sets["medicare_vaccine_admin"]
@@ -50,16 +49,17 @@ def medicare_vaccine_without_g_code(claim: Claim, ctx: ClaimContext) -> Iterator
         for line in lines:
             if line.code in wrong and not g_codes.isdisjoint(missing):
                 kinds = "/".join(needed[g] for g in missing)
-                yield at_code(line, f"{line.code} on {day(when)} administers a Medicare "
+                hits.append(at_code(line, f"{line.code} on {day(when)} administers a Medicare "
                               f"{kinds} vaccine; Medicare pays {'/'.join(missing)}",
                               f"Replace {line.code} with {' and '.join(missing)} (one per "
-                              "preventive vaccine); keep 90471/90472 only for other vaccines.")
+                              "preventive vaccine); keep 90471/90472 only for other vaccines."))
                 break
+    return hits
 
 
 @rule("R96372-121", "immune-globulin-with-vaccine-admin", category="coding",
       severity=Severity.WARNING, catalog=("INJ-012",), needs="immune_globulins")
-def immune_globulin_with_vaccine_admin(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def immune_globulin_with_vaccine_admin(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """An immune globulin administered with 90471/90460 instead of 96372/96365.
 
     Why:
@@ -82,6 +82,7 @@ def immune_globulin_with_vaccine_admin(claim: Claim, ctx: ClaimContext) -> Itera
     Catalog INJ-012. AAP Red Book 2018/2021 App. II (immune globulins are not
     vaccines; IM administration is 96372) [S23] ◐; reference §A.3.
     """
+    hits: list[Hit] = []
     t = ctx.tables
     wrong = t.sets["immunization_admin_for_vaccines"]
     for when, lines in ctx.by_date.items():
@@ -90,8 +91,9 @@ def immune_globulin_with_vaccine_admin(claim: Claim, ctx: ClaimContext) -> Itera
             continue
         for line in lines:
             if line.code in wrong:
-                yield at_code(line, f"{line.code} on {day(when)} administers immune globulin "
+                hits.append(at_code(line, f"{line.code} on {day(when)} administers immune globulin "
                               f"{', '.join(dict.fromkeys(globulins))}; immune globulins are "
                               "not vaccines",
                               "Bill 96372 for an IM/SC immune globulin (96365 or 96374 when "
-                              "given IV) instead of the immunization administration code.")
+                              "given IV) instead of the immunization administration code."))
+    return hits

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 
@@ -37,7 +36,7 @@ def _waste(claim: Claim, ctx: ClaimContext
 
 @rule("R96372-130", "jw-nothing-to-discard", category="modifier", severity=Severity.ERROR,
       catalog=("INJ-062",), needs_modifier="waste_modifiers")
-def jw_nothing_to_discard(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def jw_nothing_to_discard(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """A JW waste line when the units given fill whole containers: nothing was left to discard.
 
     Why:
@@ -60,17 +59,20 @@ def jw_nothing_to_discard(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     Catalog INJ-062. CMS JW/JZ requirement, IOM 100-04 ch. 17 §40 [S7];
     Noridian JD DME "Modifier JZ" (no JW when the units cover the vial) [S17].
     """
+    hits: list[Hit] = []
     for line, given, container, when in _waste(claim, ctx):
         if given % container == 0:
-            yield at_units(line, f"JW waste of {line.units} units of {line.code} on {day(when)}, "
+            hits.append(at_units(line, f"JW waste of {line.units} units of {line.code} on "
+                           f"{day(when)}, "
                            f"but the {given} units given fill whole {container}-unit containers",
                            "Remove the JW line (and put JZ on the administered line): a dose "
-                           "that uses the whole container leaves nothing to discard.")
+                           "that uses the whole container leaves nothing to discard."))
+    return hits
 
 
 @rule("R96372-131", "jw-units-over-container", category="units", severity=Severity.WARNING,
       catalog=("INJ-062",), needs_modifier="waste_modifiers")
-def jw_units_over_container(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
+def jw_units_over_container(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """JW waste units larger than what the last container held after the dose.
 
     Why:
@@ -93,11 +95,14 @@ def jw_units_over_container(claim: Claim, ctx: ClaimContext) -> Iterator[Hit]:
     Catalog INJ-062. CMS JW/JZ requirement, IOM 100-04 ch. 17 §40 [S7];
     Noridian JD DME "Modifier JZ" [S17]; reference §A.6.
     """
+    hits: list[Hit] = []
     for line, given, container, when in _waste(claim, ctx):
         rest = given % container
         if rest and line.units is not None and line.units > container - rest:
-            yield at_units(line, f"JW waste of {line.units} units of {line.code} on {day(when)} "
+            hits.append(at_units(line, f"JW waste of {line.units} units of {line.code} on "
+                           f"{day(when)} "
                            f"exceeds what was left: a {container}-unit container less the "
                            f"{rest} units drawn from it is {container - rest}",
                            f"Bill at most {container - rest} units of waste (what was "
-                           "actually discarded from the last container), as documented.")
+                           "actually discarded from the last container), as documented."))
+    return hits
