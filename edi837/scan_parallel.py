@@ -197,22 +197,64 @@ class ParallelScanner:
 
     def settle(self, chunk: Chunk, result: ChunkScan, previous: ChunkEnd | None) -> ChunkScan:
         """Check a chunk's result against the run so far; scan it again here if needed."""
+        updates = None
         if previous is not None and not previous.matches(chunk):
             chunk = restarted(chunk, previous)
             result = run_chunk(self.scanner, chunk, self._known(result.touched))
             self.reruns += 1
         else:
-            known = self._known(result.touched)
-            if known:
-                result = run_chunk(self.scanner, chunk, known)
+            updates = self._merged(result.touched)
+            if updates is None:  # an earlier chunk's entries change this chunk's findings
+                result = run_chunk(self.scanner, chunk, self._known(result.touched))
                 self.reruns += 1
-        for key, value in result.touched.items():
+        for key, value in (updates if updates is not None else result.touched).items():
             self.index.put(key, value)
         ref = self.engine.tables.ref
         if ref is not None:
             for key, dataset in result.consulted.items():
                 ref.consulted.setdefault(key, dataset)
         return result
+
+    def _merged(self, touched: dict[int, object]) -> dict[int, object] | None:
+        """The run index entries after this chunk, or None when the chunk must be rescanned.
+
+        A chunk ran from an empty index. Where an earlier chunk left an entry for the same
+        patient and date, the chunk's findings still stand unless it repeats a line
+        signature of that entry (a duplicate, R837-090) or the earlier 96372 units plus
+        its own highest running total pass the lowest MUE it met (R96372-040); the entry
+        is then the union, units added, exactly as a one-process run leaves it.
+        """
+        if not len(self.index):
+            return touched
+        out: dict[int, object] = {}
+        for key, mine in touched.items():
+            earlier = self.index.get(key)
+            if earlier is None:
+                out[key] = mine
+                continue
+            if not isinstance(earlier, dict) or not isinstance(mine, dict):
+                return None
+            merged = dict(earlier)
+            for name, value in mine.items():
+                kind = name[0] if isinstance(name, tuple) else None
+                if kind == "mue":
+                    units = earlier.get(name)
+                    if units:
+                        peak = mine.get(("mue-peak", name[1]), value)
+                        limit = mine.get(("mue-limit", name[1]))
+                        if limit is None or max(units + peak, peak) > limit:  # type: ignore[operator]
+                            return None
+                        merged[name] = units + value  # type: ignore[operator]
+                    else:
+                        merged[name] = value
+                elif kind in ("mue-peak", "mue-limit"):
+                    merged.setdefault(name, value)
+                elif name in earlier:  # the same line signature (or anything unknown)
+                    return None
+                else:
+                    merged[name] = value
+            out[key] = merged
+        return out
 
     def _known(self, touched: dict[int, object]) -> dict[int, object]:
         found: dict[int, object] = {}

@@ -50,6 +50,7 @@ def injection_units_over_mue(claims: Sequence[Claim], ctx: PatientContext) -> li
     # the run's record of the patient's date, and the units earlier loops billed
     earlier: dict[tuple[date | None, str], tuple[dict[object, object], Decimal]] = {}
     flagged: set[tuple[date | None, str]] = set()
+    bounds: dict[tuple[date | None, str], tuple[Decimal, int]] = {}
     for claim in claims:
         for line in claim.lines:
             if line.code not in t.injection or line.units is None:
@@ -64,6 +65,8 @@ def injection_units_over_mue(claims: Sequence[Claim], ctx: PatientContext) -> li
                 earlier[key] = (entry, before if isinstance(before, Decimal) else Decimal(0))
                 totals[key] = earlier[key][1]
             total = totals[key] = totals[key] + line.units
+            peak, limit = bounds.get(key, (total, mue.value))
+            bounds[key] = (max(peak, total), min(limit, mue.value))
             if total > mue.value and key not in flagged:
                 flagged.add(key)
                 if earlier[key][1] > mue.value:
@@ -79,6 +82,14 @@ def injection_units_over_mue(claims: Sequence[Claim], ctx: PatientContext) -> li
                     severity=_severity(mue.mai), claim=claim))
     for key, (entry, _) in earlier.items():
         entry[("mue", key[1])] = totals[key]
+    for key, (peak, limit) in bounds.items():
+        # For a parallel run (edi837.scan_parallel): the highest running total and the
+        # lowest MUE met, so units an earlier chunk billed can be judged without rescanning.
+        entry = earlier[key][0]
+        old = entry.get(("mue-peak", key[1]))
+        entry[("mue-peak", key[1])] = peak if not isinstance(old, Decimal) else max(old, peak)
+        old = entry.get(("mue-limit", key[1]))
+        entry[("mue-limit", key[1])] = limit if not isinstance(old, int) else min(old, limit)
     flush(ctx)
     return hits
 
