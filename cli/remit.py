@@ -49,7 +49,8 @@ def remit(
         check_835(path)
     cause_map = CauseMap.load(causes)
     with pool(workers, scheduler) as running:
-        report, totals = (parallel_report(files, cause_map, running) if running.parallel
+        report, totals = (parallel_report(files, cause_map, running, fmt.value)
+                          if running.parallel
                           else remit_report(files, cause_map))
         with output(out, inputs) as stream:
             render(report, fmt.value, stream, schema="remit")

@@ -37,6 +37,10 @@ from x12core.census import Tally, unread_claims_finding
 from x12core.chunks import Chunk, ChunkEnd, ChunkReader, chunk_size, plan, restarted
 from x12core.findings import Finding
 from x12core.parallel import Handle, Pool
+from x12core.render import Encoded, encode_item
+
+_NOT_A_CORRECTION = '"correction": false}'
+_A_CORRECTION = '"correction": true}'
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +58,9 @@ class RemitChunk:
 def remit_chunk(causes: CauseMap, chunk: Chunk, view: str = "records") -> RemitChunk:
     """The task: read and assess one chunk of an 835 file.
 
-    ``view``: ``records`` (the JSON/JSONL/CSV claim records) or ``rows`` (the text
-    view's denied and partially paid lines), whichever the report will write.
+    ``view``: ``records`` (the JSONL/CSV claim records), ``json`` (the same, encoded
+    here as the JSON report writes them) or ``rows`` (the text view's denied and
+    partially paid lines), whichever the report will write.
     """
     segments = ChunkReader(chunk)
     reader = RemitReader(chunk.path, name=chunk.path, segments=segments,
@@ -73,7 +78,13 @@ def remit_chunk(causes: CauseMap, chunk: Chunk, view: str = "records") -> RemitC
     records = []
     for outcome in file_outcomes(reader, causes, totals, None):
         claim = outcome.claim
-        payload = claim_record(outcome) if view == "records" else list(denied_rows(outcome))
+        if view == "rows":
+            payload: Any = list(denied_rows(outcome))
+        else:
+            payload = claim_record(outcome)
+            if view == "json":  # "correction" last, as the report adds it; decided in order
+                payload["correction"] = False
+                payload = encode_item(payload)
         records.append((payload, claim.segment.offset if claim.segment else -1,
                         claim.is_reversal, claim.claim_id))
     # file_outcomes added the reader's findings last: they are reported after the
@@ -91,15 +102,17 @@ def remit_chunk(causes: CauseMap, chunk: Chunk, view: str = "records") -> RemitC
 
 
 def parallel_report(paths: Sequence[str | os.PathLike[str]], causes: CauseMap,
-                    pool: Pool) -> tuple[Report, Totals]:
-    """:func:`remit835.report.remit_report`, the chunks read on ``pool``."""
+                    pool: Pool, fmt: str = "json") -> tuple[Report, Totals]:
+    """:func:`remit835.report.remit_report`, the chunks read on ``pool``; ``fmt`` is the
+    format the report will be written in (the tasks make what it needs)."""
     for path in paths:
         check_835(path)
     chunks = [c for p in paths for c in plan(os.fspath(p), chunk_size(
         os.path.getsize(p), pool.width), inner=False)]
     return remit_report(
         paths, causes,
-        records=lambda totals: _records(chunks, causes, pool, totals, "records"),
+        records=lambda totals: _records(chunks, causes, pool, totals,
+                                        "json" if fmt == "json" else "records"),
         text_rows=lambda totals: _records(chunks, causes, pool, totals, "rows"))
 
 
@@ -136,7 +149,11 @@ def _records(chunks: list[Chunk], causes: CauseMap, pool: Pool, totals: Totals,
                 totals.reversed_ids[claim_id] = None
             if correction:
                 totals.corrections += 1
-            if view == "records":
+            if view == "json":
+                if correction:
+                    payload = payload[:-len(_NOT_A_CORRECTION)] + _A_CORRECTION
+                yield Encoded(payload)
+            elif view == "records":
                 payload["correction"] = correction
                 yield payload
             else:

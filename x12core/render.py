@@ -49,6 +49,13 @@ def _default(value: Any) -> Any:
 # ``json.dumps(item, default=_default)`` without building an encoder per item (one item per
 # claim); records are plain trees, so the cycle check is skipped. Same bytes out.
 _encode_item = json.JSONEncoder(default=_default, check_circular=False).encode
+encode_item = _encode_item  # the same bytes, made in a worker process (--workers)
+
+
+class Encoded(str):
+    """An item already encoded by :func:`encode_item` (a worker did it): written as is."""
+
+    __slots__ = ()
 
 
 def write_json(report: Report, out: TextIO, schema: str | None = None) -> None:
@@ -62,7 +69,7 @@ def write_json(report: Report, out: TextIO, schema: str | None = None) -> None:
         first = True
         for item in report.items:
             spool.write("\n    " if first else ",\n    ")
-            spool.write(_encode_item(item))
+            spool.write(item if isinstance(item, Encoded) else _encode_item(item))
             first = False
         summary = report.summary()
         extra = report.extra()
