@@ -80,6 +80,7 @@ class ChunkScan:
     end: ChunkEnd
     touched: dict[int, object]  # run-index entries the chunk read or wrote
     consulted: dict[Any, Any]  # code-table datasets consulted (the report's reference_data)
+    census: tuple[int, int, tuple[int, int] | None]  # CLM segments in its bytes, missed, first
 
 
 _SCANNERS: dict[bytes, Scanner] = {}
@@ -135,8 +136,13 @@ def run_chunk(scanner: Scanner, chunk: Chunk,
                     full.findings, status, profile.name, claim_record(full)))
         end = reader.end(envelope.snapshot(), envelope.headers())
         ref = scanner.engine.tables.ref
+        tally = chunk.census("CLM")  # the bytes' own CLM count (x12core.census), here too
+        for r in results:
+            tally.read(r.claim.start_offset)
+        tally.finish()
         return ChunkScan(results, txn_findings, envelope.findings[replayed[0]:], end,
-                         dict(index.items()), dict(ref.consulted) if ref is not None else {})
+                         dict(index.items()), dict(ref.consulted) if ref is not None else {},
+                         tally.counts())
     finally:
         index.close()
         engine.index = saved
@@ -281,7 +287,7 @@ class ParallelFileScan:
         self.claim_segments = 0
 
     def __iter__(self) -> Iterator[RecordResult]:
-        tally = Tally(self.path, "CLM")
+        tally = Tally.empty()
         txn: list[Finding] = []
         envelope: list[Finding] = []
         previous: ChunkEnd | None = None
@@ -289,14 +295,13 @@ class ParallelFileScan:
             result = self.owner.next_result(self, chunk)
             result = self.owner.settle(chunk, result, previous)
             previous = result.end
+            tally.add(result.census)
             for r in result.results:
-                tally.read(r.claim.start_offset)
                 self.claims += 1
                 self.held += r.held
                 yield r
             txn.extend(result.transaction_findings)
             envelope.extend(result.envelope_findings)
-        tally.finish()
         self.claim_segments = tally.total
         # The order FileScan builds them in, then the same stable sort.
         self.file_findings.extend(txn)

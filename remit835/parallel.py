@@ -53,6 +53,7 @@ class RemitChunk:
     file_findings: list[Finding]  # transaction sets that are not 835
     envelope_findings: list[Finding]  # reported after every other finding of the file
     end: ChunkEnd
+    census: tuple[int, int, tuple[int, int] | None]  # CLP segments in its bytes, missed, first
 
 
 def remit_chunk(causes: CauseMap, chunk: Chunk, view: str = "records") -> RemitChunk:
@@ -97,8 +98,13 @@ def remit_chunk(causes: CauseMap, chunk: Chunk, view: str = "records") -> RemitC
     end = segments.end(env.snapshot(), env.headers()) if env is not None else segments.end(())
     own = len(env.findings) - reader.replayed if env is not None else 0
     txn = len(reader.findings) - own
+    tally = chunk.census("CLP")  # the bytes' own CLP count (x12core.census), here too
+    for record in records:
+        if record[1] >= 0:
+            tally.read(record[1])
+    tally.finish()
     return RemitChunk(records, state, everything[:split], reader.findings[:txn],
-                      reader.findings[txn:], end)
+                      reader.findings[txn:], end, tally.counts())
 
 
 def parallel_report(paths: Sequence[str | os.PathLike[str]], causes: CauseMap,
@@ -132,7 +138,7 @@ def _records(chunks: list[Chunk], causes: CauseMap, pool: Pool, totals: Totals,
         chunk, handle = queue.popleft()
         part: RemitChunk = handle.result()
         if chunk.number == 0:
-            tally = Tally(chunk.path, "CLP")
+            tally = Tally.empty()
             previous = None
             held, held_env = [], []
         elif previous is not None and not previous.matches(chunk):
@@ -140,9 +146,8 @@ def _records(chunks: list[Chunk], causes: CauseMap, pool: Pool, totals: Totals,
             part = remit_chunk(causes, chunk, view)
         previous = part.end
         assert tally is not None
-        for payload, offset, reversal, claim_id in part.records:
-            if offset >= 0:
-                tally.read(offset)
+        tally.add(part.census)
+        for payload, _, reversal, claim_id in part.records:
             # B.7: a reversal (CLP02 22) is usually followed by the corrected claim.
             correction = not reversal and claim_id in totals.reversed_ids
             if reversal:
@@ -164,7 +169,6 @@ def _records(chunks: list[Chunk], causes: CauseMap, pool: Pool, totals: Totals,
         if chunk.final:
             for f in (*held, *held_env):  # counted in the task already: only the record is added
                 totals.findings.append(_finding(f))
-            tally.finish()
             totals.claim_segments += tally.total
             if tally.missed:
                 _add_finding(totals, unread_claims_finding(chunk.path, tally, "CLP"))

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from x12core.errors import NotX12Error
 from x12core.findings import Finding, Location, Severity
@@ -52,18 +53,30 @@ def _after_terminator(buf: bytes, pos: int, terminators: set[int]) -> bool:
     return True
 
 
-def iter_claim_segments(path: str | os.PathLike[str]) -> Iterator[tuple[str, int, int]]:
-    """Yield ``(tag, byte offset, file line)`` of every CLM/CLP segment, in file order."""
+def iter_claim_segments(path: str | os.PathLike[str], *, start: int = 0,
+                        end: int | None = None, line: int = 1,
+                        terminators: Iterable[int] = ()) -> Iterator[tuple[str, int, int]]:
+    """Yield ``(tag, byte offset, file line)`` of every CLM/CLP segment, in file order.
+
+    ``start``/``end``/``line``/``terminators``: only the bytes ``[start, end)`` (one chunk
+    of a parallel run), which begin on ``line`` after ISA headers declaring those
+    terminators (byte values).
+    """
     name = os.fspath(path)
-    terminators: set[int] = set()
+    declared: set[int] = set(terminators)
+    remaining = None if end is None else end - start
     with open(path, "rb") as handle:
+        handle.seek(start)
         tail = b""
+        base = start  # file offset of buf[0]
         start = 0  # where the unprocessed bytes begin in ``buf``
-        base = 0  # file offset of buf[0]
-        line, counted = 1, 0  # newlines before buf[counted] are in ``line``
+        counted = 0  # newlines before buf[counted] are in ``line``
         while True:
-            chunk = handle.read(_CHUNK)
-            eof = len(chunk) < _CHUNK
+            size = _CHUNK if remaining is None else min(_CHUNK, remaining)
+            chunk = handle.read(size)
+            if remaining is not None:
+                remaining -= len(chunk)
+            eof = len(chunk) < _CHUNK or remaining == 0
             buf = tail + chunk
             # A match that may run past the end of the buffer waits for the next chunk.
             limit = len(buf) if eof else max(start, len(buf) - 2 * ISA_LENGTH)
@@ -79,8 +92,8 @@ def iter_claim_segments(path: str | os.PathLike[str]) -> Iterator[tuple[str, int
                                                      .decode("latin-1"), name)
                     except NotX12Error:
                         continue
-                    terminators.add(ord(delims.segment))
-                elif _after_terminator(buf, pos, terminators):
+                    declared.add(ord(delims.segment))
+                elif _after_terminator(buf, pos, declared):
                     line += buf.count(b"\n", counted, pos)
                     counted = pos
                     yield tag.decode("ascii"), base + pos, line
@@ -114,8 +127,9 @@ class Tally:
     one pass over the file runs alongside the reader.
     """
 
-    def __init__(self, path: str | os.PathLike[str], tag: str) -> None:
-        self._it = (item for item in iter_claim_segments(path) if item[0] == tag)
+    def __init__(self, path: str | os.PathLike[str], tag: str, **within: Any) -> None:
+        """``within``: the byte range of one chunk (see :func:`iter_claim_segments`)."""
+        self._it = (item for item in iter_claim_segments(path, **within) if item[0] == tag)
         self.total = 0
         self.missed = 0
         self.first_missed: tuple[int, int] | None = None  # (offset, line)
@@ -143,6 +157,28 @@ class Tally:
         for _, at, line in self._it:
             self.total += 1
             self._miss(at, line)
+
+    @classmethod
+    def empty(cls) -> Tally:
+        """A tally that only adds up chunks' counts (:meth:`add`)."""
+        tally = cls.__new__(cls)
+        tally._it = iter(())
+        tally.total = tally.missed = 0
+        tally.first_missed = None
+        tally._next = None
+        return tally
+
+    def add(self, other: Tally | tuple[int, int, tuple[int, int] | None]) -> None:
+        """Add a chunk's counts (``(total, missed, first_missed)`` or a finished Tally)."""
+        total, missed, first = other if isinstance(other, tuple) else (
+            other.total, other.missed, other.first_missed)
+        self.total += total
+        self.missed += missed
+        if self.first_missed is None:
+            self.first_missed = first
+
+    def counts(self) -> tuple[int, int, tuple[int, int] | None]:
+        return self.total, self.missed, self.first_missed
 
     def _miss(self, offset: int, line: int) -> None:
         self.missed += 1

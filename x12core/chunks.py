@@ -31,11 +31,14 @@ import mmap
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from x12core.errors import InputError, NotX12Error
 from x12core.reader import ISA_LENGTH, ReaderState, SegmentReader, parse_isa_header
 from x12core.segment import Delimiters, Segment
+
+if TYPE_CHECKING:
+    from x12core.census import Tally
 
 MIN_CHUNK = 1 << 20  # below this the per-chunk overhead outweighs the gain
 MAX_CHUNK = 16 << 20  # a chunk is read into memory whole: keep it bounded
@@ -72,6 +75,16 @@ class Chunk:
     where: Context = field(default_factory=Context)  # what the context spans are
     envelope: tuple[object, ...] | None = None  # predicted Envelope.snapshot(); None: fresh
     final: bool = True
+    terminators: frozenset[int] = frozenset()  # declared by the ISAs before it (census)
+
+    def census(self, tag: str) -> Tally:
+        """A :class:`~x12core.census.Tally` of the chunk's own bytes (CLM or CLP)."""
+        from x12core.census import Tally
+
+        state = self.body.state
+        return Tally(self.path, tag, start=self.body.start, end=self.body.end,
+                     line=state.line if state is not None else 1,
+                     terminators=self.terminators)
 
     @property
     def size(self) -> int:
@@ -139,7 +152,8 @@ def plan(path: str | os.PathLike[str], target: int, inner: bool = True) -> list[
         end = cut.offset if cut is not None else size
         chunks.append(Chunk(name, k, Span(start, end, state),
                             prior.context if prior else (), prior.where if prior else Context(),
-                            prior.envelope if prior else None, final=cut is None))
+                            prior.envelope if prior else None, final=cut is None,
+                            terminators=prior.terminators if prior else frozenset()))
         if cut is not None:
             start, state, prior = cut.offset, cut.state, cut
     return chunks
@@ -152,6 +166,7 @@ class _Cut:
     context: tuple[Span, ...]
     where: Context
     envelope: tuple[object, ...]
+    terminators: frozenset[int]
 
 
 class _Planner:
@@ -179,6 +194,7 @@ class _Planner:
         # kind -> (offset, segments before, line) of the open ISA, GS, ST and 2000A HL: what
         # a cut may replay, recorded as the walk passes them (counting only moves forward)
         self.marks: dict[str, tuple[int, int, int]] = {}
+        self.terms: set[int] = set()  # terminators the ISAs so far declare
 
     def _mark(self, kind: str, offset: int, term: bytes) -> int:
         """Record the open ``kind`` segment at ``offset``; return the segments before it."""
@@ -263,6 +279,7 @@ class _Planner:
         data = self.data
         term = delims.segment.encode("latin-1")
         el = delims.element.encode("latin-1")
+        self.terms.add(term[0])
         self._open_isa(isa_at, delims, term)
         iea = next(self._starts(b"IEA", el, term, isa_at, len(data)), len(data))
         events = sorted([(at, tag) for tag in (b"GS", b"ST", b"GE")
@@ -387,7 +404,7 @@ class _Planner:
                     frozenset(self.isa_ids), frozenset(self.gs_ids), frozenset(self.st_ids),
                     False, tuple(self.counts))
         return _Cut(at, self._state(at, term, position, delims), tuple(spans), where,
-                    envelope)
+                    envelope, frozenset(self.terms))
 
     def _replay_state(self, offset: int, term: bytes, position: int,
                       delims: Delimiters | None) -> ReaderState:
