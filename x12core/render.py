@@ -52,6 +52,9 @@ _encode_item = json.JSONEncoder(default=_default, check_circular=False).encode
 encode_item = _encode_item  # the same bytes, made in a worker process (--workers)
 
 
+_BATCH = 256  # items joined per write: the spool's write call costs more than the join
+
+
 class Encoded(str):
     """An item already encoded by :func:`encode_item` (a worker did it): written as is."""
 
@@ -67,9 +70,15 @@ def write_json(report: Report, out: TextIO, schema: str | None = None) -> None:
     with tempfile.SpooledTemporaryFile(max_size=JSON_SPOOL_MEMORY, mode="w+",
                                        encoding="utf-8") as spool:
         first = True
+        batch: list[str] = []
         for item in report.items:
-            spool.write("\n    " if first else ",\n    ")
-            spool.write(item if isinstance(item, Encoded) else _encode_item(item))
+            batch.append(item if isinstance(item, Encoded) else _encode_item(item))
+            if len(batch) >= _BATCH:
+                spool.write(("\n    " if first else ",\n    ") + ",\n    ".join(batch))
+                first = False
+                batch.clear()
+        if batch:
+            spool.write(("\n    " if first else ",\n    ") + ",\n    ".join(batch))
             first = False
         summary = report.summary()
         extra = report.extra()
