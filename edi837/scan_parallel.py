@@ -205,14 +205,11 @@ class ParallelScanner:
         """Check a chunk's result against the run so far; scan it again here if needed."""
         updates = None
         if previous is not None and not previous.matches(chunk):
-            chunk = restarted(chunk, previous)
-            result = run_chunk(self.scanner, chunk, self._known(result.touched))
-            self.reruns += 1
+            result = self._rescan(restarted(chunk, previous), result.touched)
         else:
             updates = self._merged(result.touched)
             if updates is None:  # an earlier chunk's entries change this chunk's findings
-                result = run_chunk(self.scanner, chunk, self._known(result.touched))
-                self.reruns += 1
+                result = self._rescan(chunk, result.touched)
         for key, value in (updates if updates is not None else result.touched).items():
             self.index.put(key, value)
         ref = self.engine.tables.ref
@@ -261,6 +258,22 @@ class ParallelScanner:
                     merged[name] = value
             out[key] = merged
         return out
+
+    def _rescan(self, chunk: Chunk, touched: dict[int, object]) -> ChunkScan:
+        """Scan ``chunk`` here with the run's entries for every key it touches loaded.
+
+        The keys come from the first attempt; a rescan from another start state may touch
+        others, so it goes again until none of its keys is missing from what was loaded
+        (its entries then are the run's, and replace the index's).
+        """
+        known = self._known(touched)
+        while True:
+            result = run_chunk(self.scanner, chunk, known)
+            self.reruns += 1
+            missing = {k: v for k, v in self._known(result.touched).items() if k not in known}
+            if not missing:
+                return result
+            known.update(missing)
 
     def _known(self, touched: dict[int, object]) -> dict[int, object]:
         found: dict[int, object] = {}

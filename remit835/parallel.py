@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from remit835.causes import CauseMap
-from remit835.parse import RemitReader, check_835
+from remit835.parse import RemitReader
 from remit835.report import (
     Report,
     Totals,
@@ -93,11 +93,10 @@ def remit_chunk(causes: CauseMap, chunk: Chunk, view: str = "records") -> RemitC
     everything = list(totals.findings)
     split = len(everything) - len(reader.findings)
     state = {f.name: getattr(totals, f.name) for f in fields(Totals) if f.name != "findings"}
-    assert segments.chunk.body is chunk.body
     env = reader.envelope
-    end = segments.end(env.snapshot(), env.headers()) if env is not None else segments.end(())
-    own = len(env.findings) - reader.replayed if env is not None else 0
-    txn = len(reader.findings) - own
+    assert env is not None  # set when the reader was iterated
+    end = segments.end(env.snapshot(), env.headers())
+    txn = len(reader.findings) - (len(env.findings) - reader.replayed)
     tally = chunk.census("CLP")  # the bytes' own CLP count (x12core.census), here too
     for record in records:
         if record[1] >= 0:
@@ -110,9 +109,8 @@ def remit_chunk(causes: CauseMap, chunk: Chunk, view: str = "records") -> RemitC
 def parallel_report(paths: Sequence[str | os.PathLike[str]], causes: CauseMap,
                     pool: Pool, fmt: str = "json") -> tuple[Report, Totals]:
     """:func:`remit835.report.remit_report`, the chunks read on ``pool``; ``fmt`` is the
-    format the report will be written in (the tasks make what it needs)."""
-    for path in paths:
-        check_835(path)
+    format the report will be written in (the tasks make what it needs). Like
+    ``remit_report`` it expects files :func:`~remit835.parse.check_835` has passed."""
     chunks = [c for p in paths for c in plan(os.fspath(p), chunk_size(
         os.path.getsize(p), pool.width), inner=False)]
     return remit_report(

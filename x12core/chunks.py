@@ -86,9 +86,6 @@ class Chunk:
                      line=state.line if state is not None else 1,
                      terminators=self.terminators)
 
-    @property
-    def size(self) -> int:
-        return self.body.end - self.body.start
 
 
 @dataclass(frozen=True, slots=True)
@@ -377,16 +374,16 @@ class _Planner:
         spans: list[Span] = []
         # The ISA is replayed with its delimiters known: read as the reader splits it
         # (up to the first terminator), whatever the header holds.
-        isa_state = self._replay_state(where.isa, term, 0, delims)
+        isa_state = self._replay_state(where.isa, delims)
         spans.append(Span(where.isa, self._end_of(where.isa, term), isa_state))
         if where.gs >= 0:
             spans.append(Span(where.gs, self._end_of(where.gs, term),
-                              self._replay_state(where.gs, term, 0, delims)))
+                              self._replay_state(where.gs, delims)))
         if where.st >= 0:
-            spans.append(Span(where.st, first_hl, self._replay_state(where.st, term, 0, delims)))
+            spans.append(Span(where.st, first_hl, self._replay_state(where.st, delims)))
         if replay_hl20:
-            st_index = self._replay_state(where.st, term, 0, delims).index
-            hl_state = self._replay_state(where.hl20, term, 0, delims)
+            st_index = self._replay_state(where.st, delims).index
+            hl_state = self._replay_state(where.hl20, delims)
             nxt = self.data.find(term, where.hl20)
             end = self._next_hl(nxt + len(term), delims, term)
             spans.append(Span(where.hl20, end,
@@ -406,12 +403,11 @@ class _Planner:
         return _Cut(at, self._state(at, term, position, delims), tuple(spans), where,
                     envelope, frozenset(self.terms))
 
-    def _replay_state(self, offset: int, term: bytes, position: int,
-                      delims: Delimiters | None) -> ReaderState:
+    def _replay_state(self, offset: int, delims: Delimiters) -> ReaderState:
         """The reader state at a header segment the walk has passed (see ``marks``)."""
         for at, index, line in self.marks.values():
             if at == offset:
-                return ReaderState(offset, index, line, position, delims)
+                return ReaderState(offset, index, line, 0, delims)
         raise AssertionError(f"no mark at byte {offset}")  # pragma: no cover
 
     def _next_hl(self, start: int, delims: Delimiters, term: bytes) -> int:
@@ -448,14 +444,12 @@ class ChunkReader:
         self.last: Segment | None = None
         self.newlines = 0
         self.where = Context()
-        self.replaying = True
 
     def __iter__(self) -> Iterator[Segment]:
         chunk = self.chunk
         with open(chunk.path, "rb") as handle:
             for span in chunk.context:
                 yield from self._track(self._read(handle, span))
-            self.replaying = False
             if self.on_body is not None:
                 self.on_body()
             for seg in self._track(self._read(handle, chunk.body, count=True)):

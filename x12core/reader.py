@@ -156,7 +156,8 @@ class SegmentReader:
             size = self.chunk_size
             first = read(size)
             base = 0  # byte offset of buf[0]
-            if first.startswith(_BOM):
+            resume = self._resume
+            if resume is None and first.startswith(_BOM):  # a slice never starts with one
                 first = first[len(_BOM) :]
                 base = len(_BOM)
             self.bytes_read = len(first) + base
@@ -167,10 +168,7 @@ class SegmentReader:
             position = 0
             expect_isa = True
             special = _SPECIAL_TAGS
-            resume = self._resume
-            if resume is not None:  # a slice of a file: carry on its counters (no BOM here)
-                if base:
-                    buf = _BOM.decode("latin-1") + buf
+            if resume is not None:  # a slice of a file: carry on its counters
                 base, line, index, position = (resume.offset, resume.line, resume.index,
                                                resume.position)
                 if resume.delimiters is not None:

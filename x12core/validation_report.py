@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
 from x12core.envelope import Envelope
 from x12core.findings import Finding, count_by_severity
-from x12core.parallel import Pool
+from x12core.parallel import Pool, worker_count
 from x12core.reader import SegmentReader
 from x12core.render import Report, table
 from x12core.validate import ValidationResult, validate_file
@@ -49,17 +48,17 @@ def validate_files(paths: Sequence[Path | str], *, jobs: int = 0, want_ack: bool
     """Validate every file, one task per file (pyx12 reads a file whole).
 
     ``pool`` (``--workers``/``--scheduler``) runs the files side by side; without one,
-    ``jobs`` local processes do (0: one per core).
+    several files get a pool of ``jobs`` local processes (0: one per core).
     """
     names = [os.fspath(p) for p in paths]
+    if pool is None:
+        with Pool(worker_count(jobs) if len(names) > 1 else 1) as own:
+            return validate_files(names, want_ack=want_ack,
+                                  substitute_versions=substitute_versions, pool=own)
     work = partial(validate_one, want_ack=want_ack, substitute_versions=substitute_versions)
-    if pool is not None and pool.parallel:
+    if pool.parallel:
         return [h.result() for h in [pool.submit(work, n) for n in names]]
-    workers = jobs or (os.cpu_count() or 1)
-    if pool is not None or len(names) <= 1 or workers <= 1:
-        return [work(n) for n in names]
-    with ProcessPoolExecutor(max_workers=min(workers, len(names))) as local:
-        return list(local.map(work, names))
+    return [work(n) for n in names]
 
 
 def validation_report(results: list[ValidationResult]) -> tuple[Report, int]:
