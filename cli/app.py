@@ -8,56 +8,76 @@ traceback.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import signal
 import sys
+from collections.abc import Sequence
 
 import typer
 
-from cli.audit import audit
 from cli.common import EXIT_CANNOT_RUN
-from cli.data import app as data_app
-from cli.explain import explain
-from cli.ledger import ingest, ledger_app
-from cli.reconcile import reconcile
-from cli.remit import remit
-from cli.rules import rules
-from cli.scan import scan
-from cli.schema import schema
-from cli.split import split
-from cli.validate import validate
-from cli.watch import watch, watch_status
 from x12core.errors import ClaimkitError
 
-app = typer.Typer(
-    name="claimkit",
-    help="Scrub 837P claim batches before transmission and reconcile 835 remittances.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-)
+# name -> (module, attribute), in the order `claimkit --help` lists them. A command's
+# module is imported only when the command runs (or for the full help): `claimkit scan`
+# should not pay for SQLAlchemy/Alembic (the ledger) or the HTML reports at every start.
+_COMMANDS: dict[str, tuple[str, str]] = {
+    "validate": ("cli.validate", "validate"),
+    "scan": ("cli.scan", "scan"),
+    "rules": ("cli.rules", "rules"),
+    "remit": ("cli.remit", "remit"),
+    "explain": ("cli.explain", "explain"),
+    "split": ("cli.split", "split"),
+    "reconcile": ("cli.reconcile", "reconcile"),
+    "audit": ("cli.audit", "audit"),
+    "schema": ("cli.schema", "schema"),
+    "ingest": ("cli.ledger", "ingest"),
+    "ledger": ("cli.ledger", "ledger_app"),  # a group of subcommands
+    "data": ("cli.data", "app"),  # a group of subcommands
+    "watch": ("cli.watch", "watch"),
+    "watch-status": ("cli.watch", "watch_status"),
+}
+_GROUPS = {"ledger", "data"}
 
 
-@app.callback()
 def _root() -> None:
     """Scrub 837P claim batches before transmission and reconcile 835 remittances."""
 
 
-app.command("validate")(validate)
-app.command("scan")(scan)
-app.command("rules")(rules)
-app.command("remit")(remit)
-app.command("explain")(explain)
-app.command("split")(split)
-app.command("reconcile")(reconcile)
-app.command("audit")(audit)
-app.command("schema")(schema)
-app.command("ingest")(ingest)
-app.add_typer(ledger_app, name="ledger")
-app.add_typer(data_app, name="data")
-app.command("watch")(watch)
-app.command("watch-status")(watch_status)
+def build_app(names: Sequence[str] | None = None) -> typer.Typer:
+    """The Typer app with the named commands (every command when ``names`` is None)."""
+    built = typer.Typer(
+        name="claimkit",
+        help="Scrub 837P claim batches before transmission and reconcile 835 remittances.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+    )
+    built.callback()(_root)
+    for name in _COMMANDS if names is None else names:
+        module, attribute = _COMMANDS[name]
+        target = getattr(importlib.import_module(module), attribute)
+        if name in _GROUPS:
+            built.add_typer(target, name=name)
+        else:
+            built.command(name)(target)
+    return built
+
+
+def _for_argv(argv: Sequence[str]) -> typer.Typer:
+    """Only the command named on the command line; all of them for help or a typo."""
+    if len(argv) > 1 and argv[1] in _COMMANDS:
+        return build_app([argv[1]])
+    return build_app()
+
+
+def __getattr__(name: str) -> typer.Typer:
+    if name == "app":  # the whole application (tests, embedding)
+        found = globals()["app"] = build_app()
+        return found
+    raise AttributeError(name)
 
 
 def _one_line(text: str) -> str:
@@ -92,7 +112,7 @@ def main() -> None:
 
 def _run() -> None:
     try:
-        app(standalone_mode=True)
+        _for_argv(sys.argv)(standalone_mode=True)
     except ClaimkitError as err:
         sys.stderr.write(f"claimkit: {_one_line(str(err))}\n")
         sys.exit(EXIT_CANNOT_RUN)

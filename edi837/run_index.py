@@ -41,8 +41,21 @@ def patient_key(claim: Claim) -> tuple[str, str, str, str, str]:
 def stable_hash(value: object) -> int:
     """A 64-bit hash that is the same in every process (``hash()`` of a str is not):
     entries travel between the processes of a parallel run (``--workers``, Dask)."""
-    digest = hashlib.blake2b(repr(value).encode("utf-8", "surrogatepass"), digest_size=8)
+    return text_hash(repr(value))
+
+
+def text_hash(text: str) -> int:
+    """:func:`stable_hash` of a string's own characters (no ``repr``: the hot path)."""
+    digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8)
     return int.from_bytes(digest.digest(), "little", signed=True)
+
+
+def line_signature(*parts: str) -> str:
+    """What the duplicate check compares, as one string key of an encounter entry.
+
+    A string, never a tuple: tuple keys of an entry are the 96372 unit counters
+    (``("mue", provider)`` ...), which a parallel run merges by adding."""
+    return "\x1f".join(parts)
 
 
 class RunIndex:
@@ -119,12 +132,14 @@ def encounter(ctx: _Context, claim: Claim, when: str) -> dict[object, object]:
     memo = ctx.memo
     patient = memo.get(id(claim))
     if patient is None:
-        patient = memo[id(claim)] = stable_hash(patient_key(claim))
-    key = stable_hash((patient, when))
-    entry = memo.get(key)
+        # The fields joined by a separator no X12 element can hold (the reader splits
+        # on the file's delimiters, and these are printable) and hashed with the date.
+        patient = memo[id(claim)] = "\x1f".join(patient_key(claim))
+    entry = memo.get((patient, when))
     if entry is None:
+        key = text_hash(f"{patient}\x1e{when}")
         found = ctx.index.get(key)
-        entry = memo[key] = found if isinstance(found, dict) else {}
+        entry = memo[(patient, when)] = found if isinstance(found, dict) else {}
         pending = memo.setdefault("pending", {})
         pending[key] = entry  # type: ignore[index]
     return entry  # type: ignore[return-value]
@@ -134,5 +149,7 @@ def flush(ctx: _Context) -> None:
     """Put the encounters this loop touched back into the run index."""
     pending = ctx.memo.get("pending")
     if pending:
+        # Every rule of the loop flushes everything the loop touched: a put may spill
+        # the index to disk, and a later rule's change to an entry must follow it.
         for key, entry in pending.items():  # type: ignore[attr-defined]
             ctx.index.put(key, entry)

@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import os
 import stat
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
-
-from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
+from typing import IO, Any, TypeVar
 
 from x12core.errors import InputError
+
+T = TypeVar("T")
 
 _TRANSIENT = {errno.EAGAIN, errno.EBUSY, errno.EINTR, errno.ETIMEDOUT, errno.ESTALE}
 
@@ -29,9 +30,30 @@ def _is_transient(err: BaseException) -> bool:
     return isinstance(err, OSError) and err.errno in _TRANSIENT
 
 
-# Network shares and watch folders hiccup: retry a few times on transient errors only.
-_retry_io = retry(retry=retry_if_exception(_is_transient), stop=stop_after_attempt(4),
-                  wait=wait_exponential(multiplier=0.05, max=1.0), reraise=True)
+_ATTEMPTS = 4
+
+
+def _retry_io(fn: Callable[..., T]) -> Callable[..., T]:
+    """Network shares and watch folders hiccup: retry a few times on transient errors only.
+
+    The first attempt is a plain call; tenacity (and what it imports: ~60 ms at every
+    start of the CLI) is loaded only when a transient error asks for a retry."""
+
+    @functools.wraps(fn)
+    def call(*args: Any, **kwargs: Any) -> T:
+        try:
+            return fn(*args, **kwargs)
+        except OSError as err:
+            if not _is_transient(err):
+                raise
+        from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
+
+        again = retry(retry=retry_if_exception(_is_transient),
+                      stop=stop_after_attempt(_ATTEMPTS - 1),
+                      wait=wait_exponential(multiplier=0.05, max=1.0), reraise=True)(fn)
+        return again(*args, **kwargs)
+
+    return call
 
 
 @_retry_io

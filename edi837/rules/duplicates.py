@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from edi837.engine import Hit, PatientContext, rule
 from edi837.model import Claim, ServiceLine
-from edi837.run_index import encounter, flush, stable_hash
+from edi837.run_index import encounter, flush, line_signature
 from x12core.findings import Severity
 
 
@@ -50,7 +50,7 @@ def duplicate_line_across_claims(claims: Sequence[Claim], ctx: PatientContext
         if claim.frequency in ("7", "8"):
             continue
         fallback = claim.rendering_npi or claim.billing_provider.npi
-        mine: dict[str, list[tuple[int, ServiceLine]]] = {}  # DTP*472 text -> lines
+        mine: dict[str, list[tuple[str, ServiceLine]]] = {}  # DTP*472 text -> lines
         for line in claim.lines:
             sv1, dtp = line.sv1, line.dtp
             if sv1 is None or dtp is None or line.code in administration:
@@ -58,8 +58,8 @@ def duplicate_line_across_claims(claims: Sequence[Claim], ctx: PatientContext
             # A short segment reads "" past its last element (as Segment[] does): no crash.
             els = sv1.elements
             n = len(els)
-            signature = stable_hash((els[1] if n > 1 else "", els[2] if n > 2 else "",
-                                     els[4] if n > 4 else "", line.rendering_npi or fallback))
+            signature = line_signature(els[1] if n > 1 else "", els[2] if n > 2 else "",
+                                       els[4] if n > 4 else "", line.rendering_npi or fallback)
             dates = dtp.elements
             when = dates[3] if len(dates) > 3 else ""
             found = mine.get(when)

@@ -46,33 +46,38 @@ def injection_units_over_mue(claims: Sequence[Claim], ctx: PatientContext) -> li
     """
     hits: list[Hit] = []
     t = ctx.tables
-    totals: dict[tuple[date | None, str], Decimal] = {}
-    # the run's record of the patient's date, and the units earlier loops billed
-    earlier: dict[tuple[date | None, str], tuple[dict[object, object], Decimal]] = {}
-    flagged: set[tuple[date | None, str]] = set()
-    bounds: dict[tuple[date | None, str], tuple[Decimal, int]] = {}
+    injection = t.injection
+    # (date, provider) -> [run entry, units earlier loops billed, total, peak, lowest MUE,
+    # flagged]: one list per key, so a line costs one dict probe.
+    state: dict[tuple[date | None, str], list] = {}
     for claim in claims:
         for line in claim.lines:
-            if line.code not in t.injection or line.units is None:
+            if line.code not in injection or line.units is None:
                 continue
             mue = t.mue_for(line.code, line.service_date)
             if mue is None:
                 continue
             key = (line.service_date, rendering_npi(claim, line))
-            if key not in totals:
+            s = state.get(key)
+            if s is None:
+                # the run's record of the patient's date, and the units earlier loops billed
                 entry = encounter(ctx, claim, line.dtp[3] if line.dtp else "")
                 before = entry.get(("mue", key[1]))
-                earlier[key] = (entry, before if isinstance(before, Decimal) else Decimal(0))
-                totals[key] = earlier[key][1]
-            total = totals[key] = totals[key] + line.units
-            peak, limit = bounds.get(key, (total, mue.value))
-            bounds[key] = (max(peak, total), min(limit, mue.value))
-            if total > mue.value and key not in flagged:
-                flagged.add(key)
-                if earlier[key][1] > mue.value:
+                if not isinstance(before, Decimal):
+                    before = _ZERO
+                s = state[key] = [entry, before, before, None, mue.value, False]
+            total = s[2] = s[2] + line.units
+            if s[3] is None or total > s[3]:
+                s[3] = total
+            if mue.value < s[4]:
+                s[4] = mue.value
+            if total > mue.value and not s[5]:
+                s[5] = True
+                before = s[1]
+                if before > mue.value:
                     continue  # reported on the earlier claim already
                 where = "on this line" if total == line.units else "across the patient's lines"
-                if earlier[key][1]:
+                if before:
                     where = "across the patient's claims in this run"
                 hits.append(at_units(
                     line, f"{total} units of {line.code} on {day(line.service_date)} {where} "
@@ -80,18 +85,19 @@ def injection_units_over_mue(claims: Sequence[Claim], ctx: PatientContext) -> li
                     f"Bill at most {mue.value} units per date of service; keep documentation "
                     "for an appeal if more injections were medically necessary.",
                     severity=_severity(mue.mai), claim=claim))
-    for key, (entry, _) in earlier.items():
-        entry[("mue", key[1])] = totals[key]
-    for key, (peak, limit) in bounds.items():
+    for (_, provider), (entry, _, total, peak, limit, _) in state.items():
+        entry[("mue", provider)] = total
         # For a parallel run (edi837.scan_parallel): the highest running total and the
         # lowest MUE met, so units an earlier chunk billed can be judged without rescanning.
-        entry = earlier[key][0]
-        old = entry.get(("mue-peak", key[1]))
-        entry[("mue-peak", key[1])] = peak if not isinstance(old, Decimal) else max(old, peak)
-        old = entry.get(("mue-limit", key[1]))
-        entry[("mue-limit", key[1])] = limit if not isinstance(old, int) else min(old, limit)
+        old = entry.get(("mue-peak", provider))
+        entry[("mue-peak", provider)] = peak if not isinstance(old, Decimal) else max(old, peak)
+        old = entry.get(("mue-limit", provider))
+        entry[("mue-limit", provider)] = limit if not isinstance(old, int) else min(old, limit)
     flush(ctx)
     return hits
+
+
+_ZERO = Decimal(0)
 
 
 def _drug_limit(ctx: ClaimContext, code: str,

@@ -124,6 +124,23 @@ def test_builtin_profiles_carry_sourced_limits_and_lists() -> None:
     assert "J0897" in builtin("commercial").policy.prior_auth
 
 
+@pytest.mark.parametrize("name", ["medicare", "medicaid", "commercial"])
+def test_builtin_profiles_match_the_profile_schema(name: str) -> None:
+    # The scan reads its shipped profiles without the schema check (jsonschema's import
+    # costs every start); this is where they are held to it.
+    from edi837.profiles import PROFILE_DIR, SCHEMA
+    from x12core.fileio import read_toml
+
+    read_toml(PROFILE_DIR / f"{name}.toml", "payer profile", SCHEMA)
+
+
+def test_a_user_profile_is_still_checked_against_the_schema(tmp_path: Path) -> None:
+    path = tmp_path / "p.toml"
+    path.write_text('extends = "medicare"\n[settings]\nndc_required = "yes"\n')
+    with pytest.raises(InputError, match=r"settings\.ndc_required"):
+        load_profile(path)
+
+
 def test_parser_reads_batch_id_date_and_prior_authorizations() -> None:
     text = wrap(subscriber() + claim("PCN1", [
         ["SV1*HC:J0897*3200*UN*60***1", "REF*G1*LINEPA1"], ["SV1*HC:96372*48*UN*1***1"]],
