@@ -25,6 +25,19 @@ def test_run_index_spills_to_disk_past_its_bound() -> None:
     index.close()
 
 
+def test_run_index_keeps_what_was_written_last_and_the_newest_value() -> None:
+    index = RunIndex(limit=10)
+    for n in range(30):
+        index.put(n, n)
+        index.put(0, f"again {n}")  # key 0 is written on every round: it stays in memory
+    assert 0 in index._memory and index.get(0) == "again 29"
+    index.put(3, "new")  # spilled earlier: written again, the new value wins
+    assert index.get(3) == "new"
+    entries = dict(index.items())
+    assert len(entries) == 30 and entries[3] == "new" and entries[29] == 29
+    index.close()
+
+
 def _file(tmp_path: Path, name: str, body: list[str]) -> Path:
     path = tmp_path / name
     path.write_text(wrap(body))
