@@ -14,7 +14,7 @@ Two scopes:
 * ``patient`` rules see every claim of one patient loop (2000B or 2000C) at once
   (``check(claims, ctx)``), for limits that payers count across claims (MUE units
   per patient and date). What earlier loops and files of the same run billed is in
-  ``ctx.index`` (:class:`~edi837.run_index.RunIndex`: a compact hash index keyed by
+  ``ctx.index`` (:class:`~edi837.run_index.RunIndex`: a compact index keyed by
   payer + member id + birth date + name, at most 20,000 entries in memory, the
   rest in a temporary SQLite file), so a patient split over loops or files is
   still added up while memory stays flat.

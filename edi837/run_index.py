@@ -2,9 +2,10 @@
 
 Cross-claim checks (duplicate lines, 96372 units over the MUE) must see claims of
 the same patient that sit in other subscriber loops or other files of the run.
-The index keeps one small entry per line signature: a 64-bit hash of the patient
-key (payer id + member id + birth date + last and first name) and what the rule
-compares, mapped to a short value (the first claim's id, or units so far).
+The index keeps one small entry per patient and date of service, keyed by the text of
+the patient key (payer id + member id + birth date + last and first name) and the
+date: the line signatures seen that day (what the duplicate rule compares) with the
+first claim's id, and the 96372 units so far.
 
 Memory is bounded: at most :data:`MEMORY_ENTRIES` entries (about 15 MiB, ~800 bytes
 each, measured on the benchmark batch) live in a dict; past that the older half moves
@@ -13,15 +14,13 @@ private file deleted when the run ends, with a 2 MiB page cache), so a 200,000-c
 with repeated patients stays flat. The dict is kept in order of last write, so what
 stays in memory is what the run touched last: a patient's claims sit close together
 in a batch. A lookup
-checks the dict, then the database once anything has spilled. Keys are hashes,
-so two different lines could collide: with 64 bits the chance is about one in
-10^8 for a million lines in a run, and a collision can only add a finding, never
-hide one.
+checks the dict, then the database once anything has spilled. Keys are the text
+itself, not a hash of it: no two patients can collide, and a key is the same in every
+process of a parallel run (``hash()`` of a str is not).
 """
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import pickle
 import sqlite3
@@ -42,18 +41,6 @@ def patient_key(claim: Claim) -> tuple[str, str, str, str, str]:
             party.first_name)
 
 
-def stable_hash(value: object) -> int:
-    """A 64-bit hash that is the same in every process (``hash()`` of a str is not):
-    entries travel between the processes of a parallel run (``--workers``, Dask)."""
-    return text_hash(repr(value))
-
-
-def text_hash(text: str) -> int:
-    """:func:`stable_hash` of a string's own characters (no ``repr``: the hot path)."""
-    digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8)
-    return int.from_bytes(digest.digest(), "little", signed=True)
-
-
 def line_signature(*parts: str) -> str:
     """What the duplicate check compares, as one string key of an encounter entry.
 
@@ -67,18 +54,22 @@ class RunIndex:
 
     def __init__(self, limit: int = MEMORY_ENTRIES) -> None:
         self.limit = limit
-        self._memory: dict[int, object] = {}
+        self._memory: dict[str, object] = {}
         self._db: sqlite3.Connection | None = None
         self.spilled = 0  # entries written to disk so far
+        # A chunk of a parallel run (edi837.scan_parallel.run_chunk): rules also record
+        # what the run needs to merge this chunk's entries with earlier chunks' (the
+        # 96372 running peak and lowest MUE); a one-process run skips that bookkeeping.
+        self.chunked = False
 
-    def get(self, key: int) -> object | None:
+    def get(self, key: str) -> object | None:
         found = self._memory.get(key)
         if found is None and self._db is not None:
             row = self._db.execute("SELECT v FROM entries WHERE k = ?", (key,)).fetchone()
             found = pickle.loads(row[0]) if row else None
         return found
 
-    def put(self, key: int, value: object) -> None:
+    def put(self, key: str, value: object) -> None:
         """Store ``value`` (plain data: str, numbers, dicts of them) under ``key``."""
         memory = self._memory
         memory.pop(key, None)  # to the end: the dict's order is the order of last write
@@ -89,7 +80,7 @@ class RunIndex:
     def __len__(self) -> int:
         return len(self._memory) + self.spilled
 
-    def items(self) -> Iterator[tuple[int, object]]:
+    def items(self) -> Iterator[tuple[str, object]]:
         """Every entry (memory and disk); a chunk of a parallel run hands these back."""
         if self._db is not None:
             for key, blob in self._db.execute("SELECT k, v FROM entries"):
@@ -97,7 +88,7 @@ class RunIndex:
                     yield key, pickle.loads(blob)
         yield from self._memory.items()
 
-    def load(self, entries: Mapping[int, object]) -> None:
+    def load(self, entries: Mapping[str, object]) -> None:
         """Start from what earlier chunks of the run recorded under these keys."""
         for key, value in entries.items():
             self.put(key, value)
@@ -108,7 +99,7 @@ class RunIndex:
             self._db.execute(f"PRAGMA cache_size = -{_PAGE_CACHE_KIB}")
             self._db.execute("PRAGMA journal_mode = OFF")
             self._db.execute("PRAGMA synchronous = OFF")
-            self._db.execute("CREATE TABLE entries (k INTEGER PRIMARY KEY, v BLOB) "
+            self._db.execute("CREATE TABLE entries (k TEXT PRIMARY KEY, v BLOB) "
                              "WITHOUT ROWID")
         memory = self._memory
         older = list(itertools.islice(memory, max(1, len(memory) // 2)))
@@ -139,14 +130,14 @@ def encounter(ctx: _Context, claim: Claim, when: str) -> dict[object, object]:
     memo = ctx.memo
     patient = memo.get(id(claim))
     if patient is None:
-        # The fields joined by a separator no X12 element can hold (the reader splits
-        # on the file's delimiters, and these are printable) and hashed with the date.
+        # The fields joined by separators no X12 element holds here (the reader splits
+        # on the file's delimiters; these control characters are not among them).
         patient = memo[id(claim)] = "\x1f".join(patient_key(claim))
-    entry = memo.get((patient, when))
+    key = f"{patient}\x1e{when}"
+    entry = memo.get(key)
     if entry is None:
-        key = text_hash(f"{patient}\x1e{when}")
         found = ctx.index.get(key)
-        entry = memo[(patient, when)] = found if isinstance(found, dict) else {}
+        entry = memo[key] = found if isinstance(found, dict) else {}
         pending = memo.setdefault("pending", {})
         pending[key] = entry  # type: ignore[index]
     return entry  # type: ignore[return-value]

@@ -14,8 +14,9 @@ The results are identical to a one-process scan, and that is checked, not assume
 * cross-claim checks (duplicates, MUE units across a patient's claims) read the
   run's index of earlier claims. A chunk starts from an empty index and hands back
   the entries it touched; if an earlier chunk of the run touched any of them too,
-  the chunk is scanned again here with those entries loaded. The keys are stable
-  hashes (:func:`edi837.run_index.stable_hash`), the same in every process.
+  the chunk is scanned again here with those entries loaded. The keys are the
+  patient and date as text (:func:`edi837.run_index.encounter`), the same in every
+  process.
 
 Results come back in file order, at most ``2 x workers`` chunks ahead, so memory
 stays bounded however large the run.
@@ -78,7 +79,7 @@ class ChunkScan:
     transaction_findings: list[Finding]  # X12-TXN: transaction sets that are not 837
     envelope_findings: list[Finding]
     end: ChunkEnd
-    touched: dict[int, object]  # run-index entries the chunk read or wrote
+    touched: dict[str, object]  # run-index entries the chunk read or wrote
     consulted: dict[Any, Any]  # code-table datasets consulted (the report's reference_data)
     census: tuple[int, int, tuple[int, int] | None]  # CLM segments in its bytes, missed, first
 
@@ -87,7 +88,7 @@ _SCANNERS: dict[bytes, Scanner] = {}
 
 
 def scan_chunk(options: ScanOptions, chunk: Chunk,
-               preload: dict[int, object] | None = None) -> ChunkScan:
+               preload: dict[str, object] | None = None) -> ChunkScan:
     """The task: scan one chunk with this process's :class:`Scanner` for ``options``."""
     key = pickle.dumps(options)
     scanner = _SCANNERS.get(key)
@@ -97,11 +98,12 @@ def scan_chunk(options: ScanOptions, chunk: Chunk,
 
 
 def run_chunk(scanner: Scanner, chunk: Chunk,
-              preload: dict[int, object] | None = None) -> ChunkScan:
+              preload: dict[str, object] | None = None) -> ChunkScan:
     """Scan ``chunk`` with ``scanner``, from an index holding only ``preload``."""
     engine = scanner.engine
     saved = engine.index
     index = engine.index = RunIndex()
+    index.chunked = True
     try:
         if preload:
             index.load(preload)
@@ -218,7 +220,7 @@ class ParallelScanner:
                 ref.consulted.setdefault(key, dataset)
         return result
 
-    def _merged(self, touched: dict[int, object]) -> dict[int, object] | None:
+    def _merged(self, touched: dict[str, object]) -> dict[str, object] | None:
         """The run index entries after this chunk, or None when the chunk must be rescanned.
 
         A chunk ran from an empty index. Where an earlier chunk left an entry for the same
@@ -229,7 +231,7 @@ class ParallelScanner:
         """
         if not len(self.index):
             return touched
-        out: dict[int, object] = {}
+        out: dict[str, object] = {}
         for key, mine in touched.items():
             earlier = self.index.get(key)
             if earlier is None:
@@ -259,7 +261,7 @@ class ParallelScanner:
             out[key] = merged
         return out
 
-    def _rescan(self, chunk: Chunk, touched: dict[int, object]) -> ChunkScan:
+    def _rescan(self, chunk: Chunk, touched: dict[str, object]) -> ChunkScan:
         """Scan ``chunk`` here with the run's entries for every key it touches loaded.
 
         The keys come from the first attempt; a rescan from another start state may touch
@@ -275,8 +277,8 @@ class ParallelScanner:
                 return result
             known.update(missing)
 
-    def _known(self, touched: dict[int, object]) -> dict[int, object]:
-        found: dict[int, object] = {}
+    def _known(self, touched: dict[str, object]) -> dict[str, object]:
+        found: dict[str, object] = {}
         if not len(self.index):
             return found
         for key in touched:

@@ -47,6 +47,7 @@ def injection_units_over_mue(claims: Sequence[Claim], ctx: PatientContext) -> li
     hits: list[Hit] = []
     t = ctx.tables
     injection = t.injection
+    track = ctx.index.chunked  # a chunk of a parallel run: also the peak and lowest MUE
     # (date, provider) -> [run entry, units earlier loops billed, total, peak, lowest MUE,
     # flagged]: one list per key, so a line costs one dict probe.
     state: dict[tuple[date | None, str], list] = {}
@@ -67,10 +68,11 @@ def injection_units_over_mue(claims: Sequence[Claim], ctx: PatientContext) -> li
                     before = _ZERO
                 s = state[key] = [entry, before, before, None, mue.value, False]
             total = s[2] = s[2] + line.units
-            if s[3] is None or total > s[3]:
-                s[3] = total
-            if mue.value < s[4]:
-                s[4] = mue.value
+            if track:
+                if s[3] is None or total > s[3]:
+                    s[3] = total
+                if mue.value < s[4]:
+                    s[4] = mue.value
             if total > mue.value and not s[5]:
                 s[5] = True
                 before = s[1]
@@ -87,6 +89,8 @@ def injection_units_over_mue(claims: Sequence[Claim], ctx: PatientContext) -> li
                     severity=_severity(mue.mai), claim=claim))
     for (_, provider), (entry, _, total, peak, limit, _) in state.items():
         entry[("mue", provider)] = total
+        if not track:
+            continue
         # For a parallel run (edi837.scan_parallel): the highest running total and the
         # lowest MUE met, so units an earlier chunk billed can be judged without rescanning.
         old = entry.get(("mue-peak", provider))
