@@ -42,7 +42,7 @@ from edi837.registry import (
     select_rules,
     split_tokens,
 )
-from edi837.run_index import RunIndex
+from edi837.run_index import RunIndex, flush
 from edi837.tables import Tables
 from x12core.errors import InputError
 from x12core.findings import Finding, Location, Severity
@@ -275,6 +275,12 @@ class Engine:
         if not runnable:
             return
         pctx = PatientContext(self.tables, profiles, self.index)
+        self._run_patient(runnable, claims, profiles, pctx, out)
+        flush(pctx)  # what the loop's rules recorded goes back into the run index
+
+    def _run_patient(self, runnable: list[Rule], claims: Sequence[Claim],
+                     profiles: dict[int, Profile], pctx: PatientContext,
+                     out: list[tuple[Profile, list[Finding]]]) -> None:
         where: dict[int, int] | None = None
         for r in runnable:
             for hit in r.check(claims, pctx):

@@ -123,9 +123,9 @@ def encounter(ctx: _Context, claim: Claim, when: str) -> dict[object, object]:
     """The run's record of one patient's date of service (``when``: DTP*472 DTP03).
 
     One dict per patient and date that the cross-claim rules of a patient loop share
-    (line signatures -> first claim id; ``("mue", provider)`` -> 96372 units). Call
-    :func:`flush` when done: the entries go back into the index then, so a spill to
-    disk never loses a change made during the loop.
+    (line signatures -> first claim id; ``("mue", provider)`` -> 96372 units). The
+    engine calls :func:`flush` once the loop's rules are done: the entries go back into
+    the index then, so a spill to disk never loses a change made during the loop.
     """
     memo = ctx.memo
     patient = memo.get(id(claim))
@@ -144,10 +144,9 @@ def encounter(ctx: _Context, claim: Claim, when: str) -> dict[object, object]:
 
 
 def flush(ctx: _Context) -> None:
-    """Put the encounters this loop touched back into the run index."""
-    pending = ctx.memo.get("pending")
+    """Put the encounters a patient loop touched back into the run index (once, after
+    every rule of the loop ran: a put may spill older entries to disk)."""
+    pending = ctx.memo.pop("pending", None)
     if pending:
-        # Every rule of the loop flushes everything the loop touched: a put may spill
-        # the index to disk, and a later rule's change to an entry must follow it.
         for key, entry in pending.items():  # type: ignore[attr-defined]
             ctx.index.put(key, entry)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from edi837.engine import Hit, PatientContext, rule
 from edi837.model import Claim, ServiceLine
-from edi837.run_index import encounter, flush, line_signature
+from edi837.run_index import encounter, line_signature
 from x12core.findings import Severity
 
 
@@ -81,5 +81,4 @@ def duplicate_line_across_claims(claims: Sequence[Claim], ctx: PatientContext
                               f"on claim {first} for the same patient", "Remove the duplicate "
                               "line or claim; to correct the earlier claim, send a replacement "
                               "(CLM05-3 = 7) with REF*F8.", line=line, claim=claim))
-    flush(ctx)
     return hits

@@ -9,7 +9,7 @@ from decimal import Decimal
 from edi837.engine import ClaimContext, Hit, PatientContext, rule
 from edi837.model import Claim, ServiceLine
 from edi837.rules.common import at_units, day, rendering_npi, units_text
-from edi837.run_index import encounter, flush
+from edi837.run_index import encounter
 from x12core.findings import Severity
 
 _MAI_WORDS = {1: "line edit", 2: "date-of-service policy limit, not appealable",
@@ -97,7 +97,6 @@ def injection_units_over_mue(claims: Sequence[Claim], ctx: PatientContext) -> li
         entry[("mue-peak", provider)] = peak if not isinstance(old, Decimal) else max(old, peak)
         old = entry.get(("mue-limit", provider))
         entry[("mue-limit", provider)] = limit if not isinstance(old, int) else min(old, limit)
-    flush(ctx)
     return hits
 
 
