@@ -128,7 +128,7 @@ def _run_to_dir(files: list[Path | str], names: tuple[str, ...], options: ScanOp
                 ) -> ScanTotals:
     """``--out-dir``: the chunk tasks write the rows; here the manifest, last."""
     scanner = ParallelScanner(options, running)
-    sink = outdir.Sink(str(out_dir), "scan", COLUMNS, names, out_format == "parquet",
+    sink = outdir.Sink(os.path.abspath(out_dir), "scan", COLUMNS, names, out_format == "parquet",
                        {"reference": scanner.engine.tables.reference_summary()})
     scanner.sink = sink
     scans = [scanner.scan(path) for path in files]

@@ -34,6 +34,7 @@ from x12core import schemas
 from x12core.errors import InputError
 from x12core.fileio import atomic_write, shown
 from x12core.render import encode_item
+from x12core.spool import RecordSpool
 
 MANIFEST = "manifest.json"
 FINDINGS = "findings"
@@ -235,8 +236,10 @@ def write_manifest(sink: Sink, parts: Sequence[Part], summary: dict[str, Any],
     doc = {"schema_version": schemas.version("manifest"), "command": sink.command,
            "out_format": fmt, "row_schema": sink.command, "inputs": list(sink.files),
            "summary": summary, "parts": [p.to_dict() for p in parts],
-           "claims": sum(p.claims for p in parts), "rows": sum(p.rows for p in parts),
-           **extra}
+           "claims": sum(p.claims for p in parts), "rows": sum(p.rows for p in parts)}
+    for key, value in extra.items():
+        if not isinstance(value, RecordSpool):  # spooled (remit findings): the findings part
+            doc[key] = value
     path = Path(sink.directory) / MANIFEST
     with atomic_write(path, "w", encoding="utf-8", newline="") as out:
         out.write(json.dumps(doc, indent=2, default=str))

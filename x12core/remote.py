@@ -78,6 +78,11 @@ def _first_line(err: BaseException) -> str:
 
 def _failed(url: str, err: BaseException) -> InputError:
     """One line for an error fsspec (or its backend: aiohttp, botocore ...) raised."""
+    cause = err.__cause__ or err.__context__
+    while cause is not None:  # fsspec's HTTP reports an unreachable host as "not found"
+        if isinstance(cause, OSError) and not isinstance(cause, FileNotFoundError):
+            return InputError(f"{shown(url)}: cannot reach it ({_first_line(cause)})")
+        cause = cause.__cause__ or cause.__context__
     if isinstance(err, FileNotFoundError):
         return InputError(f"{shown(url)}: no such file (not found at that URL)")
     if isinstance(err, PermissionError):
