@@ -68,7 +68,8 @@ def remit(
     if out_dir is not None:
         paths = outdir.unique_inputs(os.fspath(f) for f in files)
         outdir.prepare(out_dir, out_format, inputs)
-        sink = outdir.Sink(os.path.abspath(out_dir), "remit", ROW_COLUMNS, paths, out_format == "parquet")
+        sink = outdir.Sink(os.path.abspath(out_dir), "remit", ROW_COLUMNS, paths,
+                           out_format == "parquet")
         with pool(workers, scheduler) as running:
             parts, manifest, totals = remit_to_dir(paths, cause_map, running, sink, out_format)
         sys.stdout.write(outdir.note(parts, manifest))

@@ -53,14 +53,15 @@ def _parts(directory: Path) -> tuple[dict, str]:
 
 # -- URLs -------------------------------------------------------------------------
 
-@pytest.mark.parametrize("workers", ["1", "2"])
+@pytest.mark.parametrize("command,name,fmt,workers", [
+    ("scan", "mixed", "json", "1"), ("scan", "twice", "jsonl", "2"),
+    ("remit", "remits", "json", "2"), ("remit", "remit", "csv", "1")])
 def test_url_inputs_give_the_local_report(cli, monkeypatch: pytest.MonkeyPatch, served,
-                                          batches: dict[str, Path], workers: str) -> None:  # noqa: F811
+                                          batches: dict[str, Path], command: str,  # noqa: F811
+                                          name: str, fmt: str, workers: str) -> None:
     base, root = served
     monkeypatch.setenv("CLAIMKIT_CHUNK_BYTES", SMALL)
-    for args in ((("scan", "mixed"), "-f", "json"), (("scan", "twice"), "-f", "jsonl"),
-                 (("remit", "remits"), "-f", "json"), (("remit", "remit"), "-f", "csv")):
-        (command, name), *rest = args
+    for rest in (("-f", fmt),):
         local = cli(command, batches[name], *rest)
         url = cli(command, f"{base}/{batches[name].name}", *rest, "--workers", workers)
         assert local.code in (0, 1), local.err
@@ -97,9 +98,9 @@ def test_a_url_with_validate_is_refused(cli, served) -> None:
 
 # -- --out-dir ----------------------------------------------------------------------
 
-@pytest.mark.parametrize("command,name", [("scan", "mixed"), ("scan", "twice"),
-                                          ("remit", "remits")])
-@pytest.mark.parametrize("workers", ["1", "2"])
+@pytest.mark.parametrize("command,name,workers", [
+    ("scan", "mixed", "1"), ("scan", "twice", "2"), ("remit", "remits", "2"),
+    ("remit", "remit", "1")])
 def test_out_dir_parts_are_the_jsonl_report(cli, monkeypatch: pytest.MonkeyPatch,
                                             batches: dict[str, Path], tmp_path: Path,  # noqa: F811
                                             command: str, name: str, workers: str) -> None:
@@ -114,7 +115,7 @@ def test_out_dir_parts_are_the_jsonl_report(cli, monkeypatch: pytest.MonkeyPatch
     assert manifest["summary"] == summary and manifest["command"] == command
     assert manifest["inputs"] == [str(f) for f in files]
     claims = [p for p in manifest["parts"] if p["kind"] == "claims"]
-    assert len(claims) > 5 and manifest["claims"] == summary["claims"]
+    assert len(claims) >= 5 and manifest["claims"] == summary["claims"]
     assert [p["name"] for p in claims] == sorted(p["name"] for p in claims)  # run order
     assert [p["file"] for p in claims] == sorted(  # file by file, each chunk by chunk
         (p["file"] for p in claims), key=manifest["inputs"].index)
