@@ -217,3 +217,40 @@ def test_a_rescanned_chunk_is_rewritten_by_the_parent(batches: dict[str, Path], 
     assert [(row["claim_id"], row["rule"]) for row in written] == [
         (claim, f.rule) for claim, findings in got for f in findings]
     shutil.rmtree(tmp_path)
+
+
+def test_a_killed_dask_worker_leaves_complete_parts(cluster, batches: dict[str, Path],  # noqa: F811
+                                                   tmp_path: Path) -> None:
+    """A task's worker dies mid-run: Dask runs it again, its part is written once, whole;
+    a temporary file a killed writer left is swept before the manifest."""
+    import os
+
+    from edi837.scan import ScanOptions
+    from edi837.scan_parallel import ParallelScanner, scan_chunk
+    from x12core.parallel import Pool
+
+    marker = tmp_path / "killed"
+    parts_dir = tmp_path / "parts"
+    parts_dir.mkdir()
+
+    def dies_once(options: ScanOptions, chunk):  # type: ignore[no-untyped-def]
+        if chunk.number == 2 and not marker.exists():
+            marker.touch()
+            (parts_dir / ".part-00000-00002.jsonl.x1y2.tmp").write_text("half a part")
+            os._exit(1)
+        return scan_chunk(options, chunk)
+
+    mixed = str(batches["mixed"])
+    sink = outdir.Sink(str(parts_dir), "scan", ("claim_id",), (mixed,))
+    with Pool(1) as one:
+        expected = [r.claim.id for r in ParallelScanner(ScanOptions(), one).scan(mixed)]
+    with Pool(scheduler=cluster.scheduler_address) as pool:
+        scanner = ParallelScanner(ScanOptions(), pool, chunk_bytes=int(SMALL), task=dies_once,
+                                  sink=sink)
+        got = [r.claim.id for r in scanner.scan(mixed)]
+    assert marker.exists() and got == expected
+    outdir.write_manifest(sink, scanner.parts, {}, {}, "jsonl")
+    names = [p.name for p in scanner.parts]
+    assert len(names) == len(set(names)) and sorted(p.name for p in parts_dir.iterdir()) == \
+        sorted([*names, outdir.MANIFEST])
+    assert sum(p.claims for p in scanner.parts) == len(expected)

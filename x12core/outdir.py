@@ -241,12 +241,22 @@ def write_manifest(sink: Sink, parts: Sequence[Part], summary: dict[str, Any],
         if not isinstance(value, RecordSpool):  # spooled (remit findings): the findings part
             doc[key] = value
     path = Path(sink.directory) / MANIFEST
+    _sweep(Path(sink.directory))
     with atomic_write(path, "w", encoding="utf-8", newline="") as out:
         out.write(json.dumps(doc, indent=2, default=str))
         out.write("\n")
     return path
 
 
+
+
+def _sweep(directory: Path) -> None:
+    """Remove temporary files a killed task left (its part was written again elsewhere):
+    the directory was empty when the run began, so every such file is this run's."""
+    for entry in directory.iterdir():
+        name = entry.name
+        if name.startswith((".part-", f".{FINDINGS}.")) and name.endswith(".tmp"):
+            entry.unlink(missing_ok=True)
 
 
 def note(parts: Sequence[Part], manifest: Path) -> str:
