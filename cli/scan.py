@@ -36,6 +36,7 @@ from edi837.report import COLUMNS, ScanTotals, scan_report
 from edi837.scan import ClaimResult, FileScan, ScanOptions
 from edi837.scan_parallel import ParallelScanner
 from x12core import outdir
+from x12core.errors import InputError
 from x12core.findings import Severity
 from x12core.parallel import Pool
 from x12core.remote import size
@@ -110,6 +111,9 @@ def scan(
                           mue_files=tuple(mue_file or ()), hcpcs_files=tuple(hcpcs_file or ()),
                           icd10_files=tuple(icd10_file or ()), data_dir=data_dir)
     if out_dir is not None:
+        if validate:
+            raise InputError("--validate reads each file whole in one process; it cannot be "
+                             "combined with --out-dir")
         names = outdir.unique_inputs(os.fspath(f) for f in files)
         outdir.prepare(out_dir, out_format, inputs)
     with pool(workers, scheduler) as running:

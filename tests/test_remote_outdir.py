@@ -163,6 +163,7 @@ def test_out_dir_refusals_are_one_line(cli, monkeypatch: pytest.MonkeyPatch,
         (("scan", path, "--out-dir", tmp_path / "x", "--out-format", "xml"), "--out-format"),
         (("scan", path, "--out-dir", path), "is a file"),
         (("scan", path, "--out-dir", tmp_path / "no" / "x"), "does not exist"),
+        (("scan", path, "--out-dir", tmp_path / "x", "--validate"), "--validate"),
     ]
     for args, reason in cases:
         r = cli(*args)
