@@ -55,7 +55,7 @@ def _parts(directory: Path) -> tuple[dict, str]:
 
 @pytest.mark.parametrize("command,name,fmt,workers", [
     ("scan", "mixed", "json", "1"), ("scan", "twice", "jsonl", "2"),
-    ("remit", "remits", "json", "2"), ("remit", "remit", "csv", "1")])
+    ("remit", "remit", "json", "2"), ("remit", "remit", "csv", "1")])
 def test_url_inputs_give_the_local_report(cli, monkeypatch: pytest.MonkeyPatch, served,
                                           batches: dict[str, Path], command: str,  # noqa: F811
                                           name: str, fmt: str, workers: str) -> None:
