@@ -71,7 +71,7 @@ WorkersOpt = Annotated[str, typer.Option(
     "large files in chunks, are shared out; the report is the same as with one.")]
 SchedulerOpt = Annotated[str | None, typer.Option(
     "--scheduler", show_default=False, envvar="CLAIMKIT_SCHEDULER",
-    help="Run the chunks on a Dask cluster (tcp://host:8786); input paths must be "
+    help="Run the chunks on a Dask cluster (tcp://host:8786); input paths (or URLs) must be "
     "readable by its workers.")]
 OutDirOpt = Annotated[Path | None, typer.Option(
     "--out-dir", show_default=False,
