@@ -40,7 +40,7 @@ CausesOpt = Annotated[Path | None, typer.Option(
 
 
 def remit(
-    names: InputsArg,
+    files: InputsArg,
     fmt: FormatOpt = "text",  # type: ignore[assignment]
     out: OutOpt = None,
     causes: CausesOpt = None,
@@ -53,7 +53,7 @@ def remit(
 
     Exit 1 when a line, claim or payment does not balance (or the envelope is broken).
     """
-    files = input_paths(names)
+    files = input_paths(files)  # type: ignore[assignment]  # a URL stays a str
     check_dir_run(out_dir, fmt.value, out)
     check_inputs([*files, causes])
     inputs = [*files, causes]

@@ -59,7 +59,7 @@ DataFileOpt = Annotated[Path | None, typer.Option(show_default=False)]
 
 
 def scan(
-    names: InputsArg,
+    files: InputsArg,
     fmt: FormatOpt = "text",  # type: ignore[assignment]
     out: OutOpt = None,
     fail_on: FailOnOpt = "error",  # type: ignore[assignment]
@@ -99,7 +99,7 @@ def scan(
     out_format: OutFormatOpt = "jsonl",
 ) -> None:
     """Scan 837P claim batches for denials waiting to happen (96372 and its drug lines)."""
-    files = input_paths(names)
+    files = input_paths(files)  # type: ignore[assignment]  # a URL stays a str
     check_dir_run(out_dir, fmt.value, out)
     inputs = [*files, *(ptp_file or ()), *(mue_file or ()), *(hcpcs_file or ()),
               *(icd10_file or ()), *profile_file(payer_profile)]
