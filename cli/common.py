@@ -11,9 +11,12 @@ from typing import Annotated, TextIO
 
 import typer
 
+from x12core import remote
+from x12core.errors import InputError
 from x12core.fileio import atomic_write, check_input_file, check_output
 from x12core.findings import Severity
 from x12core.parallel import Pool, worker_count
+from x12core.remote import is_url, local_path
 
 EXIT_OK, EXIT_FINDINGS, EXIT_CANNOT_RUN = 0, 1, 2
 
@@ -46,6 +49,9 @@ class FailOn(StrEnum):
 
 
 FilesArg = Annotated[list[Path], typer.Argument(help="X12 files to read.", show_default=False)]
+InputsArg = Annotated[list[str], typer.Argument(
+    help="X12 files to read: paths, or URLs fsspec reads (s3://, gs://, https://, file://...).",
+    show_default=False)]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 ReportFormatOpt = Annotated[ReportFormat, typer.Option(
     "--format", "-f", help="Output format; html is one self-contained page.")]
@@ -65,8 +71,28 @@ WorkersOpt = Annotated[str, typer.Option(
     "large files in chunks, are shared out; the report is the same as with one.")]
 SchedulerOpt = Annotated[str | None, typer.Option(
     "--scheduler", show_default=False, envvar="CLAIMKIT_SCHEDULER",
-    help="Run the chunks on a Dask cluster (tcp://host:8786); input paths must be "
+    help="Run the chunks on a Dask cluster (tcp://host:8786); input paths (or URLs) must be "
     "readable by its workers.")]
+OutDirOpt = Annotated[Path | None, typer.Option(
+    "--out-dir", show_default=False,
+    help="Write the rows per chunk (part-*.jsonl, as -f jsonl prints them), by the process "
+    "that read the chunk, plus manifest.json (summary, parts, SHA-256); a new or empty "
+    "directory the workers can write.")]
+OutFormatOpt = Annotated[str, typer.Option(
+    "--out-format", help="--out-dir parts: jsonl, or parquet (also writes part-*.parquet; "
+    "needs pyarrow).")]
+
+
+def input_paths(names: Iterable[str]) -> list[Path | str]:
+    """Arguments as inputs: a URL stays a string (fsspec reads it), a path is a Path."""
+    return [name if is_url(name) else Path(name) for name in names]
+
+
+def check_dir_run(out_dir: Path | None, fmt: str, out: Path | None) -> None:
+    """``--out-dir`` replaces the report: refuse ``-f``/``--out`` with it (one line)."""
+    if out_dir is not None and (fmt != "text" or out is not None):
+        raise InputError("--out-dir writes the rows as parts and a manifest; -f/--out do not "
+                         "apply to it (drop them, or drop --out-dir)")
 
 
 @contextlib.contextmanager
@@ -76,17 +102,23 @@ def pool(workers: str, scheduler: str | None) -> Iterator[Pool]:
         yield running
 
 
-def check_inputs(paths: Iterable[Path | None]) -> None:
-    """One clear line (exit 2) for a missing, unreadable or read-once input, before any work."""
+def check_inputs(paths: Iterable[Path | str | None]) -> None:
+    """One clear line (exit 2) for a missing, unreadable or read-once input, before any work.
+
+    A URL (:mod:`x12core.remote`) is asked for its size: not found, unreachable, or no
+    reader for its protocol is the one line."""
     for path in paths:
         if path is not None:
-            check_input_file(path)
+            if is_url(path):
+                remote.check(path)
+            else:
+                check_input_file(path)
 
 
 def check_out(out: Path | None, inputs: Iterable[Path | str | None]) -> None:
     """Refuse ``--out`` onto an input (or a directory) before any work is done."""
     if out is not None and str(out) != "-":
-        check_output(out, [p for p in inputs if p is not None])
+        check_output(out, [local_path(p) for p in inputs if p is not None])
 
 
 def profile_file(profile: str | None) -> list[Path]:
@@ -106,6 +138,6 @@ def output(out: Path | None, inputs: Iterable[Path | str | None] = ()) -> Iterat
     if out is None or str(out) == "-":
         yield sys.stdout
         return
-    check_output(out, [p for p in inputs if p is not None])
+    check_output(out, [local_path(p) for p in inputs if p is not None])
     with atomic_write(out, "w", encoding="utf-8", newline="") as handle:
         yield handle

@@ -16,23 +16,30 @@ from cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
     FailOnOpt,
-    FilesArg,
     Format,
     FormatOpt,
+    InputsArg,
+    OutDirOpt,
+    OutFormatOpt,
     OutOpt,
     SchedulerOpt,
     WorkersOpt,
+    check_dir_run,
     check_inputs,
     check_out,
+    input_paths,
     output,
     pool,
     profile_file,
 )
-from edi837.report import ScanTotals, scan_report
+from edi837.report import COLUMNS, ScanTotals, scan_report
 from edi837.scan import ClaimResult, FileScan, ScanOptions
 from edi837.scan_parallel import ParallelScanner
+from x12core import outdir
+from x12core.errors import InputError
 from x12core.findings import Severity
 from x12core.parallel import Pool
+from x12core.remote import size
 from x12core.render import render
 
 PROGRESS_MIN_BYTES = 5 << 20  # show a progress bar for inputs of 5 MiB or more
@@ -52,7 +59,7 @@ DataFileOpt = Annotated[Path | None, typer.Option(show_default=False)]
 
 
 def scan(
-    files: FilesArg,
+    files: InputsArg,
     fmt: FormatOpt = "text",  # type: ignore[assignment]
     out: OutOpt = None,
     fail_on: FailOnOpt = "error",  # type: ignore[assignment]
@@ -88,8 +95,12 @@ def scan(
         "(2 still means the scan could not run).")] = False,
     workers: WorkersOpt = "1",
     scheduler: SchedulerOpt = None,
+    out_dir: OutDirOpt = None,
+    out_format: OutFormatOpt = "jsonl",
 ) -> None:
     """Scan 837P claim batches for denials waiting to happen (96372 and its drug lines)."""
+    files = input_paths(files)  # type: ignore[assignment]  # a URL stays a str
+    check_dir_run(out_dir, fmt.value, out)
     inputs = [*files, *(ptp_file or ()), *(mue_file or ()), *(hcpcs_file or ()),
               *(icd10_file or ()), *profile_file(payer_profile)]
     check_inputs(inputs)
@@ -99,14 +110,42 @@ def scan(
                           validate=validate, ptp_files=tuple(ptp_file or ()),
                           mue_files=tuple(mue_file or ()), hcpcs_files=tuple(hcpcs_file or ()),
                           icd10_files=tuple(icd10_file or ()), data_dir=data_dir)
+    if out_dir is not None:
+        if validate:
+            raise InputError("--validate reads each file whole in one process; it cannot be "
+                             "combined with --out-dir")
+        names = outdir.unique_inputs(os.fspath(f) for f in files)
+        outdir.prepare(out_dir, out_format, inputs)
     with pool(workers, scheduler) as running:
-        totals = _run(files, options, running, fmt, out, inputs, fail_on.severity)
+        if out_dir is not None:
+            totals = _run_to_dir(files, names, options, running, out_dir, out_format,
+                                 fail_on.severity)
+        else:
+            totals = _run(files, options, running, fmt, out, inputs, fail_on.severity)
     if exit_zero:
         raise typer.Exit(EXIT_OK)
     raise typer.Exit(EXIT_FINDINGS if totals.worst >= fail_on.severity else EXIT_OK)
 
 
-def _run(files: list[Path], options: ScanOptions, running: Pool, fmt: Format,
+def _run_to_dir(files: list[Path | str], names: tuple[str, ...], options: ScanOptions,
+                running: Pool, out_dir: Path, out_format: str, fail_on: Severity
+                ) -> ScanTotals:
+    """``--out-dir``: the chunk tasks write the rows; here the manifest, last."""
+    scanner = ParallelScanner(options, running)
+    sink = outdir.Sink(os.path.abspath(out_dir), "scan", COLUMNS, names, out_format == "parquet",
+                       {"reference": scanner.engine.tables.reference_summary()})
+    scanner.sink = sink
+    scans = [scanner.scan(path) for path in files]
+    report, totals = scan_report(scans, fail_on)
+    for _ in report.items:  # the parts are written as the chunks settle
+        pass
+    parts = [*scanner.parts, sink.write(outdir.FINDINGS, report.extra_rows(), kind="findings")]
+    manifest = outdir.write_manifest(sink, parts, report.summary(), report.extra(), out_format)
+    sys.stdout.write(outdir.note(parts, manifest))
+    return totals
+
+
+def _run(files: list[Path | str], options: ScanOptions, running: Pool, fmt: Format,
          out: Path | None, inputs: list[Path], fail_on: Severity) -> ScanTotals:
     scanner = ParallelScanner(options, running)
     scans = [scanner.scan(path) for path in files]  # every file is checked before any output
@@ -127,9 +166,9 @@ def _run(files: list[Path], options: ScanOptions, running: Pool, fmt: Format,
 class _Progress:
     """A rich progress bar on stderr for large inputs (bytes of claims read so far)."""
 
-    def __init__(self, files: list[Path], enabled: bool) -> None:
+    def __init__(self, files: list[Path | str], enabled: bool) -> None:
         self.enabled = enabled
-        self.total = sum(os.path.getsize(f) for f in files)
+        self.total = sum(size(f) for f in files) if enabled else 0
         self.bar = None
         self.done: dict[str, int] = {}
         self.task = None

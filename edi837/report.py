@@ -93,6 +93,12 @@ class ScanTotals:
                 "unread_claims": max(0, self.claim_segments - self.claims)}
 
 
+def finding_rows(item: dict[str, Any], reference: str) -> Iterator[dict[str, Any]]:
+    """The JSONL/CSV rows of one claim record: one per finding, claim fields repeated."""
+    claim = {k: item[k] for k in CLAIM_FIELDS}
+    return ({**claim, **f, "reference_data": reference} for f in item["findings"])
+
+
 def scan_report(scans: Iterable[FileScan], fail_on: Severity = Severity.ERROR,
                 progress: Callable[[FileScan, ClaimResult], None] | None = None
                 ) -> tuple[Report, ScanTotals]:
@@ -129,9 +135,7 @@ def scan_report(scans: Iterable[FileScan], fail_on: Severity = Severity.ERROR,
         return summary_text[0] if summary_text else ""
 
     def rows(item: dict[str, Any]) -> Iterable[dict[str, Any]]:
-        claim = {k: item[k] for k in CLAIM_FIELDS}
-        ref = tables_text()
-        return ({**claim, **f, "reference_data": ref} for f in item["findings"])
+        return finding_rows(item, tables_text())
 
     def reference() -> list[dict[str, Any]]:
         return seen[0].reference_data() if seen else []

@@ -19,6 +19,7 @@ import io
 import os
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from edi837.engine import Engine, select_rules
 from edi837.model import Claim
@@ -89,10 +90,12 @@ class ClaimResult(ResultView):
     profile: str
 
 
-def preflight(path: str | os.PathLike[str]) -> None:
-    """Fail fast (exit 2) on a file that is not an 837P, before any output is written."""
+def preflight(path: str | os.PathLike[str], source: BinaryIO | None = None) -> None:
+    """Fail fast (exit 2) on a file that is not an 837P, before any output is written.
+
+    ``source``: the file's bytes as a stream (a URL input) instead of opening ``path``."""
     name = os.fspath(path)
-    reader = SegmentReader(name)
+    reader = SegmentReader(name if source is None else source, name=name)
     gs08 = ""
     for n, seg in enumerate(reader):
         if seg.tag == "GS":

@@ -45,8 +45,11 @@ from edi837.scan import (
 from x12core.census import Tally, unread_claims_finding
 from x12core.chunks import Chunk, ChunkEnd, ChunkReader, chunk_size, plan, restarted
 from x12core.envelope import Envelope
+from x12core.errors import InputError
 from x12core.findings import Finding
+from x12core.outdir import Part, Sink
 from x12core.parallel import Handle, Pool
+from x12core.remote import is_url, open_binary, size
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +85,7 @@ class ChunkScan:
     touched: dict[str, object]  # run-index entries the chunk read or wrote
     consulted: dict[Any, Any]  # code-table datasets consulted (the report's reference_data)
     census: tuple[int, int, tuple[int, int] | None]  # CLM segments in its bytes, missed, first
+    part: Part | None = None  # --out-dir: the part the task wrote (its records not sent back)
 
 
 _SCANNERS: dict[bytes, Scanner] = {}
@@ -159,7 +163,8 @@ class ParallelScanner:
     """
 
     def __init__(self, options: ScanOptions, pool: Pool, chunk_bytes: int | None = None,
-                 task: Callable[..., ChunkScan] | None = None) -> None:
+                 task: Callable[..., ChunkScan] | None = None, sink: Sink | None = None
+                 ) -> None:
         self.scanner = Scanner(options)  # loads and checks everything before any work
         self.options = options
         self.engine = self.scanner.engine
@@ -170,19 +175,33 @@ class ParallelScanner:
         self._pending: deque[tuple[ParallelFileScan, Chunk]] = deque()
         self.index = self.engine.index  # the run's index of what earlier chunks touched
         self.reruns = 0  # chunks scanned again here (a misprediction or a shared patient)
+        self.sink = sink  # --out-dir: tasks write their rows there (x12core.outdir)
+        self.parts: list[Part] = []  # ... the parts, in run order, once settled
 
     def scan(self, path: str | os.PathLike[str], full: bool = False
              ) -> FileScan | ParallelFileScan | JoinedFileScan:
-        """A scan of ``path``; ``full``: results carry the whole claim (split, audit)."""
-        if not self.pool.parallel:
+        """A scan of ``path``; ``full``: results carry the whole claim (split, audit).
+
+        ``path`` may be a URL (:mod:`x12core.remote`): it is then always read in chunks,
+        each task fetching its own byte ranges, as it is with ``--out-dir`` (``sink``).
+        """
+        name = os.fspath(path)
+        chunked = self.sink is not None or is_url(name)
+        if not self.pool.parallel and not chunked:
             return self.scanner.scan(path)
         if self.options.validate:
+            if chunked:
+                raise InputError(f"{name}: --validate reads a local file whole in one process; "
+                                 "it cannot be combined with a URL input or --out-dir")
             # pyx12 validates a file whole, here; its findings are placed on claims
             # as the walk goes, so such a file is scanned in this process.
             return self.scanner.scan(path)
-        preflight(path)
-        name = os.fspath(path)
-        target = self.chunk_bytes or chunk_size(os.path.getsize(name), self.pool.width)
+        if is_url(name):
+            with open_binary(name) as head:
+                preflight(name, head)
+        else:
+            preflight(path)
+        target = self.chunk_bytes or chunk_size(size(name), self.pool.width)
         chunks = plan(name, target)
         scan = ParallelFileScan(self, name, chunks)
         self._pending.extend((scan, c) for c in chunks)
@@ -192,7 +211,13 @@ class ParallelScanner:
     def _fill(self) -> None:
         while self._pending and len(self._queue) < 2 * self.pool.width:
             scan, chunk = self._pending.popleft()
-            handle = self.pool.submit(self.task, self.options, chunk)
+            if self.sink is not None:
+                from edi837.scan_outdir import scan_chunk_to
+
+                handle = self.pool.submit(scan_chunk_to, self.sink, self.task, self.options,
+                                          chunk)
+            else:
+                handle = self.pool.submit(self.task, self.options, chunk)
             self._queue.append((scan, chunk, handle))
 
     def next_result(self, scan: ParallelFileScan, chunk: Chunk) -> Any:
@@ -218,6 +243,13 @@ class ParallelScanner:
         if ref is not None:
             for key, dataset in result.consulted.items():
                 ref.consulted.setdefault(key, dataset)
+        if self.sink is not None:
+            if result.part is None:  # scanned again here: its part is rewritten here
+                from edi837.scan_outdir import with_part
+
+                result = with_part(self.sink, chunk, result)
+            assert result.part is not None
+            self.parts.append(result.part)
         return result
 
     def _merged(self, touched: dict[str, object]) -> dict[str, object] | None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any
@@ -37,6 +37,7 @@ from x12core.census import Tally, unread_claims_finding
 from x12core.chunks import Chunk, ChunkEnd, ChunkReader, chunk_size, plan, restarted
 from x12core.findings import Finding
 from x12core.parallel import Handle, Pool
+from x12core.remote import size
 from x12core.render import Encoded, encode_item
 
 _NOT_A_CORRECTION = '"correction": false}'
@@ -107,21 +108,31 @@ def remit_chunk(causes: CauseMap, chunk: Chunk, view: str = "records") -> RemitC
 
 
 def parallel_report(paths: Sequence[str | os.PathLike[str]], causes: CauseMap,
-                    pool: Pool, fmt: str = "json") -> tuple[Report, Totals]:
+                    pool: Pool, fmt: str = "json", task: Task | None = None,
+                    settled: Callable[[Chunk, RemitChunk], None] | None = None
+                    ) -> tuple[Report, Totals]:
     """:func:`remit835.report.remit_report`, the chunks read on ``pool``; ``fmt`` is the
     format the report will be written in (the tasks make what it needs). Like
-    ``remit_report`` it expects files :func:`~remit835.parse.check_835` has passed."""
+    ``remit_report`` it expects files :func:`~remit835.parse.check_835` has passed.
+
+    ``task`` (default :func:`remit_chunk`) and ``settled`` (called with each chunk's
+    final result, in order): ``--out-dir`` (remit835.remit_outdir). A path may be a URL."""
+    run = task or remit_chunk
     chunks = [c for p in paths for c in plan(os.fspath(p), chunk_size(
-        os.path.getsize(p), pool.width), inner=False)]
+        size(os.fspath(p)), pool.width), inner=False)]
     return remit_report(
         paths, causes,
         records=lambda totals: _records(chunks, causes, pool, totals,
-                                        "json" if fmt == "json" else "records"),
-        text_rows=lambda totals: _records(chunks, causes, pool, totals, "rows"))
+                                        "json" if fmt == "json" else "records", run, settled),
+        text_rows=lambda totals: _records(chunks, causes, pool, totals, "rows", run, settled))
+
+
+Task = Callable[[CauseMap, Chunk, str], RemitChunk]
 
 
 def _records(chunks: list[Chunk], causes: CauseMap, pool: Pool, totals: Totals,
-             view: str) -> Iterator[Any]:
+             view: str, task: Task = remit_chunk,
+             settled: Callable[[Chunk, RemitChunk], None] | None = None) -> Iterator[Any]:
     """Claim records (``view`` records) or text rows (``rows``), in file order."""
     queue: deque[tuple[Chunk, Handle]] = deque()
     pending = deque(chunks)
@@ -132,7 +143,7 @@ def _records(chunks: list[Chunk], causes: CauseMap, pool: Pool, totals: Totals,
     while pending or queue:
         while pending and len(queue) < 2 * pool.width:
             chunk = pending.popleft()
-            queue.append((chunk, pool.submit(remit_chunk, causes, chunk, view)))
+            queue.append((chunk, pool.submit(task, causes, chunk, view)))
         chunk, handle = queue.popleft()
         part: RemitChunk = handle.result()
         if chunk.number == 0:
@@ -141,8 +152,10 @@ def _records(chunks: list[Chunk], causes: CauseMap, pool: Pool, totals: Totals,
             held, held_env = [], []
         elif previous is not None and not previous.matches(chunk):
             chunk = restarted(chunk, previous)
-            part = remit_chunk(causes, chunk, view)
+            part = task(causes, chunk, view)
         previous = part.end
+        if settled is not None:
+            settled(chunk, part)
         assert tally is not None
         tally.add(part.census)
         for payload, _, reversal, claim_id in part.records:

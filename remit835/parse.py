@@ -262,7 +262,7 @@ def read_text(text: str, name: str = "<text>") -> list[tuple[Payment, list[Claim
     return load_remits(io.BytesIO(text.encode("latin-1")), name=name)
 
 
-def check_835(path: str | os.PathLike[str]) -> None:
+def check_835(path: str | os.PathLike[str], source: BinaryIO | None = None) -> None:
     """Fail fast (before any output) on input that is not an 835.
 
     Reads only up to the first ST: raises :class:`NotX12Error` for non-X12 input and
@@ -270,7 +270,7 @@ def check_835(path: str | os.PathLike[str]) -> None:
     """
     name = os.fspath(path)
     gs08 = ""
-    for seg in SegmentReader(path):
+    for seg in SegmentReader(path if source is None else source, name=name):
         if seg.tag == "GS":
             gs08 = seg[8]
         elif seg.tag == "ST":

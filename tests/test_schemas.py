@@ -33,7 +33,7 @@ MIXED, CLEAN = FIXTURES / "837p" / "mixed.837", FIXTURES / "837p" / "clean.837"
 ERA, UNBALANCED = FIXTURES / "835" / "era.835", FIXTURES / "835" / "unbalanced.835"
 EXPECTED = {"scan", "remit", "reconcile", "audit", "validate", "split", "split-report",
             "explain", "rules", "data-status", "ingest", "ledger-claim", "ledger-aging",
-            "ledger-denials", "ledger-underpaid", "watch-status"}
+            "ledger-denials", "ledger-underpaid", "watch-status", "manifest"}
 
 
 # -- the schemas themselves ---------------------------------------------------

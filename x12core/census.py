@@ -18,7 +18,7 @@ import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 from x12core.errors import NotX12Error
 from x12core.findings import Finding, Location, Severity
@@ -55,17 +55,19 @@ def _after_terminator(buf: bytes, pos: int, terminators: set[int]) -> bool:
 
 def iter_claim_segments(path: str | os.PathLike[str], *, start: int = 0,
                         end: int | None = None, line: int = 1,
-                        terminators: Iterable[int] = ()) -> Iterator[tuple[str, int, int]]:
+                        terminators: Iterable[int] = (), source: BinaryIO | None = None
+                        ) -> Iterator[tuple[str, int, int]]:
     """Yield ``(tag, byte offset, file line)`` of every CLM/CLP segment, in file order.
 
     ``start``/``end``/``line``/``terminators``: only the bytes ``[start, end)`` (one chunk
     of a parallel run), which begin on ``line`` after ISA headers declaring those
-    terminators (byte values).
+    terminators (byte values). ``source``: a seekable stream of the bytes instead of
+    opening ``path`` (a chunk of a URL input, :class:`x12core.remote.RangeSource`).
     """
     name = os.fspath(path)
     declared: set[int] = set(terminators)
     remaining = None if end is None else end - start
-    with open(path, "rb") as handle:
+    with open(path, "rb") if source is None else source as handle:
         handle.seek(start)
         tail = b""
         base = start  # file offset of buf[0]

@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, BinaryIO
 
+from x12core import remote
 from x12core.errors import InputError, NotX12Error
 from x12core.reader import ISA_LENGTH, ReaderState, SegmentReader, parse_isa_header
 from x12core.segment import Delimiters, Segment
@@ -82,9 +83,12 @@ class Chunk:
         from x12core.census import Tally
 
         state = self.body.state
+        source = None
+        if remote.is_url(self.path):  # the bytes the chunk's reader fetched (kept, not refetched)
+            source = remote.RangeSource(self.path, self.body.start, self.body.end)
         return Tally(self.path, tag, start=self.body.start, end=self.body.end,
                      line=state.line if state is not None else 1,
-                     terminators=self.terminators)
+                     terminators=self.terminators, source=source)
 
 
 
@@ -122,26 +126,30 @@ def chunk_size(total: int, slots: int, per_slot: int = 8) -> int:
     return max(MIN_CHUNK, min(total // max(1, slots * per_slot), MAX_CHUNK))
 
 
-def whole(path: str) -> list[Chunk]:
+def whole(path: str, size: int | None = None) -> list[Chunk]:
     """The file as one chunk (nothing predicted, nothing to check)."""
-    return [Chunk(path, 0, Span(0, os.path.getsize(path), None))]
+    return [Chunk(path, 0, Span(0, remote.size(path) if size is None else size, None))]
 
 
 def plan(path: str | os.PathLike[str], target: int, inner: bool = True) -> list[Chunk]:
     """Chunks of about ``target`` bytes, in file order (see :func:`chunk_size`).
 
     ``inner``: also cut inside a large 837 transaction set at 2000A/2000B loops.
+    ``path`` may be a URL (:mod:`x12core.remote`): the pre-scan then runs on a local copy
+    streamed in blocks, and the chunks name the URL (each task fetches its own bytes).
     """
     name = os.fspath(path)
-    size = os.path.getsize(name)
+    size = remote.size(name)
     target = max(1, target)
     if size < 2 * target:
-        return whole(name)
-    with open(name, "rb") as handle, mmap.mmap(handle.fileno(), 0,
-                                                access=mmap.ACCESS_READ) as data:
-        cuts = list(_Planner(data, name, target, inner).cuts())
+        return whole(name, size)
+    with remote.local_copy(name) as local:
+        size = os.path.getsize(local)
+        with open(local, "rb") as handle, mmap.mmap(handle.fileno(), 0,
+                                                   access=mmap.ACCESS_READ) as data:
+            cuts = list(_Planner(data, name, target, inner).cuts())
     if not cuts:
-        return whole(name)
+        return whole(name, size)
     chunks: list[Chunk] = []
     start, state = 0, None
     prior: _Cut | None = None
@@ -447,18 +455,29 @@ class ChunkReader:
 
     def __iter__(self) -> Iterator[Segment]:
         chunk = self.chunk
+        if remote.is_url(chunk.path):  # each span fetched by byte range (fsspec)
+            yield from self._segments(None)
+            return
         with open(chunk.path, "rb") as handle:
-            for span in chunk.context:
-                yield from self._track(self._read(handle, span))
-            if self.on_body is not None:
-                self.on_body()
-            for seg in self._track(self._read(handle, chunk.body, count=True)):
-                self.last = seg
-                yield seg
+            yield from self._segments(handle)
 
-    def _read(self, handle: BinaryIO, span: Span, count: bool = False) -> Iterator[Segment]:
-        handle.seek(span.start)
-        data = handle.read(span.end - span.start)
+    def _segments(self, handle: BinaryIO | None) -> Iterator[Segment]:
+        chunk = self.chunk
+        for span in chunk.context:
+            yield from self._track(self._read(handle, span))
+        if self.on_body is not None:
+            self.on_body()
+        for seg in self._track(self._read(handle, chunk.body, count=True)):
+            self.last = seg
+            yield seg
+
+    def _read(self, handle: BinaryIO | None, span: Span, count: bool = False
+              ) -> Iterator[Segment]:
+        if handle is None:
+            data = remote.read_range(self.chunk.path, span.start, span.end)
+        else:
+            handle.seek(span.start)
+            data = handle.read(span.end - span.start)
         if count:
             self.newlines = data.count(b"\n")
         if data:
