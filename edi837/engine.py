@@ -55,7 +55,8 @@ __all__ = ["REGISTRY", "ClaimContext", "Engine", "Hit", "PatientContext", "Rule"
 class ClaimContext:
     """What a claim rule may read besides the claim: profile, tables, per-claim indexes."""
 
-    __slots__ = ("_by_date", "claim", "codes", "memo", "modifiers", "profile", "tables")
+    __slots__ = ("_by_date", "claim", "codes", "first_day", "last_day", "line_providers",
+                 "memo", "modifiers", "profile", "tables", "zero_charge")
 
     def __init__(self, claim: Claim, profile: Profile, tables: Tables) -> None:
         self.claim = claim
@@ -63,12 +64,31 @@ class ClaimContext:
         self.tables = tables
         codes = set()
         modifiers: set[str] = set()
+        # Facts several rule families read, gathered in the one pass over the lines.
+        first = last = None
+        zero = providers = False
         for line in claim.lines:
             codes.add(line.code)
             if line.modifiers:
                 modifiers.update(line.modifiers)
+            start = line.service_date
+            if start is not None:
+                end = line.service_date_end or start
+                if first is None or start < first:
+                    first = start
+                if last is None or end > last:
+                    last = end
+            charge = line.charge
+            if charge is not None and not charge:
+                zero = True
+            if line.providers:
+                providers = True
         self.codes = codes
         self.modifiers = modifiers
+        self.first_day: date | None = first  # earliest DTP*472 date
+        self.last_day: date | None = last  # latest DTP*472 date (the end of a range)
+        self.zero_charge = zero  # a line with SV102 = 0
+        self.line_providers = providers  # a 2420x provider loop on some line
         self.memo: dict[str, object] = {}  # results rules of one family share
         self._by_date: dict[date | None, list[ServiceLine]] | None = None
 

@@ -183,20 +183,25 @@ class FileScan:
     def _check(self, group: list[Claim], located: list[Finding],
                cursor: int) -> Generator[ClaimResult, None, int]:
         fail_on = self.scanner.options.fail_on
+        size = len(located)  # --validate findings with a segment, in file order
         for claim, (profile, findings) in zip(group, self.scanner.engine.check(group),
                                               strict=True):
-            while cursor < len(located) and (located[cursor].location.segment_index or 0) \
+            while cursor < size and (located[cursor].location.segment_index or 0) \
                     < claim.first_index:
                 self.file_findings.append(located[cursor])
                 cursor += 1
-            while cursor < len(located) and (located[cursor].location.segment_index or 0) \
+            while cursor < size and (located[cursor].location.segment_index or 0) \
                     <= claim.last_index:
                 f = located[cursor]
                 line = claim.line_at(f.location.segment_index or 0)
                 findings.append(f.with_location(
                     claim_id=claim.id, line_number=line.number if line else None))
                 cursor += 1
-            held = any(f.severity >= fail_on for f in findings)
+            held = False
+            for f in findings:
+                if f.severity >= fail_on:
+                    held = True
+                    break
             self.claims += 1
             self.held += held
             yield ClaimResult(claim, tuple(findings), "held" if held else "clean", profile.name)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from edi837.engine import ClaimContext, Hit, rule
 from edi837.model import Claim
-from edi837.rules.facts import facts
 from x12core.findings import Severity
 
 
@@ -33,7 +32,7 @@ def drug_line_zero_charge(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     [S5b]; 005010X222A1 SV102.
     """
     out: list[Hit] = []
-    if not facts(ctx).zero_charge:
+    if not ctx.zero_charge:
         return out
     t = ctx.tables
     for line in claim.lines:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from edi837.builders import parse_date
 from edi837.engine import ClaimContext, Hit, rule
 from edi837.model import Claim
-from edi837.rules.facts import facts
 from x12core.findings import Severity
 
 
@@ -34,7 +33,7 @@ def service_after_batch_date(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """
     out: list[Hit] = []
     batch = claim.batch_day
-    last_day = facts(ctx).last_day
+    last_day = ctx.last_day
     if batch is None or last_day is None or last_day <= batch:
         return out
     for line in claim.lines:

@@ -9,7 +9,6 @@ from edi837.edit_tables import diagnosis_sex, sex_prefixes, sex_procedures
 from edi837.engine import ClaimContext, Hit, rule
 from edi837.model import Claim
 from edi837.rules.common import at_code, day
-from edi837.rules.facts import facts
 from x12core.findings import Severity
 
 _SEX_WORD = {"F": "female", "M": "male"}
@@ -51,7 +50,7 @@ def birth_date_after_service(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     """
     out: list[Hit] = []
     patient = claim.patient
-    first_day = facts(ctx).first_day
+    first_day = ctx.first_day
     if first_day is None:
         return out
     born = parse_date(patient.birth_date)  # cached: a batch repeats its birth dates

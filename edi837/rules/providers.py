@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 from edi837.engine import ClaimContext, Hit, rule
 from edi837.model import Claim, ServiceLine
-from edi837.rules.facts import facts
 from x12core.findings import Severity
 from x12core.segment import Segment
 
@@ -94,7 +93,7 @@ def npi_check_digit(claim: Claim, ctx: ClaimContext) -> list[Hit]:
         if len(els) > 9 and els[8] == "XX" and not known.get(els[9]) and els[0] == "NM1" \
                 and not npi_valid(els[9]):
             out.append(_npi_hit(seg, None))
-    if not facts(ctx).line_providers:
+    if not ctx.line_providers:
         return out
     for line in claim.lines:
         if line.providers:
@@ -127,7 +126,7 @@ def rendering_without_npi(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     005010X222A1 loops 2310B/2420A NM108-NM109 (required) [S25]; RARC N290 [S4].
     """
     out: list[Hit] = []
-    nm1s = _line_nm1s(claim) if facts(ctx).line_providers else (
+    nm1s = _line_nm1s(claim) if ctx.line_providers else (
         (seg, None) for seg in claim.providers if seg.tag == "NM1")
     for seg, line in nm1s:
         els = seg.elements
@@ -170,7 +169,7 @@ def taxonomy_malformed(claim: Claim, ctx: ClaimContext) -> list[Hit]:
         els = seg.elements
         if els[0] == "PRV" and len(els) > 3 and els[3] not in ok and not _taxonomy_ok(els[3]):
             out.append(_taxonomy_hit(seg, None))
-    if not facts(ctx).line_providers:
+    if not ctx.line_providers:
         return out
     for line in claim.lines:
         if line.providers:
