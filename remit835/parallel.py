@@ -32,7 +32,7 @@ from remit835.report import (
     file_outcomes,
     remit_report,
 )
-from remit835.report_text import denied_rows
+from remit835.report_text import text_rows
 from x12core.census import Tally, unread_claims_finding
 from x12core.chunks import Chunk, ChunkEnd, ChunkReader, chunk_size, plan, restarted
 from x12core.findings import Finding
@@ -87,7 +87,7 @@ def remit_chunk(causes: CauseMap, chunk: Chunk, view: str = "records") -> RemitC
     for outcome in file_outcomes(reader, causes, totals, None):
         claim = outcome.claim
         if view == "rows":
-            payload: Any = list(denied_rows(outcome))
+            payload: Any = list(text_rows(outcome))
         else:
             payload = claim_record(outcome)
             if view == "json":  # "correction" last, as the report adds it; decided in order
