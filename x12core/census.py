@@ -35,6 +35,7 @@ _CANDIDATE = re.compile(rb"(ISA|CLM|CLP)[^A-Za-z0-9 \t\r\n]")
 _ONE_CANDIDATE = {tag: re.compile(tag.encode() + rb"[^A-Za-z0-9 \t\r\n]")
                   for tag in ("ISA", "CLM", "CLP")}
 _BLANK = b" \t\r\n"
+_LF = ord("\n")
 _LOOKBACK = 64  # bytes kept before the unprocessed region, for the look-behind
 
 
@@ -163,7 +164,11 @@ def _claim_offsets(path: str | os.PathLike[str], tag: str, *, start: int = 0,
                 while isa[k] < pos:  # the ISA headers before it, in file order
                     _declare(buf, isa[k], declared, name)
                     k += 1
-                if (pos and buf[pos - 1] in declared) or _after_terminator(buf, pos, declared):
+                # A terminator right before it, or after one line break: at once (the common
+                # layouts); anything else walks back over the blanks.
+                if (pos > 1 and (buf[pos - 1] in declared or (
+                        buf[pos - 1] == _LF and buf[pos - 2] in declared))) \
+                        or _after_terminator(buf, pos, declared):
                     found.append(base + pos)
             while isa[k] < limit:
                 _declare(buf, isa[k], declared, name)
