@@ -3,6 +3,7 @@
     python bench/bench_workers.py                         # 100,000 claims, scan and remit
     python bench/bench_workers.py --claims 20000 --rounds 2
     python bench/bench_workers.py --dask                  # also on a 2-worker LocalCluster
+    python bench/bench_workers.py --only remit --rounds 4 # one command only
 
 For each command (``claimkit scan FILE -f json``, ``claimkit remit FILE -f json``, the
 report written to a file) the runs with ``--workers 1`` and ``--workers N`` alternate
@@ -122,14 +123,16 @@ def main() -> None:
     parser.add_argument("--claims", type=int, default=100_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--only", choices=("scan", "remit"), help="bench this command only")
     parser.add_argument("--dask", action="store_true",
                         help="also run on a local Dask cluster of --workers processes")
     args = parser.parse_args()
     claims, remits = generated("837", args.claims), generated("835", args.claims)
     print(f"{args.claims:,} claims: 837 {file_mib(claims):.0f} MiB, 835 {file_mib(remits):.0f} "
           f"MiB; {os.cpu_count()} cores")
-    plans = [("scan", ["scan", str(claims), "-f", "json"]),
-             ("remit", ["remit", str(remits), "-f", "json"])]
+    plans = [(name, base) for name, base in (("scan", ["scan", str(claims), "-f", "json"]),
+                                             ("remit", ["remit", str(remits), "-f", "json"]))
+             if args.only in (None, name)]
     for name, base in plans:
         compare(name, base, args.workers, args.rounds, ["--workers", str(args.workers)],
                 f"--workers {args.workers}")

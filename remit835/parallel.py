@@ -32,37 +32,42 @@ from remit835.report import (
     file_outcomes,
     remit_report,
 )
-from remit835.report_text import denied_rows
+from remit835.report_text import text_rows
 from x12core.census import Tally, unread_claims_finding
 from x12core.chunks import Chunk, ChunkEnd, ChunkReader, chunk_size, plan, restarted
 from x12core.findings import Finding
 from x12core.parallel import Handle, Pool
 from x12core.remote import size
-from x12core.render import Encoded, encode_item
+from x12core.render import ITEM_SEPARATOR, EncodedBlock, encode_item
 
-_NOT_A_CORRECTION = '"correction": false}'
-_A_CORRECTION = '"correction": true}'
+_NOT_A_CORRECTION = b'"correction": false}'
+_A_CORRECTION = b'"correction": true}'
+_SEPARATOR_LENGTH = len(ITEM_SEPARATOR)
 
 
 @dataclass(frozen=True, slots=True)
 class RemitChunk:
     """One chunk's claim records (with CLP offset and reversal flag) and totals."""
 
-    records: list[tuple[Any, int, bool, str]]  # record or text rows, CLP offset, reversal, id
+    # Per claim: its record, text rows or (view json) the end of its item in ``block``;
+    # CLP offset, reversal, CLP01.
+    records: list[tuple[Any, int, bool, str]]
     totals: dict[str, Any]  # Totals fields but ``findings`` (payment-level findings below)
     findings: list[dict[str, Any]]
     file_findings: list[Finding]  # transaction sets that are not 835
     envelope_findings: list[Finding]  # reported after every other finding of the file
     end: ChunkEnd
     census: tuple[int, int, tuple[int, int] | None]  # CLP segments in its bytes, missed, first
+    block: bytes = b""  # view json: every claim's JSON item, encoded and joined here
 
 
 def remit_chunk(causes: CauseMap, chunk: Chunk, view: str = "records") -> RemitChunk:
     """The task: read and assess one chunk of an 835 file.
 
     ``view``: ``records`` (the JSONL/CSV claim records), ``json`` (the same, encoded
-    here as the JSON report writes them) or ``rows`` (the text view's denied and
-    partially paid lines), whichever the report will write.
+    here as the JSON report writes them, in one block of bytes: the submitting process
+    only writes it) or ``rows`` (the text view's denied and partially paid lines),
+    whichever the report will write.
     """
     segments = ChunkReader(chunk)
     reader = RemitReader(chunk.path, name=chunk.path, segments=segments,
@@ -78,15 +83,20 @@ def remit_chunk(causes: CauseMap, chunk: Chunk, view: str = "records") -> RemitC
     segments.on_body = on_body
     totals = Totals()
     records = []
+    items: list[str] = []
+    end = -_SEPARATOR_LENGTH  # where the last item ends in the block
     for outcome in file_outcomes(reader, causes, totals, None):
         claim = outcome.claim
         if view == "rows":
-            payload: Any = list(denied_rows(outcome))
+            payload: Any = list(text_rows(outcome))
         else:
             payload = claim_record(outcome)
             if view == "json":  # "correction" last, as the report adds it; decided in order
                 payload["correction"] = False
-                payload = encode_item(payload)
+                item = encode_item(payload)  # ASCII (ensure_ascii): one character, one byte
+                items.append(item)
+                end += _SEPARATOR_LENGTH + len(item)
+                payload = end
         records.append((payload, claim.segment.offset if claim.segment else -1,
                         claim.is_reversal, claim.claim_id))
     # file_outcomes added the reader's findings last: they are reported after the
@@ -96,7 +106,7 @@ def remit_chunk(causes: CauseMap, chunk: Chunk, view: str = "records") -> RemitC
     state = {f.name: getattr(totals, f.name) for f in fields(Totals) if f.name != "findings"}
     env = reader.envelope
     assert env is not None  # set when the reader was iterated
-    end = segments.end(env.snapshot(), env.headers())
+    ending = segments.end(env.snapshot(), env.headers())
     txn = len(reader.findings) - (len(env.findings) - reader.replayed)
     tally = chunk.census("CLP")  # the bytes' own CLP count (x12core.census), here too
     for record in records:
@@ -104,7 +114,8 @@ def remit_chunk(causes: CauseMap, chunk: Chunk, view: str = "records") -> RemitC
             tally.read(record[1])
     tally.finish()
     return RemitChunk(records, state, everything[:split], reader.findings[:txn],
-                      reader.findings[txn:], end, tally.counts())
+                      reader.findings[txn:], ending, tally.counts(),
+                      ITEM_SEPARATOR.join(items).encode())
 
 
 def parallel_report(paths: Sequence[str | os.PathLike[str]], causes: CauseMap,
@@ -158,6 +169,7 @@ def _records(chunks: list[Chunk], causes: CauseMap, pool: Pool, totals: Totals,
             settled(chunk, part)
         assert tally is not None
         tally.add(part.census)
+        corrected: list[int] = []  # view json: ends of the items to mark as corrections
         for payload, _, reversal, claim_id in part.records:
             # B.7: a reversal (CLP02 22) is usually followed by the corrected claim.
             correction = not reversal and claim_id in totals.reversed_ids
@@ -167,13 +179,14 @@ def _records(chunks: list[Chunk], causes: CauseMap, pool: Pool, totals: Totals,
                 totals.corrections += 1
             if view == "json":
                 if correction:
-                    payload = payload[:-len(_NOT_A_CORRECTION)] + _A_CORRECTION
-                yield Encoded(payload)
+                    corrected.append(payload)
             elif view == "records":
                 payload["correction"] = correction
                 yield payload
             else:
                 yield from payload
+        if view == "json" and part.block:
+            yield EncodedBlock(*_mark_corrections(part.block, corrected))
         _merge(totals, part)
         held.extend(part.file_findings)
         held_env.extend(part.envelope_findings)
@@ -183,6 +196,22 @@ def _records(chunks: list[Chunk], causes: CauseMap, pool: Pool, totals: Totals,
             totals.claim_segments += tally.total
             if tally.missed:
                 _add_finding(totals, unread_claims_finding(chunk.path, tally, "CLP"))
+
+
+def _mark_corrections(block: bytes, ends: list[int]) -> list[bytes | memoryview]:
+    """``block`` with ``"correction": true`` in the items ending at ``ends`` (in order),
+    as pieces to write one after the other (views of ``block``: nothing is copied)."""
+    if not ends:
+        return [block]
+    view = memoryview(block)
+    pieces: list[bytes | memoryview] = []
+    start = 0
+    for end in ends:
+        cut = end - len(_NOT_A_CORRECTION)
+        pieces += [view[start:cut], _A_CORRECTION]
+        start = end
+    pieces.append(view[start:])
+    return pieces
 
 
 def _merge(totals: Totals, part: RemitChunk) -> None:

@@ -25,6 +25,16 @@ _MAX = 40  # cell width cap, except the action, which is the point of the table
 _SHOWN = (DENIED, PARTIAL)
 
 
+def text_rows(outcome: ClaimOutcome) -> Iterator[list[str]] | tuple[()]:
+    """:func:`denied_rows`, at once empty for a claim paid, pending or reversed.
+
+    Such a claim has no row: its status says no claim adjustment is a denial and no line
+    is denied or partially paid (remit835.outcome; a reversal's lines are reversed).
+    Hot path: most claims are paid, and a generator per claim costs more than this test.
+    """
+    return denied_rows(outcome) if outcome.status in _SHOWN else ()
+
+
 def denied_rows(outcome: ClaimOutcome) -> Iterator[list[str]]:
     """The table rows of one claim: the claim's own denials, then each denied or partial line.
 
@@ -58,40 +68,54 @@ def _row(claim: str, line: str, procedure: str, billed: str, paid: str, status: 
             main.cause.action if main else ""]
 
 
-def _clip(text: str) -> str:
-    return text if len(text) <= _MAX else text[: _MAX - 1] + "…"
-
-
 def write_text(outcomes: Iterable[ClaimOutcome], out: TextIO, totals: Totals) -> None:
-    write_rows((row for outcome in outcomes for row in denied_rows(outcome)), out, totals)
+    write_rows((row for outcome in outcomes for row in text_rows(outcome)), out, totals)
 
 
 def write_rows(rows: Iterable[list[str]], out: TextIO, totals: Totals) -> None:
     """The text view from its denied/partial rows (made here or by chunk tasks)."""
     with tempfile.SpooledTemporaryFile(max_size=4 << 20, mode="w+", encoding="utf-8") as spool:
-        widths = [len(c) for c in TABLE]
+        widths = [len(c) for c in TABLE[:-1]]  # the action (last) is never padded
         count = 0
+        batch: list[str] = []
+        encode = _encode_cells
         for row in rows:
-            cells = [_clip(v) for v in row[:-1]] + [row[-1]]
-            for i, cell in enumerate(cells[:-1]):
-                widths[i] = max(widths[i], len(cell))
-            spool.write(json.dumps(cells) + "\n")
+            cells = [v if len(v) <= _MAX else v[: _MAX - 1] + "…" for v in row[:-1]]
+            widths = list(map(max, widths, map(len, cells)))
+            cells.append(row[-1])
+            batch.append(encode(cells))
             count += 1
+            if len(batch) >= 256:  # one spool write per batch: a write costs more than a row
+                spool.write("\n".join(batch) + "\n")
+                batch.clear()
+        if batch:
+            spool.write("\n".join(batch) + "\n")
         _summary(totals, out)
         if not count:
             out.write("\nNo denied or partially paid lines.\n")
             return
         out.write(f"\nDenied and partially paid lines ({count})\n")
-        right = {3, 4}  # money columns
-        def fmt(cells: list[str]) -> str:
-            parts = [c.rjust(w) if i in right else c.ljust(w)
-                     for i, (c, w) in enumerate(zip(cells[:-1], widths, strict=False))]
-            return "  ".join([*parts, cells[-1]]).rstrip() + "\n"
-        out.write(fmt(list(TABLE)))
-        out.write("  ".join("-" * w for w in widths[:-1]) + "  " + "-" * 6 + "\n")
+        # One format per row: money columns right-aligned, the action as it is.
+        line = "  ".join(f"{{:{'>' if i in _RIGHT else '<'}{w}}}"
+                         for i, w in enumerate(widths)) + "  {}"
+        fmt = line.format
+        out.write(fmt(*TABLE).rstrip() + "\n")
+        out.write("  ".join("-" * w for w in widths) + "  " + "-" * 6 + "\n")
         spool.seek(0)
+        decode = _decode_cells
+        lines: list[str] = []
         for raw in spool:
-            out.write(fmt(json.loads(raw)))
+            lines.append(fmt(*decode(raw)).rstrip())
+            if len(lines) >= 256:
+                out.write("\n".join(lines) + "\n")
+                lines.clear()
+        if lines:
+            out.write("\n".join(lines) + "\n")
+
+
+_RIGHT = frozenset({3, 4})  # money columns
+_encode_cells = json.JSONEncoder().encode  # one spool line per row (cells may hold anything)
+_decode_cells = json.JSONDecoder().decode
 
 
 def _summary(totals: Totals, out: TextIO) -> None:

@@ -109,10 +109,12 @@ def test_a_misprediction_is_rescanned(tmp_path: Path, batches: dict[str, Path]) 
     assert got == expected and scanner.reruns > 0
 
 
-@pytest.mark.parametrize("fmt", ["text", "json", "csv"])
+@pytest.mark.parametrize("fmt", ["text", "json", "jsonl", "csv"])
 def test_remit_is_identical(cli, monkeypatch: pytest.MonkeyPatch, batches: dict[str, Path],
                             fmt: str) -> None:
-    _same(cli, monkeypatch, "remit", batches["remits"], batches["remit"], "-f", fmt)
+    out = _same(cli, monkeypatch, "remit", batches["remits"], batches["remit"], "-f", fmt)
+    if fmt == "json":  # corrections (decided in order, across chunks) are marked
+        assert '"correction": true' in out and '"correction": false' in out
 
 
 def test_split_is_identical(cli, monkeypatch: pytest.MonkeyPatch, batches: dict[str, Path],

@@ -14,6 +14,7 @@ It streams in chunks with a small overlap, so memory does not grow with the file
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Iterable, Iterator
@@ -28,7 +29,14 @@ _CHUNK = 1 << 20
 # A candidate segment id: ISA (to learn its terminator), CLM (837 claim), CLP (835 claim),
 # each followed by a separator (anything but a letter, digit or blank).
 _CANDIDATE = re.compile(rb"(ISA|CLM|CLP)[^A-Za-z0-9 \t\r\n]")
+# The same, one id at a time (a Tally counts one claim tag): no two matches of the three
+# can overlap (each id is followed by a separator, never a letter), so the union of the
+# separate matches is the matches of ``_CANDIDATE``; and a pattern starting with a literal
+# is searched about ten times faster than the alternation.
+_ONE_CANDIDATE = {tag: re.compile(tag.encode() + rb"[^A-Za-z0-9 \t\r\n]")
+                  for tag in ("ISA", "CLM", "CLP")}
 _BLANK = b" \t\r\n"
+_LF = ord("\n")
 _LOOKBACK = 64  # bytes kept before the unprocessed region, for the look-behind
 
 
@@ -120,6 +128,94 @@ def count_claims(path: str | os.PathLike[str]) -> Census:
     return Census(clm, clp)
 
 
+def _claim_offsets(path: str | os.PathLike[str], tag: str, *, start: int = 0,
+                   end: int | None = None, terminators: Iterable[int] = (),
+                   source: BinaryIO | None = None) -> Iterator[list[int]]:
+    """The byte offsets of the ``tag`` segments (CLM or CLP), a list per buffer.
+
+    Exactly the offsets of :func:`iter_claim_segments` for that tag (the same buffers,
+    matches and look-behind), without their file lines: a :class:`Tally` needs a line
+    only for the first claim segment it finds unread (:func:`_line_at`). Hot path: one
+    pass over every file ``scan`` and ``remit`` read.
+    """
+    name = os.fspath(path)
+    declared: set[int] = set(terminators)
+    candidates = _ONE_CANDIDATE[tag].finditer
+    headers = _ONE_CANDIDATE["ISA"].finditer
+    remaining = None if end is None else end - start
+    with _opened(path, source) as handle:
+        handle.seek(start)
+        tail = b""
+        base = start  # file offset of buf[0]
+        start = 0  # where the unprocessed bytes begin in ``buf``
+        while True:
+            size = _CHUNK if remaining is None else min(_CHUNK, remaining)
+            chunk = handle.read(size)
+            if remaining is not None:
+                remaining -= len(chunk)
+            eof = len(chunk) < _CHUNK or remaining == 0
+            buf = tail + chunk
+            limit = len(buf) if eof else max(start, len(buf) - 2 * ISA_LENGTH)
+            found: list[int] = []
+            isa = [m.start() for m in headers(buf, start)]  # an ISA declares a terminator
+            isa.append(limit)
+            k = 0
+            for match in candidates(buf, start):
+                pos = match.start()
+                if pos >= limit:
+                    break
+                while isa[k] < pos:  # the ISA headers before it, in file order
+                    _declare(buf, isa[k], declared, name)
+                    k += 1
+                # A terminator right before it, or after one line break: at once (the common
+                # layouts); anything else walks back over the blanks.
+                if (pos > 1 and (buf[pos - 1] in declared or (
+                        buf[pos - 1] == _LF and buf[pos - 2] in declared))) \
+                        or _after_terminator(buf, pos, declared):
+                    found.append(base + pos)
+            while isa[k] < limit:
+                _declare(buf, isa[k], declared, name)
+                k += 1
+            if found:
+                yield found
+            if eof:
+                break
+            keep_from = max(0, limit - _LOOKBACK)
+            tail = buf[keep_from:]
+            base += keep_from
+            start = limit - keep_from
+
+
+def _declare(buf: bytes, pos: int, declared: set[int], name: str) -> None:
+    """Add the terminator of the ISA header at ``buf[pos]`` (if it parses) to ``declared``."""
+    try:
+        delims, _ = parse_isa_header(buf[pos:pos + 2 * ISA_LENGTH].decode("latin-1"), name)
+    except NotX12Error:
+        return
+    declared.add(ord(delims.segment))
+
+
+def _opened(path: str | os.PathLike[str], source: BinaryIO | None
+            ) -> contextlib.AbstractContextManager[BinaryIO]:
+    """``path`` opened, or ``source`` (a chunk's bytes of a URL input) left open for the
+    next reader of the same bytes."""
+    return open(path, "rb") if source is None else contextlib.nullcontext(source)
+
+
+def _line_at(path: str | os.PathLike[str], start: int, line: int, offset: int,
+             source: BinaryIO | None = None) -> int:
+    """The file line of byte ``offset``: ``line`` is that of byte ``start``."""
+    with _opened(path, source) as handle:
+        handle.seek(start)
+        while start < offset:
+            data = handle.read(min(_CHUNK, offset - start))
+            if not data:
+                break
+            line += data.count(b"\n")
+            start += len(data)
+    return line
+
+
 class Tally:
     """Check, in step with a reader, that every CLM (or CLP) in the bytes was read.
 
@@ -131,43 +227,72 @@ class Tally:
 
     def __init__(self, path: str | os.PathLike[str], tag: str, **within: Any) -> None:
         """``within``: the byte range of one chunk (see :func:`iter_claim_segments`)."""
-        self._it = (item for item in iter_claim_segments(path, **within) if item[0] == tag)
+        self._path = path
+        self._source: BinaryIO | None = within.get("source")
+        self._start: int = within.get("start", 0)
+        self._line: int = within.pop("line", 1)
+        self._batches = _claim_offsets(path, tag, **within)
+        self._batch: list[int] = []
+        self._i = 0  # the next offset of ``_batch`` not matched yet
         self.total = 0
         self.missed = 0
-        self.first_missed: tuple[int, int] | None = None  # (offset, line)
-        self._next: tuple[str, int, int] | None = None
+        self._first: int | None = None  # offset of the first missed, its line found lazily
+        self._first_missed: tuple[int, int] | None = None
+
+    @property
+    def first_missed(self) -> tuple[int, int] | None:
+        """``(offset, line)`` of the first claim segment not read."""
+        if self._first_missed is None and self._first is not None:
+            self._first_missed = (self._first, _line_at(self._path, self._start, self._line,
+                                                        self._first, self._source))
+        return self._first_missed
+
+    @first_missed.setter
+    def first_missed(self, value: tuple[int, int] | None) -> None:
+        self._first_missed = value
+        self._first = None if value is None else value[0]
 
     def read(self, offset: int) -> None:
+        batch, i = self._batch, self._i
         while True:
-            if self._next is None:
-                self._next = next(self._it, None)
-            item = self._next
-            if item is None or item[1] > offset:
-                self.total += 1  # read by the pipeline though the census missed it
-                return
-            self._next = None
+            if i >= len(batch):
+                batch = self._batch = next(self._batches, None) or []
+                i = 0
+                if not batch:
+                    self._i = 0
+                    self.total += 1  # read by the pipeline though the census missed it
+                    return
+            at = batch[i]
             self.total += 1
-            if item[1] == offset:
+            if at > offset:
+                self._i = i  # read by the pipeline though the census missed it
                 return
-            self._miss(item[1], item[2])
+            i += 1
+            if at == offset:
+                self._i = i
+                return
+            self._miss(at)
 
     def finish(self) -> None:
-        if self._next is not None:
+        for at in self._batch[self._i:]:
             self.total += 1
-            self._miss(self._next[1], self._next[2])
-            self._next = None
-        for _, at, line in self._it:
-            self.total += 1
-            self._miss(at, line)
+            self._miss(at)
+        self._batch, self._i = [], 0
+        for batch in self._batches:
+            for at in batch:
+                self.total += 1
+                self._miss(at)
 
     @classmethod
     def empty(cls) -> Tally:
         """A tally that only adds up chunks' counts (:meth:`add`)."""
         tally = cls.__new__(cls)
-        tally._it = iter(())
+        tally._path = ""
+        tally._start, tally._line = 0, 1
+        tally._batches = iter(())
+        tally._batch, tally._i = [], 0
         tally.total = tally.missed = 0
-        tally.first_missed = None
-        tally._next = None
+        tally._first = tally._first_missed = None
         return tally
 
     def add(self, other: Tally | tuple[int, int, tuple[int, int] | None]) -> None:
@@ -182,10 +307,10 @@ class Tally:
     def counts(self) -> tuple[int, int, tuple[int, int] | None]:
         return self.total, self.missed, self.first_missed
 
-    def _miss(self, offset: int, line: int) -> None:
+    def _miss(self, offset: int) -> None:
         self.missed += 1
-        if self.first_missed is None:
-            self.first_missed = (offset, line)
+        if self._first is None:
+            self._first = offset
 
 
 RULE_UNREAD = "X12-CLAIMS"

@@ -9,6 +9,7 @@ first without holding every claim in memory.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import json
 import tempfile
@@ -53,6 +54,8 @@ encode_item = _encode_item  # the same bytes, made in a worker process (--worker
 
 
 _BATCH = 256  # items joined per write: the spool's write call costs more than the join
+ITEM_SEPARATOR = ",\n    "  # between two items of the JSON document's list
+_SEPARATOR_BYTES = ITEM_SEPARATOR.encode()
 
 
 class Encoded(str):
@@ -61,24 +64,50 @@ class Encoded(str):
     __slots__ = ()
 
 
+class EncodedBlock:
+    """Several items encoded by :func:`encode_item`, joined by :data:`ITEM_SEPARATOR` and
+    UTF-8 encoded (a worker made them: this process only writes them), in ``pieces``
+    (written one after the other; views of a worker's bytes, never copied here)."""
+
+    __slots__ = ("pieces",)
+
+    def __init__(self, *pieces: bytes | memoryview) -> None:
+        self.pieces = pieces
+
+
 def write_json(report: Report, out: TextIO, schema: str | None = None) -> None:
     """``{"schema_version": N, "summary": ..., "<items_key>": [...], **extra}``.
 
     ``schema`` names the document's schema (:mod:`x12core.schemas`); its version is the
     first key. Without it the document starts with the summary.
     """
-    with tempfile.SpooledTemporaryFile(max_size=JSON_SPOOL_MEMORY, mode="w+",
-                                       encoding="utf-8") as spool:
+    # A binary spool: items are ASCII (``ensure_ascii``) and blocks from workers are bytes
+    # already; a text spool would decode and re-scan for newlines on the way back.
+    with tempfile.SpooledTemporaryFile(max_size=JSON_SPOOL_MEMORY, mode="w+b") as spool:
         first = True
         batch: list[str] = []
+        write = spool.write
         for item in report.items:
+            if isinstance(item, EncodedBlock):
+                if batch:
+                    write(((_LEAD if first else ITEM_SEPARATOR) + ITEM_SEPARATOR.join(batch))
+                          .encode())
+                    first = False
+                    batch.clear()
+                if any(item.pieces):
+                    write(_LEAD_BYTES if first else _SEPARATOR_BYTES)
+                    for piece in item.pieces:
+                        write(piece)
+                    first = False
+                continue
             batch.append(item if isinstance(item, Encoded) else _encode_item(item))
             if len(batch) >= _BATCH:
-                spool.write(("\n    " if first else ",\n    ") + ",\n    ".join(batch))
+                write(((_LEAD if first else ITEM_SEPARATOR) + ITEM_SEPARATOR.join(batch))
+                      .encode())
                 first = False
                 batch.clear()
         if batch:
-            spool.write(("\n    " if first else ",\n    ") + ",\n    ".join(batch))
+            write(((_LEAD if first else ITEM_SEPARATOR) + ITEM_SEPARATOR.join(batch)).encode())
             first = False
         summary = report.summary()
         extra = report.extra()
@@ -89,8 +118,10 @@ def write_json(report: Report, out: TextIO, schema: str | None = None) -> None:
         out.write(json.dumps(summary, default=_default))
         out.write(f',\n  "{report.items_key}": [')
         spool.seek(0)
-        while chunk := spool.read(1 << 16):
-            out.write(chunk)
+        decode = codecs.getincrementaldecoder("utf-8")().decode
+        while chunk := spool.read(1 << 20):
+            out.write(decode(chunk))
+        out.write(decode(b"", final=True))
         out.write("\n  ]" if not first else "]")
         for key, value in extra.items():
             out.write(f",\n  {json.dumps(key)}: ")
@@ -103,6 +134,10 @@ def write_json(report: Report, out: TextIO, schema: str | None = None) -> None:
             else:
                 out.write(json.dumps(value, default=_default, indent=None))
         out.write("\n}\n")
+
+
+_LEAD = "\n    "  # before the first item
+_LEAD_BYTES = _LEAD.encode()
 
 
 def iter_rows(report: Report) -> Iterator[dict[str, Any]]:
