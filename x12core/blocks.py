@@ -4,9 +4,9 @@ Most files write every segment the same way: the terminator, then the same line 
 (none, LF or CR LF), with no blank line, no segment wrapped over two lines and no blank
 before a segment id. In such a block the general loop's per-segment bookkeeping
 (stripping the line ending, counting newlines, skipping empty pieces) changes nothing.
-:func:`clean_end` proves that for a whole buffer with a few ``count``/``find`` calls;
-the block is then split on terminator + line ending, each segment costs one ``split``
-and one object, and offsets and file lines advance by constant steps. The result --
+:func:`clean_block` splits a block on terminator + line ending and proves it clean
+with two ``count`` calls; each segment then costs one ``split`` and one object, and
+offsets and file lines advance by constant steps. The result --
 every segment's elements, index, position, offset and line -- is exactly what the
 general loop gives; :mod:`tests.test_reader_fastpath` compares the two.
 """
@@ -21,43 +21,43 @@ from x12core.segment import KNOWN_TAGS, Delimiters, Segment
 _BLANKS = " \t\r\n"
 
 
-def clean_end(buf: str, term: str) -> tuple[int, str]:
-    """How much of ``buf`` (which starts at a segment) is a clean block, and its separator.
+# A block is at most this long: what follows an IEA in it (junk, another interchange
+# with other delimiters) is split for nothing, so keep that waste small.
+BLOCK = 1 << 16
 
-    Returns ``(end, sep)``: ``buf[:end]`` is whole segments, each followed by ``sep`` (the
-    terminator and one line ending), none of which holds a newline, starts with a blank,
-    is empty or is an IEA (after an IEA the next ISA may declare other delimiters, and
-    data between interchanges is read by the general loop). ``end`` is 0 when there is
-    no such block at the start of ``buf``.
+
+def clean_block(buf: str, pos: int, term: str) -> tuple[list[str], str] | None:
+    """The whole segments of ``buf`` from ``pos`` (at most about :data:`BLOCK` characters),
+    split on their separator, when the block is clean; else ``None``.
+
+    ``pos`` is the start of a segment, not a blank. The separator is the terminator and
+    the line ending that follows it (none, LF or CR LF); clean means every terminator
+    is followed by that line ending and no segment holds a newline. Empty pieces and
+    pieces that start with a blank are found by :func:`fast_run` for free (their tag
+    is never a known one) and handed back to the general loop.
     """
-    if not buf or buf[0] in _BLANKS or buf.startswith(term) or buf.startswith("IEA"):
-        return 0, term
     nl = ""
     if term != "\n":
-        at = buf.find(term)
+        at = buf.find(term, pos, pos + BLOCK)
         if at < 0:
-            return 0, term
+            return None
         if buf.startswith("\r\n", at + 1):
             nl = "\r\n"
         elif buf.startswith("\n", at + 1):
             nl = "\n"
     sep = term + nl
-    last = buf.rfind(sep)
+    last = buf.rfind(sep, pos, pos + BLOCK)
     if last < 0:
-        return 0, sep
-    end = last + len(sep)
-    # Stop before the first piece that needs the general loop: an IEA, an empty piece or
-    # one that starts with a blank (the block keeps every segment before it).
-    for bad in ("IEA", term, " ", "\t", "\r", "\n"):
-        at = buf.find(sep + bad, 0, end + len(bad))
-        if at >= 0:
-            end = at + len(sep)
-    nsep = buf.count(sep, 0, end)
-    if nl and buf.count(term, 0, end) != nsep:
-        return 0, sep  # some terminators are followed by another line ending
-    if buf.count("\n", 0, end) != nsep * sep.count("\n"):
-        return 0, sep  # a newline inside a segment: a wrapped segment or a stray line
-    return end, sep
+        return None
+    block = buf[pos : last + len(sep)]
+    pieces = block.split(sep)
+    pieces.pop()  # the block ends with a separator
+    n = len(pieces)
+    if nl and block.count(term) != n:
+        return None  # some terminators are followed by another line ending
+    if term != "\n" and block.count("\n") != (n if nl else 0):
+        return None  # a newline inside a segment: a wrapped segment or a stray line
+    return pieces, sep
 
 
 def fast_run(pieces: list[str], el: str, delims: Delimiters, seplen: int, step: int,
@@ -71,15 +71,28 @@ def fast_run(pieces: list[str], el: str, delims: Delimiters, seplen: int, step: 
     """
     k, index, position, base, line, _ = state
     known = KNOWN_TAGS
+    new = object.__new__
+    cls = Segment
     try:
         for piece in islice(pieces, k, None):
             elements = piece.split(el)
-            if elements[0] not in known:
+            tag = elements[0]
+            if tag not in known:
                 break
             index += 1
             if position:
                 position += 1
-            yield Segment(elements, delims, index, position, base, line)
+            # Segment's fields set here, as Segment.__init__ would: a third of the cost
+            # of calling the class (no argument tuple, no second frame).
+            seg = new(cls)
+            seg.tag = tag
+            seg.elements = elements
+            seg.delimiters = delims
+            seg.index = index
+            seg.position = position
+            seg.offset = base
+            seg.line = line
+            yield seg
             base += len(piece) + seplen
             line += step
             k += 1

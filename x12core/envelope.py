@@ -118,9 +118,7 @@ class TransactionBody:
         known = KNOWN_TAGS
         check = self._envelope._in_transaction
         for run in runs:
-            if type(run) is not tuple or run[0].tag in known:
-                yield run
-            elif check(self, run[0]):
+            if type(run) is not tuple or run[0].tag in known or check(self, run[0]):
                 yield run
             else:
                 break

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from itertools import chain
 from typing import BinaryIO
 
-from x12core.blocks import clean_end, fast_run
+from x12core.blocks import clean_block, fast_run
 from x12core.errors import InputError, NotX12Error
 from x12core.isa import ISA_LENGTH, parse_isa_header
 from x12core.segment import CONTROL_TAGS, Delimiters, Segment, valid_tag
@@ -208,12 +208,14 @@ class SegmentReader:
                     line += buf.count("\n", 0, lead)
                     base += lead
                     buf = stripped
-                end, sep = clean_end(buf, term)
-                if end:
-                    # The fast path (x12core.blocks): whole segments, one separator.
-                    pieces = buf[:end].split(sep)
-                    pieces.pop()  # the block ends with a separator
-                    buf = buf[end:]
+                # The fast path (x12core.blocks), block by block, while blocks are clean.
+                origin = base  # the file offset of buf[0]
+                resync = False
+                while True:
+                    block = clean_block(buf, base - origin, term)
+                    if block is None:
+                        break
+                    pieces, sep = block
                     n = len(pieces)
                     seplen = len(sep)
                     step = sep.count("\n")
@@ -227,6 +229,8 @@ class SegmentReader:
                             break
                         # A control segment or a tag not known yet: on its own.
                         piece = pieces[k]
+                        if not piece or piece[0] in _BLANKS:
+                            break  # empty, or a blank before the id: the general loop's
                         elements = piece.split(el)
                         index += 1
                         tag = elements[0]
@@ -237,9 +241,10 @@ class SegmentReader:
                             seg = Segment(elements, delims, index,
                                           position + 1 if position else 0, base, line)
                             position = 0
-                        elif tag in special:  # ISA, GS, GE (never IEA: see clean_end)
+                        elif tag in special:  # ISA, GS, GE, IEA: no position
                             position = 0
                             seg = Segment(elements, delims, index, 0, base, line)
+                            resync = tag == "IEA"
                         else:
                             valid_tag(tag)  # a valid one joins the runs from now on
                             if position:
@@ -248,7 +253,18 @@ class SegmentReader:
                         yield (seg,)
                         base += len(piece) + seplen
                         line += step
+                        if resync:  # the next ISA may bring other delimiters
+                            break
                         state[:] = (k + 1, index, position, base, line, 0)
+                    if resync or k < n:
+                        break
+                if base > origin:
+                    buf = buf[base - origin :]
+                if resync:
+                    if eof and not buf.strip(_LEADING_WS + "\x1a"):
+                        return
+                    expect_isa = True
+                    continue
                 # The general loop: split what is left on the terminator; the last
                 # piece may be incomplete unless at EOF.
                 pieces = buf.split(term)

@@ -50,6 +50,7 @@ class Segment:
         offset: int = 0,
         line: int = 0,
     ) -> None:
+        # x12core.blocks.fast_run sets these fields itself (keep the two in step).
         self.tag = elements[0]
         self.elements = elements
         self.delimiters = delimiters
