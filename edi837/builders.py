@@ -17,6 +17,10 @@ from x12core.values import is_digits, parse_dt, parse_r
 DIAGNOSIS_QUALIFIERS = frozenset({"ABK", "ABF", "BK", "BF"})
 EMPTY = Party("", "", "", "", "", None)
 _DATES: dict[str, date | None] = {}
+_MISSING = object()  # not in a cache yet (None is a cached answer: not a value)
+# Building a NamedTuple with tuple.__new__ and all its fields skips the Python frame
+# of its generated __new__; the value is the same.
+_new = tuple.__new__
 
 
 def parse_date(text: str) -> date | None:
@@ -54,21 +58,28 @@ def party(seg: Segment) -> Party:
     els = seg.elements
     if len(els) < 10:
         els = els + [""] * (10 - len(els))
-    return Party(els[1], els[3], els[4], els[8], els[9], seg)
+    return _new(Party, (els[1], els[3], els[4], els[8], els[9], seg))
 
 
 class LineBuilder:
-    """A 2400 loop being read."""
+    """A 2400 loop being read. One builder reads every line of a transaction set:
+    :meth:`start` begins the next line (cheaper than a new object per line);
+    :meth:`freeze` copies what it read into a :class:`ServiceLine`."""
 
     __slots__ = ("ctp", "dtp", "g1", "in_2420", "lin", "lx", "notes", "providers", "refs",
                  "rendering", "rx", "sv1", "vy")
 
-    def __init__(self, lx: Segment) -> None:
+    def __init__(self, lx: Segment | None = None) -> None:
+        self.refs: list[Segment] = []
+        self.notes: list[str] = []
+        self.providers: list[Segment] = []
+        if lx is not None:
+            self.start(lx)
+
+    def start(self, lx: Segment) -> LineBuilder:
         self.lx = lx
         self.sv1: Segment | None = None
         self.dtp: Segment | None = None
-        self.refs: list[Segment] = []
-        self.notes: list[str] = []
         self.lin: Segment | None = None
         self.ctp: Segment | None = None
         self.vy = ""
@@ -76,9 +87,17 @@ class LineBuilder:
         self.rendering = ""
         self.g1 = ""
         self.in_2420 = False
-        self.providers: list[Segment] = []
+        if self.refs:
+            self.refs.clear()
+        if self.notes:
+            self.notes.clear()
+        if self.providers:
+            self.providers.clear()
+        return self
 
     def freeze(self, last_index: int) -> ServiceLine:
+        decimals = _DECIMALS
+        dates = _DATES
         sv1 = self.sv1
         if sv1 is not None:
             els = sv1.elements
@@ -90,20 +109,26 @@ class LineBuilder:
             qualifier = parts[0]
             code = parts[1] if n > 1 else ""
             if n > 2:
-                modifiers = tuple(m for m in parts[2:6] if m)
+                modifiers = tuple(filter(None, parts[2:6]))
                 description = parts[6] if n > 6 else ""
             else:
                 modifiers = ()
                 description = ""
-            charge = parse_decimal(els[2])
+            text = els[2]
+            charge = decimals.get(text, _MISSING)
+            if charge is _MISSING:
+                charge = parse_decimal(text)
             unit_basis = els[3]
-            units = parse_decimal(els[4])
+            text = els[4]
+            units = decimals.get(text, _MISSING)
+            if units is _MISSING:
+                units = parse_decimal(text)
             pos = els[5]
             raw = els[7]
             if not raw:
                 pointers = ()
             elif comp in raw:
-                pointers = tuple(p for p in raw.split(comp) if p)
+                pointers = tuple(filter(None, raw.split(comp)))
             else:
                 pointers = (raw,)
         else:
@@ -120,7 +145,10 @@ class LineBuilder:
                 first, _, second = value.partition("-")
                 start, end = parse_date(first), parse_date(second)
             else:
-                start = end = parse_date(value)
+                start = dates.get(value, _MISSING)
+                if start is _MISSING:
+                    start = parse_date(value)
+                end = start
         drug = None
         lin = self.lin
         if lin is not None:
@@ -134,8 +162,11 @@ class LineBuilder:
                 unit = ce[5].split(ctp.delimiters.component)[0] if n_ctp > 5 else ""
             else:
                 qty_text = unit = ""
-            drug = DrugDetail(lin, le[2] if n > 2 else "", le[3] if n > 3 else "", ctp,
-                              parse_decimal(qty_text), qty_text, unit, self.vy, self.rx)
+            quantity = decimals.get(qty_text, _MISSING)
+            if quantity is _MISSING:
+                quantity = parse_decimal(qty_text)
+            drug = _new(DrugDetail, (lin, le[2] if n > 2 else "", le[3] if n > 3 else "", ctp,
+                                     quantity, qty_text, unit, self.vy, self.rx))
         lx_els = self.lx.elements
         lx_number = lx_els[1] if len(lx_els) > 1 else ""
         number = _LX_NUMBERS.get(lx_number, -1)
@@ -149,34 +180,44 @@ class LineBuilder:
             control = first_ref[2] if len(first_ref) > 2 else ""
         else:
             control = ""
-        # Positional: keyword construction of a 24-field dataclass is measurably slower,
-        # and this runs once per service line. Order follows ServiceLine's fields.
-        return ServiceLine(
+        # tuple.__new__ with every field in ServiceLine's order: what the NamedTuple's
+        # own __new__ does, without its Python frame (this runs once per service line).
+        return _new(ServiceLine, (
             number, qualifier, code, modifiers,
             description, charge, unit_basis, units, pos, pointers, start, end,
             control, self.g1, tuple(self.notes), drug, self.rendering,
-            self.lx, sv1, dtp, tuple(refs), last_index,
-            tuple(self.providers) if self.providers else ())
+            self.lx, sv1, dtp, tuple(refs), last_index, tuple(self.providers)))
 
 
 _LX_NUMBERS: dict[str, int | None] = {}  # LX01 text -> number (a batch repeats 1, 2, 3 ...)
 
 
 class ClaimBuilder:
-    """A 2300 loop being read."""
+    """A 2300 loop being read; reused like :class:`LineBuilder` (the claim takes copies)."""
 
     __slots__ = ("clm", "dates", "f8", "g1", "hi", "in_2320", "lines", "providers", "rendering")
 
-    def __init__(self, clm: Segment) -> None:
+    def __init__(self, clm: Segment | None = None) -> None:
+        self.hi: list[Segment] = []
+        self.lines: list[ServiceLine] = []
+        self.providers: list[Segment] = []  # 2310x NM1/PRV
+        self.dates: list[Segment] = []  # 2300 DTP
+        if clm is not None:
+            self.start(clm)
+
+    def start(self, clm: Segment) -> ClaimBuilder:
         self.clm = clm
         self.f8: Segment | None = None
         self.g1 = ""
-        self.hi: list[Segment] = []
-        self.lines: list[ServiceLine] = []
         self.rendering = ""
         self.in_2320 = False
-        self.providers: list[Segment] = []  # 2310x NM1/PRV
-        self.dates: list[Segment] = []  # 2300 DTP
+        self.hi.clear()
+        self.lines.clear()
+        if self.providers:
+            self.providers.clear()
+        if self.dates:
+            self.dates.clear()
+        return self
 
 
 _HI_ELEMENTS = tuple(f"HI{i:02d}-2" for i in range(100))
@@ -194,8 +235,8 @@ def diagnoses(hi_segments: list[Segment]) -> tuple[Diagnosis, ...]:
                 continue
             qualifier, _, rest = value.partition(comp)
             if qualifier in qualifiers:
-                out.append(Diagnosis(qualifier, rest.partition(comp)[0], seg,
-                                     _HI_ELEMENTS[i] if i < 100 else f"HI{i:02d}-2"))
+                out.append(_new(Diagnosis, (qualifier, rest.partition(comp)[0], seg,
+                                            _HI_ELEMENTS[i] if i < 100 else f"HI{i:02d}-2")))
     return tuple(out)
 
 

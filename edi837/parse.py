@@ -32,6 +32,8 @@ from x12core.envelope import Envelope, Transaction, TransactionBody
 from x12core.reader import SegmentReader
 from x12core.segment import Segment
 
+_new = tuple.__new__
+
 __all__ = ["iter_claims", "parse_date", "parse_decimal", "read_claims"]
 
 
@@ -61,6 +63,8 @@ def iter_claims(body: Iterable[Segment], transaction: Transaction,
     claim: ClaimBuilder | None = None
     line: LineBuilder | None = None
     prev: Segment | None = None
+    lines = LineBuilder()  # reused for every line and claim (see LineBuilder.start)
+    claims = ClaimBuilder()
 
     def finish(last: Segment) -> Claim:
         assert claim is not None and frozen is not None
@@ -69,60 +73,65 @@ def iter_claims(body: Iterable[Segment], transaction: Transaction,
         n = len(ce)
         pos_parts = (ce[5] if n > 5 else "").split(clm.delimiters.component)
         f8 = claim.f8
-        # Positional, in Claim's field order (see ServiceLine above).
-        return Claim(
+        # Every field in Claim's order, built as LineBuilder.freeze builds a ServiceLine.
+        return _new(Claim, (
             ce[1] if n > 1 else "", parse_decimal(ce[2] if n > 2 else ""), pos_parts[0],
             pos_parts[2] if len(pos_parts) > 2 else "", f8[2] if f8 is not None else "",
             diagnoses(claim.hi), tuple(claim.lines), claim.rendering, frozen[0], frozen[1],
             frozen[2], submitter, receiver, batch_date, batch_day, batch_id, claim.g1, path,
             transaction, clm, f8, tuple(claim.hi), loop_index, clm.index, last.index, clm.offset,
             last.offset + len(last.text()) + len(last.delimiters.segment),
-            tuple(claim.providers), tuple(claim.dates))
+            tuple(claim.providers), tuple(claim.dates)))
 
     for seg in body:
         tag = seg.tag
-        els = seg.elements
-        first = els[1] if len(els) > 1 else ""  # the qualifier most branches test
         if line is not None:
             # Loop 2400 and its 2410/2420 children; anything else ends the line below.
+            # Tests in the order of how often the tags come (SV1, DTP, LX on every line),
+            # and elements read only where a branch needs them.
             if tag == "SV1":
                 line.sv1 = seg
             elif tag == "DTP":
-                if first == "472" and line.dtp is None and not line.in_2420:
-                    line.dtp = seg
+                if line.dtp is None and not line.in_2420:
+                    els = seg.elements
+                    if len(els) > 1 and els[1] == "472":
+                        line.dtp = seg
+            elif tag == "LX":
+                assert claim is not None and prev is not None
+                claim.lines.append(line.freeze(prev.index))
+                line = lines.start(seg)
             elif tag == "REF":
-                if line.in_2420:
-                    pass  # 2420x provider secondary identifiers
-                elif first == "6R":
-                    line.refs.append(seg)
-                elif first == "G1":
-                    line.g1 = els[2] if len(els) > 2 else ""
-                elif line.lin is not None:
-                    if first == "VY":
-                        line.vy = els[2] if len(els) > 2 else ""
-                    elif first == "XZ":
-                        line.rx = els[2] if len(els) > 2 else ""
+                if not line.in_2420:  # else: 2420x provider secondary identifiers
+                    els = seg.elements
+                    first = els[1] if len(els) > 1 else ""
+                    if first == "6R":
+                        line.refs.append(seg)
+                    elif first == "G1":
+                        line.g1 = els[2] if len(els) > 2 else ""
+                    elif line.lin is not None:
+                        if first == "VY":
+                            line.vy = els[2] if len(els) > 2 else ""
+                        elif first == "XZ":
+                            line.rx = els[2] if len(els) > 2 else ""
+            elif tag == "NM1":
+                line.in_2420 = True
+                line.providers.append(seg)
+                els = seg.elements
+                if len(els) > 8 and els[1] == "82" and els[8] == "XX":
+                    line.rendering = els[9] if len(els) > 9 else ""
             elif tag == "LIN":
                 if line.lin is None:
                     line.lin = seg
             elif tag == "CTP":
                 if line.lin is not None and line.ctp is None:
                     line.ctp = seg
-            elif tag == "NTE":
-                if not line.in_2420:
-                    line.notes.append(els[2] if len(els) > 2 else "")
-            elif tag == "NM1":
-                line.in_2420 = True
-                line.providers.append(seg)
-                if first == "82" and len(els) > 8 and els[8] == "XX":
-                    line.rendering = els[9] if len(els) > 9 else ""
             elif tag == "PRV":
                 if line.in_2420:
                     line.providers.append(seg)
-            elif tag == "LX":
-                assert claim is not None and prev is not None
-                claim.lines.append(line.freeze(prev.index))
-                line = LineBuilder(seg)
+            elif tag == "NTE":
+                if not line.in_2420:
+                    els = seg.elements
+                    line.notes.append(els[2] if len(els) > 2 else "")
             elif tag == "CLM" or tag == "HL":
                 assert claim is not None and prev is not None
                 claim.lines.append(line.freeze(prev.index))
@@ -130,9 +139,11 @@ def iter_claims(body: Iterable[Segment], transaction: Transaction,
             if line is not None:
                 prev = seg
                 continue
+        els = seg.elements
+        first = els[1] if len(els) > 1 else ""  # the qualifier most branches test
         if claim is not None:
             if tag == "LX":
-                line = LineBuilder(seg)
+                line = lines.start(seg)
                 prev = seg
                 continue
             if tag != "CLM" and tag != "HL":
@@ -172,7 +183,7 @@ def iter_claims(body: Iterable[Segment], transaction: Transaction,
                     sub_sbr[1] if sub_sbr is not None else "",
                     sub_sbr[9] if sub_sbr is not None else "")
                 frozen = (billing, subscriber, patient or subscriber.person)
-            claim = ClaimBuilder(seg)
+            claim = claims.start(seg)
         elif tag == "HL":
             frozen = None
             level = els[3] if len(els) > 3 else ""

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import chain
 
 from x12core.findings import Finding, Location, Severity
-from x12core.reader import ISA_LENGTH
-from x12core.segment import Delimiters, Segment
+from x12core.isa import ISA_LENGTH
+from x12core.segment import CONTROL_TAGS, KNOWN_TAGS, Delimiters, Segment, valid_tag
 
 RULE_ENVELOPE = "X12-ENV"
 
@@ -84,33 +85,58 @@ def _strip(value: str) -> str:
 
 
 class TransactionBody:
-    """The segments of one transaction set, between ST and SE (both excluded)."""
+    """The segments of one transaction set, between ST and SE (both excluded).
+
+    Iterating gives one iterator for the life of the body (so a consumer may stop,
+    and go on with ``next``); :meth:`drain` skips what is left.
+    """
 
     def __init__(self, envelope: Envelope, transaction: Transaction) -> None:
         self._envelope = envelope
         self.transaction = transaction
         self.trailer: Segment | None = None
         self.done = False
+        self._iter: Iterator[Segment] | None = None
 
     def __iter__(self) -> Iterator[Segment]:
-        return self
+        it = self._iter
+        if it is None:
+            env = self._envelope
+            if env._runs is not None:
+                # Runs of known segments pass straight through (C speed); only the
+                # segments the reader hands on one by one are looked at here.
+                it = chain.from_iterable(self._from_runs(env._runs))
+            else:
+                it = self._from_segments(env._it)
+            self._iter = it
+        return it
 
     def __next__(self) -> Segment:
-        if self.done:
-            raise StopIteration
-        env = self._envelope
-        if env._pushback is None:
-            # Fast path for the common case, a segment whose tag was already seen valid
-            # (never a control tag: those are handled before _valid_tag records a tag).
-            seg = next(env._it, None)
-            if seg is not None and seg.tag in _SEEN_TAGS:
-                return seg
-            env._pushback = seg  # anything else (or the end) takes the checked path below
-        seg = env._next_in_transaction(self)
-        if seg is None:
-            self.done = True
-            raise StopIteration
-        return seg
+        return next(self.__iter__())
+
+    def _from_runs(self, runs: Iterator[Iterable[Segment]]) -> Iterator[Iterable[Segment]]:
+        known = KNOWN_TAGS
+        check = self._envelope._in_transaction
+        for run in runs:
+            if type(run) is not tuple or run[0].tag in known or check(self, run[0]):
+                yield run
+            else:
+                break
+        else:
+            check(self, None)
+        self.done = True
+
+    def _from_segments(self, segments: Iterator[Segment]) -> Iterator[Segment]:
+        known = KNOWN_TAGS
+        check = self._envelope._in_transaction
+        for seg in segments:
+            if seg.tag in known or check(self, seg):
+                yield seg
+            else:
+                break
+        else:
+            check(self, None)
+        self.done = True
 
     def drain(self) -> None:
         for _ in self:
@@ -126,7 +152,11 @@ class Envelope:
     """
 
     def __init__(self, segments: Iterable[Segment], path: str) -> None:
-        self._it = iter(segments)
+        # A reader's runs (SegmentReader.runs) when it has them, else segment by segment.
+        runs = getattr(segments, "runs", None)
+        self._runs: Iterator[Iterable[Segment]] | None = runs() if runs is not None else None
+        self._it: Iterator[Segment] = (chain.from_iterable(self._runs) if self._runs is not None
+                                       else iter(segments))
         self._pushback: Segment | None = None
         self.path = path
         self.findings: list[Finding] = []
@@ -279,16 +309,18 @@ class Envelope:
         self._st_in_gs += 1
         return TransactionBody(self, txn)
 
-    def _next_in_transaction(self, body: TransactionBody) -> Segment | None:
-        seg = self._pull()
+    def _in_transaction(self, body: TransactionBody, seg: Segment | None) -> bool:
+        """Check a segment of ``body`` that is not known valid (``None``: the input
+        ended). False when it ends the body: its SE, or a control segment that belongs
+        to the walk (pushed back)."""
         control = body.transaction.control
         if seg is None:
-            if self.partial:
-                return None
-            self._report(body.transaction.segment, f"transaction {control} has no SE trailer "
-                         "(file ends inside it)", "Add the SE trailer; the file may be truncated.",
-                         transaction=control)
-            return None
+            if not self.partial:
+                self._report(body.transaction.segment, f"transaction {control} has no SE "
+                             "trailer (file ends inside it)",
+                             "Add the SE trailer; the file may be truncated.",
+                             transaction=control)
+            return False
         tag = seg.tag
         if tag == "SE":
             body.trailer = seg
@@ -301,16 +333,16 @@ class Envelope:
                 self._report(seg, f"SE01 says {seg[1] or 'nothing'} segments; transaction "
                              f"{control} has {seg.position}",
                              f"Set SE01 to {seg.position}.", "SE01", transaction=control)
-            return None
-        if tag in ("ST", "GE", "IEA", "ISA", "GS"):
+            return False
+        if tag in CONTROL_TAGS:
             self._report(seg, f"transaction {control} has no SE trailer before {tag}",
                          "Add the SE trailer.", transaction=control)
             self._pushback = seg
-            return None
-        if tag not in _SEEN_TAGS and not _valid_tag(tag):
+            return False
+        if tag not in KNOWN_TAGS and not valid_tag(tag):
             self._report(seg, f"{tag[:20]!r} is not a segment identifier",
                          "Remove the stray text or fix the delimiters.", transaction=control)
-        return seg
+        return True
 
     def _close_ge(self, seg: Segment) -> None:
         if self.group is None:
@@ -359,15 +391,3 @@ class Envelope:
         if self.interchange is not None:
             self._report(None, f"file ends inside interchange {self.interchange.control} "
                          "(no IEA)", "Add the IEA trailer; the file may be truncated.")
-
-
-# Tags already found valid: a membership test per segment instead of four string checks
-# (this runs for every segment of every transaction).
-_SEEN_TAGS: set[str] = set()
-
-
-def _valid_tag(tag: str) -> bool:
-    valid = 2 <= len(tag) <= 3 and tag.isalnum() and tag.upper() == tag
-    if valid and len(_SEEN_TAGS) < 512:
-        _SEEN_TAGS.add(tag)
-    return valid

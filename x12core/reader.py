@@ -9,6 +9,11 @@ The file is read in fixed-size chunks and decoded as Latin-1, so one character
 is one byte and offsets are exact byte offsets; memory does not grow with the
 file. CR/LF after terminators, a UTF-8 byte-order mark, leading blank lines and
 files that are one long line are all accepted.
+
+Most buffers are read by the fast path of :mod:`x12core.blocks` (one split per
+block, segments handed on in runs); whatever it does not take -- blank lines,
+wrapped segments, mixed line endings, an IEA and what follows it -- is read by the
+general loop, with the same result.
 """
 
 from __future__ import annotations
@@ -16,78 +21,26 @@ from __future__ import annotations
 import io
 import os
 import re
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import chain
 from typing import BinaryIO
 
+from x12core.blocks import clean_block, fast_run
 from x12core.errors import InputError, NotX12Error
-from x12core.segment import Delimiters, Segment
+from x12core.isa import ISA_LENGTH, parse_isa_header
+from x12core.segment import CONTROL_TAGS, Delimiters, Segment, valid_tag
+
+__all__ = ["CHUNK_SIZE", "ISA_LENGTH", "ReaderState", "SegmentReader", "parse_isa_header",
+           "read_segments", "read_text"]
 
 CHUNK_SIZE = 1 << 20
-ISA_LENGTH = 106
 _BOM = b"\xef\xbb\xbf"
 _LEADING_WS = " \t\r\n"
 _BLANKS = _LEADING_WS
 # An ISA header candidate: the id and an element separator (not a letter, digit or blank).
 _ISA_CANDIDATE = re.compile(r"ISA[^A-Za-z0-9 \t\r\n]")
-_SPECIAL_TAGS = frozenset({"ISA", "GS", "GE", "IEA", "ST", "SE"})
-
-
-def _looks_utf16(text: str) -> bool:
-    """A UTF-16 byte-order mark, or ASCII letters interleaved with NUL bytes (``I\0S\0A\0``)."""
-    if text.startswith(("\xff\xfe", "\xfe\xff")):
-        return True
-    head = text[:12]
-    return len(head) == 12 and (
-        (head[1::2] == "\x00" * 6 and "\x00" not in head[0::2])
-        or (head[0::2] == "\x00" * 6 and "\x00" not in head[1::2]))
-
-
-def parse_isa_header(text: str, path: str) -> tuple[Delimiters, int]:
-    """Read the delimiters from an ISA header at the start of ``text``.
-
-    Returns the delimiters and the length of the ISA segment including its
-    terminator. The fixed 106-character layout is what the standard requires; a
-    header padded differently is still read by counting its 16 elements (the
-    envelope layer reports the bad length as a finding).
-    """
-    if not text:
-        raise NotX12Error(path, "file is empty")
-    if _looks_utf16(text):
-        raise NotX12Error(path, "the file is UTF-16 text; save it as ASCII or UTF-8 (X12 is "
-                          "one byte per character)")
-    if "\x00" in text[:ISA_LENGTH]:
-        raise NotX12Error(path, "binary data (NUL bytes) where an ISA header was expected")
-    if not text.startswith("ISA"):
-        found = text[:3].encode("unicode_escape").decode("ascii")
-        raise NotX12Error(path, f"does not start with an ISA segment (found {found!r})")
-    if len(text) < 4:
-        raise NotX12Error(path, f"truncated ISA header ({len(text)} of {ISA_LENGTH} characters)")
-    element = text[3]
-    if element.isalnum() or element in _LEADING_WS:
-        raise NotX12Error(path, f"ISA element separator {element!r} is not a delimiter")
-    # ISA16 is the 16th element; the segment terminator is the character after it.
-    pos = 3
-    for _ in range(15):
-        pos = text.find(element, pos + 1, pos + 1 + 80)
-        if pos < 0:
-            shown = min(len(text), ISA_LENGTH)
-            raise NotX12Error(path, f"truncated ISA header ({shown} of {ISA_LENGTH} characters)")
-    if pos + 2 >= len(text):
-        raise NotX12Error(path, f"truncated ISA header ({len(text)} of {ISA_LENGTH} characters)")
-    component = text[pos + 1]
-    terminator = text[pos + 2]
-    if terminator.isalnum() or terminator in (element, component):
-        raise NotX12Error(path, "ISA header has no segment terminator after ISA16")
-    fields = text[: pos + 2].split(element)
-    repetition = fields[11] if len(fields) > 11 else ""
-    version = fields[12] if len(fields) > 12 else ""
-    # ISA11 is the repetition separator from version 00501 on; in 00401 it is "U".
-    if version < "00501" or len(repetition) != 1 or repetition.isalnum():
-        repetition = ""
-    delimiters = Delimiters(element=element, component=component, repetition=repetition,
-                            segment=terminator)
-    return delimiters, pos + 3
+_SPECIAL_TAGS = CONTROL_TAGS
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +58,17 @@ class ReaderState:
     line: int
     position: int = 0
     delimiters: Delimiters | None = None
+
+
+class _Segments(chain):  # type: ignore[type-arg]
+    """A reader's runs flattened into segments; ``close`` ends the read early, as a
+    generator's would (the file is closed)."""
+
+    __slots__ = ("runs",)
+    runs: Generator[Iterable[Segment], None, None]
+
+    def close(self) -> None:
+        self.runs.close()
 
 
 class SegmentReader:
@@ -147,10 +111,25 @@ class SegmentReader:
         return self._source
 
     def __iter__(self) -> Iterator[Segment]:
-        # One generator, no ``yield from`` layer: this loop is the hot path.
-        return self._segments(self._open())
+        # The runs, flattened at C speed: no Python frame between reader and consumer.
+        runs = self.runs()
+        flat = _Segments.from_iterable(runs)
+        flat.runs = runs
+        return flat
 
-    def _segments(self, stream: BinaryIO) -> Iterator[Segment]:
+    def runs(self) -> Generator[Iterable[Segment], None, None]:
+        """The segments in runs: a 1-tuple for a segment to look at on its own (a control
+        segment, a tag not known valid yet, anything the general loop reads), else an
+        iterator over consecutive segments whose tags are in
+        :data:`~x12core.segment.KNOWN_TAGS` (see :mod:`x12core.blocks`).
+
+        Flattened, this is the segment stream; :class:`~x12core.envelope.Envelope`
+        passes the long runs inside a transaction set on without looking at each
+        segment. Consume each run before asking for the next.
+        """
+        return self._runs(self._open())
+
+    def _runs(self, stream: BinaryIO) -> Generator[Iterable[Segment], None, None]:
         try:
             read = stream.read
             size = self.chunk_size
@@ -221,7 +200,73 @@ class SegmentReader:
                         # Newline-terminated segments: the terminator itself ends a line.
                         term_nl = term.count("\n")
                     expect_isa = False
-                # Split what we have; the last piece may be incomplete unless at EOF.
+                # Blank space before a segment belongs to it (the general loop below
+                # strips it the same way): drop it here so a clean block can start.
+                if buf and buf[0] in _BLANKS:
+                    stripped = buf.lstrip(_BLANKS)
+                    lead = len(buf) - len(stripped)
+                    line += buf.count("\n", 0, lead)
+                    base += lead
+                    buf = stripped
+                # The fast path (x12core.blocks), block by block, while blocks are clean.
+                origin = base  # the file offset of buf[0]
+                resync = False
+                while True:
+                    block = clean_block(buf, base - origin, term)
+                    if block is None:
+                        break
+                    pieces, sep = block
+                    n = len(pieces)
+                    seplen = len(sep)
+                    step = sep.count("\n")
+                    state = [0, index, position, base, line, 0]
+                    while True:
+                        yield fast_run(pieces, el, delims, seplen, step, state)
+                        k, index, position, base, line, done = state
+                        if not done:
+                            raise RuntimeError("a run of segments was left unfinished")
+                        if k >= n:
+                            break
+                        # A control segment or a tag not known yet: on its own.
+                        piece = pieces[k]
+                        if not piece or piece[0] in _BLANKS:
+                            break  # empty, or a blank before the id: the general loop's
+                        elements = piece.split(el)
+                        index += 1
+                        tag = elements[0]
+                        if tag == "ST":
+                            position = 1
+                            seg = Segment(elements, delims, index, 1, base, line)
+                        elif tag == "SE":
+                            seg = Segment(elements, delims, index,
+                                          position + 1 if position else 0, base, line)
+                            position = 0
+                        elif tag in special:  # ISA, GS, GE, IEA: no position
+                            position = 0
+                            seg = Segment(elements, delims, index, 0, base, line)
+                            resync = tag == "IEA"
+                        else:
+                            valid_tag(tag)  # a valid one joins the runs from now on
+                            if position:
+                                position += 1
+                            seg = Segment(elements, delims, index, position, base, line)
+                        yield (seg,)
+                        base += len(piece) + seplen
+                        line += step
+                        if resync:  # the next ISA may bring other delimiters
+                            break
+                        state[:] = (k + 1, index, position, base, line, 0)
+                    if resync or k < n:
+                        break
+                if base > origin:
+                    buf = buf[base - origin :]
+                if resync:
+                    if eof and not buf.strip(_LEADING_WS + "\x1a"):
+                        return
+                    expect_isa = True
+                    continue
+                # The general loop: split what is left on the terminator; the last
+                # piece may be incomplete unless at EOF.
                 pieces = buf.split(term)
                 carry = "" if eof else pieces.pop()
                 resync = False
@@ -251,18 +296,18 @@ class SegmentReader:
                     if tag not in special:
                         if position:
                             position += 1
-                        yield Segment(elements, delims, index, position, start, seg_line)
+                        yield (Segment(elements, delims, index, position, start, seg_line),)
                         continue
                     if tag == "ST":
                         position = 1
-                        yield Segment(elements, delims, index, 1, start, seg_line)
+                        yield (Segment(elements, delims, index, 1, start, seg_line),)
                     elif tag == "SE":
-                        yield Segment(elements, delims, index, position + 1 if position else 0,
-                                      start, seg_line)
+                        yield (Segment(elements, delims, index, position + 1 if position else 0,
+                                       start, seg_line),)
                         position = 0
                     else:  # ISA, GS, GE, IEA: envelope segments have no position
                         position = 0
-                        yield Segment(elements, delims, index, 0, start, seg_line)
+                        yield (Segment(elements, delims, index, 0, start, seg_line),)
                         if tag == "IEA":
                             rest = pieces[k + 1 :]
                             # Rejoin what follows the IEA. Before EOF every piece in ``pieces``
@@ -291,7 +336,7 @@ class SegmentReader:
 
     def _junk(self, buf: str, eof: bool, read: Callable[[int], bytes], size: int,
               delims: Delimiters, state: list[int],
-              ) -> Generator[Segment, None, tuple[str, bool]]:
+              ) -> Generator[tuple[Segment], None, tuple[str, bool]]:
         """Yield the data after an IEA up to the next ISA header as segments.
 
         ``state`` is ``[index, position, line, base]``, updated in place. Returns the
@@ -334,7 +379,7 @@ class SegmentReader:
                     position = 1
                 elif position:
                     position += 1
-                yield Segment(elements, delims, index, position, start, seg_line)
+                yield (Segment(elements, delims, index, position, start, seg_line),)
                 if tag == "SE":
                     position = 0
             state[:] = [index, position, line, base]

@@ -50,6 +50,7 @@ class Segment:
         offset: int = 0,
         line: int = 0,
     ) -> None:
+        # x12core.blocks.fast_run sets these fields itself (keep the two in step).
         self.tag = elements[0]
         self.elements = elements
         self.delimiters = delimiters
@@ -102,3 +103,21 @@ class Segment:
     def text(self) -> str:
         """The segment as X12 text with its own separators, without the terminator."""
         return self.delimiters.element.join(self.elements)
+
+
+# Envelope control segments: the reader and the envelope walk treat them one by one.
+CONTROL_TAGS = frozenset({"ISA", "GS", "GE", "IEA", "ST", "SE"})
+# Tags already found valid (and not control tags). The reader hands on runs of segments
+# with these tags without a per-segment check, and the envelope checks only the others
+# (a membership test instead of four string checks for most segments). Bounded: a file
+# of junk cannot grow it without limit.
+KNOWN_TAGS: set[str] = set()
+
+
+def valid_tag(tag: str) -> bool:
+    """Is ``tag`` a segment identifier (2-3 upper-case letters or digits)? A valid tag
+    that is not a control tag is remembered in :data:`KNOWN_TAGS`."""
+    valid = 2 <= len(tag) <= 3 and tag.isalnum() and tag.upper() == tag
+    if valid and len(KNOWN_TAGS) < 512 and tag not in CONTROL_TAGS:
+        KNOWN_TAGS.add(tag)
+    return valid
