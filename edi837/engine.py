@@ -133,14 +133,23 @@ class _Plan:
     patient_rules: dict[str, tuple[Rule, Severity | None]]
     code_probes: tuple[frozenset[str], ...]
     modifier_probes: tuple[frozenset[str], ...]
-    cache: dict[int, list[tuple[Callable[..., Iterable[Hit]], Rule, Severity | None]]] = \
-        field(default_factory=dict)
+    cache: dict[int, tuple[Callable[..., Iterable[Hit]], ...]] = field(default_factory=dict)
     code_masks: dict[str, int] = field(default_factory=dict)
     modifier_masks: dict[str, int] = field(default_factory=dict)
+    # check function -> (rule, severity override): looked up only when a rule hits, so
+    # the per-claim loop is over bare functions (most calls find nothing).
+    owner: dict[Callable[..., Iterable[Hit]], tuple[Rule, Severity | None]] = \
+        field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for r, override, _ in self.claim_rules:
+            if r.check in self.owner:
+                raise ValueError(f"{r.id}: its check function is another rule's")
+            self.owner[r.check] = (r, override)
 
     def runnable(self, codes: set[str], modifiers: set[str]
-                 ) -> list[tuple[Callable[..., Iterable[Hit]], Rule, Severity | None]]:
-        """(check function, rule, severity override) of each rule this claim meets."""
+                 ) -> tuple[Callable[..., Iterable[Hit]], ...]:
+        """The check function of each rule this claim meets (:attr:`owner` names it)."""
         # The mask is the OR of each code's (and modifier's) own mask, cached per code:
         # a batch uses a few hundred codes, so a claim costs a dict lookup per code
         # instead of a set probe per pre-filter set.
@@ -161,8 +170,8 @@ class _Plan:
                 mask |= bits
         rules = self.cache.get(mask)
         if rules is None:
-            rules = self.cache[mask] = [(r.check, r, o) for r, o, need in self.claim_rules
-                                        if need & mask == need]
+            rules = self.cache[mask] = tuple(r.check for r, _, need in self.claim_rules
+                                             if need & mask == need)
         return rules
 
 
@@ -252,9 +261,10 @@ class Engine:
             group_codes |= ctx.codes
             findings: list[Finding] = []
             plan = plans.get(profile.name) or self._plan(profile)
-            for check, r, override in plan.runnable(ctx.codes, ctx.modifiers):
+            for check in plan.runnable(ctx.codes, ctx.modifiers):
                 hits = check(claim, ctx)
                 if hits:  # rules return a list (empty: the common case), or any iterable
+                    r, override = plan.owner[check]
                     for hit in hits:
                         findings.append(locate(r, override or hit.severity or r.severity, hit,
                                                claim))
