@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from edi837.engine import Hit, PatientContext, rule
-from edi837.model import Claim, ServiceLine
+from edi837.model import Claim
 from edi837.run_index import encounter, line_signature
 from x12core.findings import Severity
 
@@ -50,7 +50,8 @@ def duplicate_line_across_claims(claims: Sequence[Claim], ctx: PatientContext
         if claim.frequency in ("7", "8"):
             continue
         fallback = claim.rendering_npi or claim.billing_provider.npi
-        mine: dict[str, list[tuple[str, ServiceLine]]] = {}  # DTP*472 text -> lines
+        known: dict[object, object] = {}
+        last_when = None
         for line in claim.lines:
             sv1, dtp = line.sv1, line.dtp
             if sv1 is None or dtp is None or line.code in administration:
@@ -62,23 +63,16 @@ def duplicate_line_across_claims(claims: Sequence[Claim], ctx: PatientContext
                                        els[4] if n > 4 else "", line.rendering_npi or fallback)
             dates = dtp.elements
             when = dates[3] if len(dates) > 3 else ""
-            found = mine.get(when)
-            if found is None:
-                mine[when] = [(signature, line)]
-            else:
-                found.append((signature, line))
-        for when, entries in mine.items():
-            known = encounter(ctx, claim, when)
-            for signature, line in entries:
-                first = known.get(signature)
-                if first is None:
-                    known[signature] = claim.id
-                elif first != claim.id:
-                    sv1 = line.sv1
-                    assert sv1 is not None
-                    hits.append(Hit(sv1, "SV101-2", f"{line.code} on {when} for {sv1[2]} is "
-                              f"already "
-                              f"on claim {first} for the same patient", "Remove the duplicate "
-                              "line or claim; to correct the earlier claim, send a replacement "
-                              "(CLM05-3 = 7) with REF*F8.", line=line, claim=claim))
+            if when != last_when:  # the run's record of this date (lines share one mostly)
+                known = encounter(ctx, claim, when)
+                last_when = when
+            first = known.get(signature)
+            if first is None:
+                known[signature] = claim.id
+            elif first != claim.id:
+                hits.append(Hit(sv1, "SV101-2", f"{line.code} on {when} for {sv1[2]} is "
+                                f"already on claim {first} for the same patient",
+                                "Remove the duplicate line or claim; to correct the earlier "
+                                "claim, send a replacement (CLM05-3 = 7) with REF*F8.",
+                                line=line, claim=claim))
     return hits
