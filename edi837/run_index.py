@@ -8,7 +8,7 @@ date: the line signatures seen that day (what the duplicate rule compares) with 
 first claim's id, and the 96372 units so far.
 
 Memory is bounded: at most :data:`MEMORY_ENTRIES` entries (about 15 MiB, ~800 bytes
-each, measured on the benchmark batch) live in a dict; past that the older half moves
+each, measured on the benchmark batch) live in a dict; past that the oldest quarter moves
 (pickled) to a temporary SQLite database on disk (``sqlite3`` with an empty file name: a
 private file deleted when the run ends, with a 2 MiB page cache), so a 200,000-claim run
 with repeated patients stays flat. The dict is kept in order of last write, so what
@@ -102,7 +102,7 @@ class RunIndex:
             self._db.execute("CREATE TABLE entries (k TEXT PRIMARY KEY, v BLOB) "
                              "WITHOUT ROWID")
         memory = self._memory
-        older = list(itertools.islice(memory, max(1, len(memory) // 2)))
+        older = list(itertools.islice(memory, max(1, len(memory) // 4)))
         with self._db:
             self._db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?)",
                                  ((k, pickle.dumps(memory.pop(k))) for k in older))

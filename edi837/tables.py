@@ -162,11 +162,13 @@ class Tables(InstalledLookups):
 
     def is_drug(self, code: str) -> bool:
         """A supplied drug or biological (J-code, drug Q-code, NOC drug, immune globulin)."""
-        return self._kind(code) > 0
+        kind = self._drug_kind.get(code)  # hot: called for most lines by several rules
+        return (kind if kind is not None else self._kind(code)) > 0
 
     def is_injectable_drug(self, code: str) -> bool:
         """A drug 96372 can administer: not oral (J8xxx) and not inhalation/DME (J75xx-J77xx)."""
-        return self._kind(code) == 2
+        kind = self._drug_kind.get(code)
+        return (kind if kind is not None else self._kind(code)) == 2
 
     def ptp_edits(self, column1: str, column2: str) -> tuple[PtpEdit, ...]:
         """Edits of the pair: a one-off user file's, else the installed newest quarter's
