@@ -49,9 +49,11 @@ from x12core.errors import InputError
 from x12core.findings import Finding
 from x12core.outdir import Part, Sink
 from x12core.parallel import Handle, Pool
+from x12core.pickling import fast_pickle
 from x12core.remote import is_url, open_binary, size
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class ClaimStub:
     """What the reports read of a claim scanned in another process."""
@@ -63,6 +65,7 @@ class ClaimStub:
     last_index: int
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class RecordResult(ResultView):
     """A :class:`~edi837.scan.ClaimResult` as a chunk task hands it back."""
@@ -74,6 +77,7 @@ class RecordResult(ResultView):
     record: dict[str, Any]  # claim_record() of the full result, made in the task
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class ChunkScan:
     """One chunk's results."""

@@ -37,6 +37,7 @@ from x12core.census import Tally, unread_claims_finding
 from x12core.chunks import Chunk, ChunkEnd, ChunkReader, chunk_size, plan, restarted
 from x12core.findings import Finding
 from x12core.parallel import Handle, Pool
+from x12core.pickling import fast_pickle
 from x12core.remote import size
 from x12core.render import ITEM_SEPARATOR, EncodedBlock, encode_item
 
@@ -45,6 +46,7 @@ _A_CORRECTION = b'"correction": true}'
 _SEPARATOR_LENGTH = len(ITEM_SEPARATOR)
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class RemitChunk:
     """One chunk's claim records (with CLP offset and reversal flag) and totals."""

@@ -215,3 +215,20 @@ def test_a_killed_dask_worker_is_retried(cluster, batches: dict[str, Path],
         got = [(r.claim.id, r.findings) for r in scanner.scan(batches["mixed"])]
     assert marker.exists()  # a worker really died
     assert got == expected  # complete, in order, nothing twice
+
+
+def test_results_crossing_processes_pickle_back_equal() -> None:
+    # x12core.pickling.fast_pickle: rebuilt through the constructor, field for field.
+    import pickle
+
+    from edi837.scan_parallel import ClaimStub, RecordResult
+    from x12core.findings import Finding, Location, Severity
+
+    where = Location(file="a.837", interchange="1", claim_id="PCN1", line_number=2,
+                     segment="SV1", segment_index=40, file_line=41, element="SV102", value="0")
+    finding = Finding("R837-001", "coding", Severity.WARNING, "m", "f", where, name="n")
+    result = RecordResult(ClaimStub("PCN1", 10, 90, 30, 50), (finding,), "held", "medicare",
+                          {"claim_id": "PCN1"})
+    back = pickle.loads(pickle.dumps(result))
+    assert back == result and back.findings[0].location == where
+    assert type(back.findings[0].severity) is Severity

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from enum import IntEnum
 from typing import Any
 
+from x12core.pickling import fast_pickle
 from x12core.segment import Segment
 
 # Contract vocabulary: one word for a scan finding and the denial it predicts.
@@ -43,6 +44,7 @@ class Severity(IntEnum):
         return self.name.lower()
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Location:
     """Where a finding points. Everything is optional; the more, the better."""
@@ -76,6 +78,7 @@ class Location:
                    element=element, value=value or "", **context)
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Finding:
     """One problem found in a file."""
