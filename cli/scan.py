@@ -109,7 +109,8 @@ def scan(
                           ignore=tuple(ignore or ()), fail_on=fail_on.severity,
                           validate=validate, ptp_files=tuple(ptp_file or ()),
                           mue_files=tuple(mue_file or ()), hcpcs_files=tuple(hcpcs_file or ()),
-                          icd10_files=tuple(icd10_file or ()), data_dir=data_dir)
+                          icd10_files=tuple(icd10_file or ()), data_dir=data_dir,
+                          json_records=fmt is Format.json and out_dir is None)
     if out_dir is not None:
         if validate:
             raise InputError("--validate reads each file whole in one process; it cannot be "

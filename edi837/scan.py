@@ -58,6 +58,9 @@ class ScanOptions:
     hcpcs_files: tuple[str | os.PathLike[str], ...] = ()
     data_dir: str | os.PathLike[str] | None = None
     installed_data: bool = True
+    # ``--workers`` with ``-f json``: chunk tasks hand back each claim's JSON item already
+    # encoded (x12core.render.Encoded), so the submitting process only writes it.
+    json_records: bool = False
 
 
 class ResultView:

@@ -51,6 +51,7 @@ from x12core.outdir import Part, Sink
 from x12core.parallel import Handle, Pool
 from x12core.pickling import fast_pickle
 from x12core.remote import is_url, open_binary, size
+from x12core.render import Encoded, encode_item
 
 
 @fast_pickle
@@ -74,7 +75,8 @@ class RecordResult(ResultView):
     findings: tuple[Finding, ...]
     status: str
     profile: str
-    record: dict[str, Any]  # claim_record() of the full result, made in the task
+    # claim_record() of the full result, made in the task (encoded there for -f json)
+    record: dict[str, Any] | Encoded
 
 
 @fast_pickle
@@ -105,6 +107,10 @@ def scan_chunk(options: ScanOptions, chunk: Chunk,
     return run_chunk(scanner, chunk, preload)
 
 
+def _encoded_record(result: ClaimResult) -> Encoded:
+    return Encoded(encode_item(claim_record(result)))
+
+
 def run_chunk(scanner: Scanner, chunk: Chunk,
               preload: dict[str, object] | None = None) -> ChunkScan:
     """Scan ``chunk`` with ``scanner``, from an index holding only ``preload``."""
@@ -129,6 +135,7 @@ def run_chunk(scanner: Scanner, chunk: Chunk,
 
         reader.on_body = on_body
         fail_on = scanner.options.fail_on
+        record = _encoded_record if scanner.options.json_records else claim_record
         results: list[RecordResult] = []
         txn_findings: list[Finding] = []
         start = chunk.body.start
@@ -143,7 +150,7 @@ def run_chunk(scanner: Scanner, chunk: Chunk,
                 results.append(RecordResult(
                     ClaimStub(claim.id, claim.start_offset, claim.end_offset,
                               claim.first_index, claim.last_index),
-                    full.findings, status, profile.name, claim_record(full)))
+                    full.findings, status, profile.name, record(full)))
         end = reader.end(envelope.snapshot(), envelope.headers())
         ref = scanner.engine.tables.ref
         tally = chunk.census("CLM")  # the bytes' own CLM count (x12core.census), here too
