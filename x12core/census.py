@@ -74,13 +74,38 @@ def iter_claim_segments(path: str | os.PathLike[str], *, start: int = 0,
     """
     name = os.fspath(path)
     declared: set[int] = set(terminators)
+    counted = 0  # newlines before buf[counted] are in ``line``
+    for buf, base, begin, limit, keep_from in _buffers(path, source, start, end):
+        for match in _CANDIDATE.finditer(buf, begin):
+            pos = match.start()
+            if pos >= limit:
+                break
+            tag = match.group(1)
+            if tag == b"ISA":
+                # Any ISA that parses declares a terminator (junk may stand before it).
+                _declare(buf, pos, declared, name)
+            elif _after_terminator(buf, pos, declared):
+                line += buf.count(b"\n", counted, pos)
+                counted = pos
+                yield tag.decode("ascii"), base + pos, line
+        # The next buffer starts at ``keep_from`` of this one.
+        line += buf.count(b"\n", counted, keep_from) if counted < keep_from else 0
+        counted = max(0, counted - keep_from)
+
+
+def _buffers(path: str | os.PathLike[str], source: BinaryIO | None, start: int,
+             end: int | None) -> Iterator[tuple[bytes, int, int, int, int]]:
+    """The bytes ``[start, end)`` in overlapping buffers: ``(buf, base, begin, limit,
+    keep_from)``, where ``base`` is the file offset of ``buf[0]``, matches are looked for
+    from ``begin`` and count below ``limit`` (one that may run past the end of the buffer
+    waits for the next), and the next buffer starts at ``buf[keep_from]`` (the look-behind
+    of :func:`_after_terminator`)."""
     remaining = None if end is None else end - start
-    with open(path, "rb") if source is None else source as handle:
+    with _opened(path, source) as handle:
         handle.seek(start)
         tail = b""
-        base = start  # file offset of buf[0]
-        start = 0  # where the unprocessed bytes begin in ``buf``
-        counted = 0  # newlines before buf[counted] are in ``line``
+        base = start
+        begin = 0
         while True:
             size = _CHUNK if remaining is None else min(_CHUNK, remaining)
             chunk = handle.read(size)
@@ -88,33 +113,14 @@ def iter_claim_segments(path: str | os.PathLike[str], *, start: int = 0,
                 remaining -= len(chunk)
             eof = len(chunk) < _CHUNK or remaining == 0
             buf = tail + chunk
-            # A match that may run past the end of the buffer waits for the next chunk.
-            limit = len(buf) if eof else max(start, len(buf) - 2 * ISA_LENGTH)
-            for match in _CANDIDATE.finditer(buf, start):
-                pos = match.start()
-                if pos >= limit:
-                    break
-                tag = match.group(1)
-                if tag == b"ISA":
-                    # Any ISA that parses declares a terminator (junk may stand before it).
-                    try:
-                        delims, _ = parse_isa_header(buf[pos:pos + 2 * ISA_LENGTH]
-                                                     .decode("latin-1"), name)
-                    except NotX12Error:
-                        continue
-                    declared.add(ord(delims.segment))
-                elif _after_terminator(buf, pos, declared):
-                    line += buf.count(b"\n", counted, pos)
-                    counted = pos
-                    yield tag.decode("ascii"), base + pos, line
-            if eof:
-                break
+            limit = len(buf) if eof else max(begin, len(buf) - 2 * ISA_LENGTH)
             keep_from = max(0, limit - _LOOKBACK)
-            line += buf.count(b"\n", counted, keep_from) if counted < keep_from else 0
-            counted = max(0, counted - keep_from)
+            yield buf, base, begin, limit, keep_from
+            if eof:
+                return
             tail = buf[keep_from:]
             base += keep_from
-            start = limit - keep_from
+            begin = limit - keep_from
 
 
 def count_claims(path: str | os.PathLike[str]) -> Census:
@@ -142,48 +148,29 @@ def _claim_offsets(path: str | os.PathLike[str], tag: str, *, start: int = 0,
     declared: set[int] = set(terminators)
     candidates = _ONE_CANDIDATE[tag].finditer
     headers = _ONE_CANDIDATE["ISA"].finditer
-    remaining = None if end is None else end - start
-    with _opened(path, source) as handle:
-        handle.seek(start)
-        tail = b""
-        base = start  # file offset of buf[0]
-        start = 0  # where the unprocessed bytes begin in ``buf``
-        while True:
-            size = _CHUNK if remaining is None else min(_CHUNK, remaining)
-            chunk = handle.read(size)
-            if remaining is not None:
-                remaining -= len(chunk)
-            eof = len(chunk) < _CHUNK or remaining == 0
-            buf = tail + chunk
-            limit = len(buf) if eof else max(start, len(buf) - 2 * ISA_LENGTH)
-            found: list[int] = []
-            isa = [m.start() for m in headers(buf, start)]  # an ISA declares a terminator
-            isa.append(limit)
-            k = 0
-            for match in candidates(buf, start):
-                pos = match.start()
-                if pos >= limit:
-                    break
-                while isa[k] < pos:  # the ISA headers before it, in file order
-                    _declare(buf, isa[k], declared, name)
-                    k += 1
-                # A terminator right before it, or after one line break: at once (the common
-                # layouts); anything else walks back over the blanks.
-                if (pos > 1 and (buf[pos - 1] in declared or (
-                        buf[pos - 1] == _LF and buf[pos - 2] in declared))) \
-                        or _after_terminator(buf, pos, declared):
-                    found.append(base + pos)
-            while isa[k] < limit:
+    for buf, base, begin, limit, _ in _buffers(path, source, start, end):
+        found: list[int] = []
+        isa = [m.start() for m in headers(buf, begin)]  # an ISA declares a terminator
+        isa.append(limit)
+        k = 0
+        for match in candidates(buf, begin):
+            pos = match.start()
+            if pos >= limit:
+                break
+            while isa[k] < pos:  # the ISA headers before it, in file order
                 _declare(buf, isa[k], declared, name)
                 k += 1
-            if found:
-                yield found
-            if eof:
-                break
-            keep_from = max(0, limit - _LOOKBACK)
-            tail = buf[keep_from:]
-            base += keep_from
-            start = limit - keep_from
+            # A terminator right before it, or after one line break: at once (the common
+            # layouts); anything else walks back over the blanks.
+            if (pos > 1 and (buf[pos - 1] in declared or (
+                    buf[pos - 1] == _LF and buf[pos - 2] in declared))) \
+                    or _after_terminator(buf, pos, declared):
+                found.append(base + pos)
+        while isa[k] < limit:
+            _declare(buf, isa[k], declared, name)
+            k += 1
+        if found:
+            yield found
 
 
 def _declare(buf: bytes, pos: int, declared: set[int], name: str) -> None:
