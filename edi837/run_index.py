@@ -13,10 +13,9 @@ each, measured on the benchmark batch) live in a dict; past that the oldest quar
 private file deleted when the run ends, with a 2 MiB page cache), so a 200,000-claim run
 with repeated patients stays flat. The dict is kept in order of last write, so what
 stays in memory is what the run touched last: a patient's claims sit close together
-in a batch. A lookup
-checks the dict, then the database once anything has spilled. Keys are the text
-itself, not a hash of it: no two patients can collide, and a key is the same in every
-process of a parallel run (``hash()`` of a str is not).
+in a batch. A lookup checks the dict, then the database once anything has spilled.
+Keys are the text itself, not a hash of it: no two patients can collide, and a key is
+the same in every process of a parallel run (``hash()`` of a str is not).
 """
 
 from __future__ import annotations
