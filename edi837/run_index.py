@@ -23,12 +23,14 @@ from __future__ import annotations
 import itertools
 import pickle
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Protocol
 
 from edi837.model import Claim
 
 MEMORY_ENTRIES = 20_000
+PROTOCOL = pickle.HIGHEST_PROTOCOL  # entries pickled (spilled, or sent back by a chunk task)
+_BATCH = 500  # keys per disk lookup of get_many (SQLite allows 999 parameters at least)
 _PAGE_CACHE_KIB = 2048
 
 
@@ -49,7 +51,12 @@ def line_signature(*parts: str) -> str:
 
 
 class RunIndex:
-    """A bounded key -> value store for one run (one :class:`~edi837.scan.Scanner`)."""
+    """A bounded key -> value store for one run (one :class:`~edi837.scan.Scanner`).
+
+    A value is an entry (plain data: str, numbers, dicts of them) or ``bytes``: the
+    entry pickled (with :data:`PROTOCOL`) by a chunk task of a parallel run, which
+    this process keeps as it came and unpickles only when asked for the entry.
+    """
 
     def __init__(self, limit: int = MEMORY_ENTRIES) -> None:
         self.limit = limit
@@ -65,11 +72,31 @@ class RunIndex:
         found = self._memory.get(key)
         if found is None and self._db is not None:
             row = self._db.execute("SELECT v FROM entries WHERE k = ?", (key,)).fetchone()
-            found = pickle.loads(row[0]) if row else None
+            found = row[0] if row else None
+        return pickle.loads(found) if isinstance(found, bytes) else found
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, bytes]:
+        """The entries (pickled) of those of ``keys`` the index holds; the disk is asked
+        in batches, not once per key (a parallel run merges a chunk's keys at once)."""
+        memory = self._memory
+        found: dict[str, bytes] = {}
+        missing: list[str] = []
+        for key in keys:
+            value = memory.get(key)
+            if value is None:
+                missing.append(key)
+            else:
+                found[key] = _pickled(value)
+        if self._db is not None:
+            for at in range(0, len(missing), _BATCH):
+                batch = missing[at:at + _BATCH]
+                marks = ",".join("?" * len(batch))
+                found.update(self._db.execute(
+                    f"SELECT k, v FROM entries WHERE k IN ({marks})", batch))
         return found
 
     def put(self, key: str, value: object) -> None:
-        """Store ``value`` (plain data: str, numbers, dicts of them) under ``key``."""
+        """Store ``value`` (an entry, or the entry pickled: ``bytes``) under ``key``."""
         memory = self._memory
         memory.pop(key, None)  # to the end: the dict's order is the order of last write
         memory[key] = value
@@ -80,12 +107,19 @@ class RunIndex:
         return len(self._memory) + self.spilled
 
     def items(self) -> Iterator[tuple[str, object]]:
-        """Every entry (memory and disk); a chunk of a parallel run hands these back."""
+        """Every entry (memory and disk)."""
+        for key, value in self.pickled():
+            yield key, pickle.loads(value)
+
+    def pickled(self) -> Iterator[tuple[str, bytes]]:
+        """Every entry (memory and disk), pickled: what a chunk of a parallel run hands
+        back (the disk's are already)."""
         if self._db is not None:
             for key, blob in self._db.execute("SELECT k, v FROM entries"):
                 if key not in self._memory:
-                    yield key, pickle.loads(blob)
-        yield from self._memory.items()
+                    yield key, blob
+        for key, value in self._memory.items():
+            yield key, _pickled(value)
 
     def load(self, entries: Mapping[str, object]) -> None:
         """Start from what earlier chunks of the run recorded under these keys."""
@@ -104,13 +138,18 @@ class RunIndex:
         older = list(itertools.islice(memory, max(1, len(memory) // 4)))
         with self._db:
             self._db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?)",
-                                 ((k, pickle.dumps(memory.pop(k))) for k in older))
+                                 ((k, _pickled(memory.pop(k))) for k in older))
         self.spilled += len(older)
 
     def close(self) -> None:
         if self._db is not None:
             self._db.close()
             self._db = None
+
+
+def _pickled(value: object) -> bytes:
+    """An entry as stored on disk (a value already pickled by a chunk task: as it is)."""
+    return value if isinstance(value, bytes) else pickle.dumps(value, PROTOCOL)
 
 
 class _Context(Protocol):

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from edi837.report import claim_record
+from edi837.run_index import PROTOCOL as _PROTOCOL
 from edi837.run_index import RunIndex
 from edi837.scan import (
     ClaimResult,
@@ -88,7 +89,10 @@ class ChunkScan:
     transaction_findings: list[Finding]  # X12-TXN: transaction sets that are not 837
     envelope_findings: list[Finding]
     end: ChunkEnd
-    touched: dict[str, object]  # run-index entries the chunk read or wrote
+    # run-index entries the chunk read or wrote, each pickled (pickle.dumps) by the task:
+    # the submitting process keeps and spills them as bytes and unpickles only the few
+    # that an earlier chunk touched too
+    touched: dict[str, bytes]
     consulted: dict[Any, Any]  # code-table datasets consulted (the report's reference_data)
     census: tuple[int, int, tuple[int, int] | None]  # CLM segments in its bytes, missed, first
     part: Part | None = None  # --out-dir: the part the task wrote (its records not sent back)
@@ -157,8 +161,9 @@ def run_chunk(scanner: Scanner, chunk: Chunk,
         for r in results:
             tally.read(r.claim.start_offset)
         tally.finish()
+        touched = dict(index.pickled())
         return ChunkScan(results, txn_findings, envelope.findings[replayed[0]:], end,
-                         dict(index.items()), dict(ref.consulted) if ref is not None else {},
+                         touched, dict(ref.consulted) if ref is not None else {},
                          tally.counts())
     finally:
         index.close()
@@ -184,7 +189,10 @@ class ParallelScanner:
         self.task = task or scan_chunk  # what a worker runs: scan_chunk(options, chunk)
         self._queue: deque[tuple[ParallelFileScan, Chunk, Handle]] = deque()
         self._pending: deque[tuple[ParallelFileScan, Chunk]] = deque()
-        self.index = self.engine.index  # the run's index of what earlier chunks touched
+        # The run's index of what earlier chunks touched (and files scanned here), the
+        # chunks' entries kept as the tasks pickled them (unpickled only if a later chunk
+        # touches the same key).
+        self.index = self.engine.index
         self.reruns = 0  # chunks scanned again here (a misprediction or a shared patient)
         self.sink = sink  # --out-dir: tasks write their rows there (x12core.outdir)
         self.parts: list[Part] = []  # ... the parts, in run order, once settled
@@ -263,7 +271,7 @@ class ParallelScanner:
             self.parts.append(result.part)
         return result
 
-    def _merged(self, touched: dict[str, object]) -> dict[str, object] | None:
+    def _merged(self, touched: dict[str, bytes]) -> dict[str, bytes] | None:
         """The run index entries after this chunk, or None when the chunk must be rescanned.
 
         A chunk ran from an empty index. Where an earlier chunk left an entry for the same
@@ -272,39 +280,18 @@ class ParallelScanner:
         its own highest running total pass the lowest MUE it met (R96372-040); the entry
         is then the union, units added, exactly as a one-process run leaves it.
         """
-        if not len(self.index):
+        shared = self.index.get_many(touched) if len(self.index) else None
+        if not shared:
             return touched
-        out: dict[str, object] = {}
-        for key, mine in touched.items():
-            earlier = self.index.get(key)
-            if earlier is None:
-                out[key] = mine
-                continue
-            if not isinstance(earlier, dict) or not isinstance(mine, dict):
+        out = dict(touched)
+        for key, blob in shared.items():
+            merged = _merge_entry(pickle.loads(blob), pickle.loads(touched[key]))
+            if merged is None:
                 return None
-            merged = dict(earlier)
-            for name, value in mine.items():
-                kind = name[0] if isinstance(name, tuple) else None
-                if kind == "mue":
-                    units = earlier.get(name)
-                    if units:
-                        peak = mine.get(("mue-peak", name[1]), value)
-                        limit = mine.get(("mue-limit", name[1]))
-                        if limit is None or max(units + peak, peak) > limit:  # type: ignore[operator]
-                            return None
-                        merged[name] = units + value  # type: ignore[operator]
-                    else:
-                        merged[name] = value
-                elif kind in ("mue-peak", "mue-limit"):
-                    merged.setdefault(name, value)
-                elif name in earlier:  # the same line signature (or anything unknown)
-                    return None
-                else:
-                    merged[name] = value
-            out[key] = merged
+            out[key] = pickle.dumps(merged, _PROTOCOL)
         return out
 
-    def _rescan(self, chunk: Chunk, touched: dict[str, object]) -> ChunkScan:
+    def _rescan(self, chunk: Chunk, touched: dict[str, bytes]) -> ChunkScan:
         """Scan ``chunk`` here with the run's entries for every key it touches loaded.
 
         The keys come from the first attempt; a rescan from another start state may touch
@@ -320,15 +307,37 @@ class ParallelScanner:
                 return result
             known.update(missing)
 
-    def _known(self, touched: dict[str, object]) -> dict[str, object]:
-        found: dict[str, object] = {}
+    def _known(self, touched: dict[str, bytes]) -> dict[str, object]:
         if not len(self.index):
-            return found
-        for key in touched:
-            value = self.index.get(key)
-            if value is not None:
-                found[key] = value
-        return found
+            return {}
+        return {key: pickle.loads(blob) for key, blob in self.index.get_many(touched).items()}
+
+
+def _merge_entry(earlier: object, mine: object) -> dict[object, object] | None:
+    """One patient-and-date entry after a chunk (see :meth:`ParallelScanner._merged`);
+    None when the chunk's findings depend on the earlier entry."""
+    if not isinstance(earlier, dict) or not isinstance(mine, dict):
+        return None
+    merged = dict(earlier)
+    for name, value in mine.items():
+        kind = name[0] if isinstance(name, tuple) else None
+        if kind == "mue":
+            units = earlier.get(name)
+            if units:
+                peak = mine.get(("mue-peak", name[1]), value)
+                limit = mine.get(("mue-limit", name[1]))
+                if limit is None or max(units + peak, peak) > limit:
+                    return None
+                merged[name] = units + value
+            else:
+                merged[name] = value
+        elif kind in ("mue-peak", "mue-limit"):
+            merged.setdefault(name, value)
+        elif name in earlier:  # the same line signature (or anything unknown)
+            return None
+        else:
+            merged[name] = value
+    return merged
 
 
 class ParallelFileScan:

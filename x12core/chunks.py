@@ -29,6 +29,7 @@ from __future__ import annotations
 import io
 import mmap
 import os
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, BinaryIO
@@ -248,21 +249,28 @@ class _Planner:
                 return
             pos = yield from self._interchange(pos, delims)
 
-    def _starts(self, tag: bytes, el: bytes, term: bytes, start: int, end: int
-                ) -> Iterator[int]:
+    def _starts(self, tag: bytes, el: bytes, term: bytes, start: int, end: int,
+                floor: int | None = None) -> Iterator[int]:
         """Offsets of the segments ``tag`` in ``[start, end)``: ``tag`` and the element
-        separator right after a terminator (blanks between allowed). ``find`` runs at
-        memchr speed; a regular expression would stop at every terminator."""
+        separator right after a terminator (blanks between allowed, back to ``floor``:
+        ``start`` unless given). ``find`` runs at memchr speed; a regular expression
+        would stop at every terminator."""
         data = self.data
         needle = tag + el
+        floor = start if floor is None else floor
         at = data.find(needle, start, end)
         while at >= 0:
-            k = at - 1
-            while k > start and data[k] in _BLANKS:
-                k -= 1
-            if k >= 0 and data[k:k + len(term)] == term:
+            if self._opens(at, term, floor):
                 yield at
             at = data.find(needle, at + 1, end)
+
+    def _opens(self, at: int, term: bytes, floor: int) -> bool:
+        """Does a segment start at ``at`` (a terminator before it, blanks between)?"""
+        data = self.data
+        k = at - 1
+        while k > floor and data[k] in _BLANKS:
+            k -= 1
+        return k >= 0 and data[k:k + len(term)] == term
 
     def _after(self, at: int, term: bytes, tags: tuple[bytes, ...]) -> bool:
         """Is the segment before ``at`` one of ``tags``? (An ST is cut only after an SE or
@@ -346,35 +354,67 @@ class _Planner:
 
     def _inside(self, st_at: int, end: int, delims: Delimiters,
                 term: bytes) -> Iterator[_Cut]:
-        """Cuts at 2000A/2000B HL segments inside one large 837 transaction set."""
+        """Cuts at 2000A/2000B HL segments inside one large 837 transaction set.
+
+        Only the HL segments near a cut are looked at: from ``target`` bytes past the last
+        cut, the first HL opening a 2000A or 2000B loop (HL03 = 20 or 22) is the cut; the
+        2000A loop open there is the last HL03 = 20 before it, which one regular
+        expression finds (a billing provider opens few loops; subscribers open most).
+        """
         if not self.inner or end - st_at < self.target:
             return
-        data = self.data
         elements = self._elements(st_at, delims)
         if not elements or elements[1:2] != ["837"]:
             return
         el = delims.element.encode("latin-1")
         st_index = self.marks["ST"][1]  # segments before ST
-        first_hl = -1
-        hl20 = -1
-        for at in self._starts(b"HL", el, term, st_at, end):
-            stop = data.find(term, at, end)
-            elements = data[at:stop if stop >= 0 else end].split(el)
-            level = elements[3] if len(elements) > 3 else b""
-            if level not in (b"20", b"22"):
-                continue
-            if first_hl < 0:
-                first_hl = at
-            if at - self.last_cut >= self.target and at > first_hl:
-                where = Context(self.where.isa, self.where.gs, st_at, hl20)
-                position = self._segments_before(at, term) - st_index
-                cut = self._cut(at, delims, term, position, where, first_hl,
-                                replay_hl20=level == b"22" and hl20 >= 0)
-                if cut is not None:
-                    yield cut
-            if level == b"20":
-                hl20 = at
-                self._mark("HL", at, term)
+        first_hl = next(self._loops(el, term, st_at, end, st_at), -1)
+        if first_hl < 0:
+            return
+        openers = self._openers(el, term, st_at, end)  # HL03 = 20, in order
+        hl20 = marked = -1
+        upcoming = next(openers, -1)
+        pos = max(first_hl + 1, self.last_cut + self.target)
+        while pos < end:
+            at = next(self._loops(el, term, pos, end, st_at), -1)
+            if at < 0:
+                return
+            while 0 <= upcoming < at:  # the 2000A loop open at ``at``
+                hl20, upcoming = upcoming, next(openers, -1)
+            if hl20 >= 0 and hl20 != marked:
+                self._mark("HL", hl20, term)  # counting only moves forward: hl20 > last cut
+                marked = hl20
+            where = Context(self.where.isa, self.where.gs, st_at, hl20)
+            position = self._segments_before(at, term) - st_index
+            cut = self._cut(at, delims, term, position, where, first_hl,
+                            replay_hl20=hl20 >= 0 and self._level(at, el, term, end) == b"22")
+            pos = self.last_cut + self.target if cut is not None else at + 1
+            if cut is not None:
+                yield cut
+
+    def _level(self, at: int, el: bytes, term: bytes, end: int) -> bytes:
+        """HL03 (hierarchical level code) of the HL segment at ``at``."""
+        stop = self.data.find(term, at, end)
+        elements = self.data[at:stop if stop >= 0 else end].split(el, 4)
+        return elements[3] if len(elements) > 3 else b""
+
+    def _loops(self, el: bytes, term: bytes, start: int, end: int, floor: int
+               ) -> Iterator[int]:
+        """HL segments at or after ``start`` that open a 2000A or 2000B loop."""
+        for at in self._starts(b"HL", el, term, start, end, floor):
+            if self._level(at, el, term, end) in (b"20", b"22"):
+                yield at
+
+    def _openers(self, el: bytes, term: bytes, start: int, end: int) -> Iterator[int]:
+        """HL segments with HL03 = 20 (2000A) in ``[start, end)``, in order."""
+        e, t = re.escape(el), re.escape(term)
+        other = b"[^" + e + t + b"]*"
+        pattern = re.compile(b"HL" + e + other + e + other + e + b"20(?=" + e + b"|" + t
+                             + b")")
+        for found in pattern.finditer(self.data, start, end):
+            at = found.start()
+            if self._opens(at, term, start) and self._level(at, el, term, end) == b"20":
+                yield at
 
     def _cut(self, at: int, delims: Delimiters, term: bytes, position: int,
              where: Context, first_hl: int = -1, replay_hl20: bool = False) -> _Cut | None:

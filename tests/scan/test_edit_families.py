@@ -3,6 +3,7 @@ run, profile switches and installed tables answering through the same lookups.""
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 from edi837.edit_tables import specific_codes
@@ -35,6 +36,26 @@ def test_run_index_keeps_what_was_written_last_and_the_newest_value() -> None:
     assert index.get("k3") == "new"
     entries = dict(index.items())
     assert len(entries) == 30 and entries["k3"] == "new" and entries["k29"] == 29
+    index.close()
+
+
+def test_run_index_keeps_pickled_entries_as_they_came_and_finds_many_at_once() -> None:
+    """A parallel run's parent holds the chunk tasks' entries pickled; a lookup of many
+    keys asks the disk in batches and hands back the pickles, wherever they are."""
+    index = RunIndex(limit=50)
+    for n in range(2000):
+        entry = {"sig": f"C{n}", ("mue", "P"): n}
+        index.put(f"k{n}", pickle.dumps(entry) if n % 2 else entry)
+    assert index.spilled > 1900
+    wanted = [f"k{n}" for n in range(0, 2000, 3)] + ["absent"]
+    found = index.get_many(wanted)
+    assert sorted(found) == sorted(wanted[:-1])
+    assert all(pickle.loads(found[f"k{n}"]) == {"sig": f"C{n}", ("mue", "P"): n}
+               for n in range(0, 2000, 3))
+    assert index.get("k7") == {"sig": "C7", ("mue", "P"): 7}  # unpickled for the rules
+    assert index.get("k1999") == {"sig": "C1999", ("mue", "P"): 1999}  # ... in memory too
+    assert dict(index.items())["k8"] == {"sig": "C8", ("mue", "P"): 8}
+    assert all(isinstance(v, bytes) for _, v in index.pickled())
     index.close()
 
 
