@@ -66,6 +66,35 @@ def test_the_batches_are_really_cut(batches: dict[str, Path]) -> None:
     assert len({c.body.state.delimiters for c in chunks[1:]}) == 2  # type: ignore[union-attr]
 
 
+def test_inner_cuts_open_loops_where_a_segment_walk_finds_them(batches: dict[str, Path]
+                                                               ) -> None:
+    """Cuts inside the giant transaction set sit on HL*..*20/22 segments, and the open
+    2000A loop each carries is the last HL03 = 20 before it (checked by a plain walk over
+    every segment, not the pre-scan's shortcuts)."""
+    data = batches["giant"].read_bytes()
+    hl20_before: dict[int, int] = {}
+    levels: dict[int, bytes] = {}
+    last20 = -1
+    at = 0
+    for raw in data.split(b"~"):
+        start = at + len(raw) - len(raw.lstrip())
+        fields = raw.strip().split(b"*")
+        if fields[0] == b"HL":
+            levels[start] = fields[3]
+            hl20_before[start] = last20
+            if fields[3] == b"20":
+                last20 = start
+        at += len(raw) + 1
+    chunks = plan(batches["giant"], int(SMALL))
+    inner = [c for c in chunks if c.where.st >= 0]
+    assert len(inner) > 5 and len({c.where.hl20 for c in inner}) > 2  # several 2000A loops
+    assert any(levels[c.body.start] == b"20" for c in inner)  # cut at a 2000A loop too
+    for chunk in inner:
+        assert levels[chunk.body.start] in (b"20", b"22")
+        assert chunk.where.hl20 == hl20_before[chunk.body.start]
+        assert chunk.body.start - chunks[chunk.number - 1].body.start >= int(SMALL)
+
+
 @pytest.mark.parametrize("fmt", ["text", "json", "jsonl", "csv"])
 def test_scan_is_identical(cli, monkeypatch: pytest.MonkeyPatch, batches: dict[str, Path],
                            fmt: str) -> None:
