@@ -32,7 +32,7 @@ from cli.common import (
     pool,
     profile_file,
 )
-from edi837.report import COLUMNS, ScanTotals, scan_report
+from edi837.report import COLUMNS, ClaimBlock, ScanTotals, scan_report
 from edi837.scan import ClaimResult, FileScan, ScanOptions
 from edi837.scan_parallel import ParallelScanner
 from x12core import outdir
@@ -189,11 +189,13 @@ class _Progress:
         self.task = self.bar.add_task("scan", total=self.total)
         return self.update
 
-    def update(self, scan: FileScan, result: ClaimResult) -> None:
-        self.count += 1
-        if self.count % PROGRESS_EVERY:
+    def update(self, scan: FileScan, result: ClaimResult | ClaimBlock) -> None:
+        block = isinstance(result, ClaimBlock)  # -f json --workers: a chunk's claims at once
+        before = self.count
+        self.count += result.claims if block else 1
+        if self.count // PROGRESS_EVERY == before // PROGRESS_EVERY:
             return
-        self.done[scan.path] = result.claim.end_offset
+        self.done[scan.path] = result.end_offset if block else result.claim.end_offset
         assert self.bar is not None and self.task is not None
         self.bar.update(self.task, completed=sum(self.done.values()))
 

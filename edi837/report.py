@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TextIO
 
 from edi837.scan import ClaimResult, FileScan
 from x12core.findings import Finding, Severity
-from x12core.render import Report
+from x12core.pickling import fast_pickle
+from x12core.render import EncodedBlock, Report
 
 CLAIM_FIELDS = ("claim_id", "file", "interchange", "group", "transaction", "payer_id", "charge",
                 "status", "profile")
@@ -63,6 +65,22 @@ def claim_record(result: ClaimResult) -> dict[str, Any]:
     }
 
 
+@fast_pickle
+@dataclass(frozen=True, slots=True)
+class ClaimBlock:
+    """Claims a chunk task judged and encoded for the JSON report (``-f json`` with
+    ``--workers``, :mod:`edi837.scan_parallel`): the submitting process writes ``items``
+    as they are and adds ``counts`` to its totals, instead of receiving and unpickling
+    one result (and its findings) per claim."""
+
+    items: bytes  # encode_item(claim_record()) of each claim, joined by ITEM_SEPARATOR, UTF-8
+    claims: int
+    held: int
+    # (severity, rule, rule name, findings): what ScanTotals.add counts, in first-seen order
+    counts: tuple[tuple[int, str, str, int], ...]
+    end_offset: int  # just past the last claim's bytes (the progress bar)
+
+
 class ScanTotals:
     """Counters filled while the claims stream past."""
 
@@ -82,6 +100,16 @@ class ScanTotals:
             self.rules[(f.rule, f.name)] += 1
             if f.severity > self.worst:
                 self.worst = int(f.severity)
+
+    def add_block(self, block: ClaimBlock) -> None:
+        """What :meth:`add` would have counted for the block's claims, one by one."""
+        self.claims += block.claims
+        self.held += block.held
+        for severity, rule, name, count in block.counts:
+            self.severities[Severity(severity)] += count
+            self.rules[(rule, name)] += count
+            if severity > self.worst:
+                self.worst = severity
 
     def summary(self) -> dict[str, Any]:
         return {"files": self.files, "claims": self.claims, "clean": self.claims - self.held,
@@ -112,9 +140,12 @@ def scan_report(scans: Iterable[FileScan], fail_on: Severity = Severity.ERROR,
                 seen.append(scan.scanner.engine.tables)
             totals.files += 1
             for result in scan:
-                totals.claims += 1
-                totals.held += result.held
-                totals.add(result.findings)
+                if isinstance(result, ClaimBlock):  # -f json items a chunk task encoded
+                    totals.add_block(result)
+                else:
+                    totals.claims += 1
+                    totals.held += result.held
+                    totals.add(result.findings)
                 if progress is not None:
                     progress(scan, result)
                 yield result
@@ -122,9 +153,12 @@ def scan_report(scans: Iterable[FileScan], fail_on: Severity = Severity.ERROR,
             totals.file_findings.extend(scan.file_findings)
             totals.claim_segments += scan.claim_segments
 
-    def items() -> Iterator[dict[str, Any]]:
+    def items() -> Iterator[dict[str, Any] | EncodedBlock]:
         for result in results():
-            yield claim_record(result)
+            if isinstance(result, ClaimBlock):
+                yield EncodedBlock(result.items)
+            else:
+                yield claim_record(result)
 
     summary_text: list[str] = []
 

@@ -58,8 +58,9 @@ class ScanOptions:
     hcpcs_files: tuple[str | os.PathLike[str], ...] = ()
     data_dir: str | os.PathLike[str] | None = None
     installed_data: bool = True
-    # ``--workers`` with ``-f json``: chunk tasks hand back each claim's JSON item already
-    # encoded (x12core.render.Encoded), so the submitting process only writes it.
+    # ``--workers`` with ``-f json``: a chunk task hands back its claims' JSON items already
+    # encoded, in one block, with the counts of their findings (edi837.report.ClaimBlock),
+    # so the submitting process only adds and writes them.
     json_records: bool = False
 
 

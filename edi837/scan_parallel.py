@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from edi837.report import claim_record
+from edi837.report import ClaimBlock, claim_record
 from edi837.run_index import PROTOCOL as _PROTOCOL
 from edi837.run_index import RunIndex
 from edi837.scan import (
@@ -52,7 +52,7 @@ from x12core.outdir import Part, Sink
 from x12core.parallel import Handle, Pool
 from x12core.pickling import fast_pickle
 from x12core.remote import is_url, open_binary, size
-from x12core.render import Encoded, encode_item
+from x12core.render import ITEM_SEPARATOR, encode_item
 
 
 @fast_pickle
@@ -76,8 +76,7 @@ class RecordResult(ResultView):
     findings: tuple[Finding, ...]
     status: str
     profile: str
-    # claim_record() of the full result, made in the task (encoded there for -f json)
-    record: dict[str, Any] | Encoded
+    record: dict[str, Any]  # claim_record() of the full result, made in the task
 
 
 @fast_pickle
@@ -96,6 +95,7 @@ class ChunkScan:
     consulted: dict[Any, Any]  # code-table datasets consulted (the report's reference_data)
     census: tuple[int, int, tuple[int, int] | None]  # CLM segments in its bytes, missed, first
     part: Part | None = None  # --out-dir: the part the task wrote (its records not sent back)
+    block: ClaimBlock | None = None  # -f json: the claims, encoded (``results`` is empty)
 
 
 _SCANNERS: dict[bytes, Scanner] = {}
@@ -109,10 +109,6 @@ def scan_chunk(options: ScanOptions, chunk: Chunk,
     if scanner is None:
         scanner = _SCANNERS[key] = Scanner(options)
     return run_chunk(scanner, chunk, preload)
-
-
-def _encoded_record(result: ClaimResult) -> Encoded:
-    return Encoded(encode_item(claim_record(result)))
 
 
 def run_chunk(scanner: Scanner, chunk: Chunk,
@@ -139,8 +135,12 @@ def run_chunk(scanner: Scanner, chunk: Chunk,
 
         reader.on_body = on_body
         fail_on = scanner.options.fail_on
-        record = _encoded_record if scanner.options.json_records else claim_record
+        encode = scanner.options.json_records
         results: list[RecordResult] = []
+        items: list[str] = []  # -f json: the claims' items, encoded here
+        counts: dict[tuple[int, str, str], int] = {}  # ... and their findings counted
+        offsets: list[int] = []
+        held = end_offset = 0
         txn_findings: list[Finding] = []
         start = chunk.body.start
         for group in claim_groups(envelope, chunk.path, txn_findings):
@@ -151,20 +151,32 @@ def run_chunk(scanner: Scanner, chunk: Chunk,
             for claim, (profile, findings) in zip(group, engine.check(group), strict=True):
                 status = "held" if any(f.severity >= fail_on for f in findings) else "clean"
                 full = ClaimResult(claim, tuple(findings), status, profile.name)
+                offsets.append(claim.start_offset)
+                if encode:
+                    items.append(encode_item(claim_record(full)))
+                    held += status == "held"
+                    end_offset = claim.end_offset
+                    for f in findings:
+                        key = (int(f.severity), f.rule, f.name)
+                        counts[key] = counts.get(key, 0) + 1
+                    continue
                 results.append(RecordResult(
                     ClaimStub(claim.id, claim.start_offset, claim.end_offset,
                               claim.first_index, claim.last_index),
-                    full.findings, status, profile.name, record(full)))
+                    full.findings, status, profile.name, claim_record(full)))
         end = reader.end(envelope.snapshot(), envelope.headers())
         ref = scanner.engine.tables.ref
         tally = chunk.census("CLM")  # the bytes' own CLM count (x12core.census), here too
-        for r in results:
-            tally.read(r.claim.start_offset)
+        for offset in offsets:
+            tally.read(offset)
         tally.finish()
-        touched = dict(index.pickled())
+        block = None
+        if encode and items:
+            block = ClaimBlock(ITEM_SEPARATOR.join(items).encode(), len(items), held,
+                               tuple((*key, n) for key, n in counts.items()), end_offset)
         return ChunkScan(results, txn_findings, envelope.findings[replayed[0]:], end,
-                         touched, dict(ref.consulted) if ref is not None else {},
-                         tally.counts())
+                         dict(index.pickled()), dict(ref.consulted) if ref is not None else {},
+                         tally.counts(), block=block)
     finally:
         index.close()
         engine.index = saved
@@ -353,7 +365,7 @@ class ParallelFileScan:
         self.held = 0
         self.claim_segments = 0
 
-    def __iter__(self) -> Iterator[RecordResult]:
+    def __iter__(self) -> Iterator[RecordResult | ClaimBlock]:
         tally = Tally.empty()
         txn: list[Finding] = []
         envelope: list[Finding] = []
@@ -367,6 +379,10 @@ class ParallelFileScan:
                 self.claims += 1
                 self.held += r.held
                 yield r
+            if result.block is not None:
+                self.claims += result.block.claims
+                self.held += result.block.held
+                yield result.block
             txn.extend(result.transaction_findings)
             envelope.extend(result.envelope_findings)
         self.claim_segments = tally.total

@@ -58,12 +58,6 @@ ITEM_SEPARATOR = ",\n    "  # between two items of the JSON document's list
 _SEPARATOR_BYTES = ITEM_SEPARATOR.encode()
 
 
-class Encoded(str):
-    """An item already encoded by :func:`encode_item` (a worker did it): written as is."""
-
-    __slots__ = ()
-
-
 class EncodedBlock:
     """Several items encoded by :func:`encode_item`, joined by :data:`ITEM_SEPARATOR` and
     UTF-8 encoded (a worker made them: this process only writes them), in ``pieces``
@@ -100,7 +94,7 @@ def write_json(report: Report, out: TextIO, schema: str | None = None) -> None:
                         write(piece)
                     first = False
                 continue
-            batch.append(item if isinstance(item, Encoded) else _encode_item(item))
+            batch.append(_encode_item(item))
             if len(batch) >= _BATCH:
                 write(((_LEAD if first else ITEM_SEPARATOR) + ITEM_SEPARATOR.join(batch))
                       .encode())
