@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 import json
+import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from x12core import schemas
 from x12core.spool import RecordSpool
@@ -112,10 +115,15 @@ def write_json(report: Report, out: TextIO, schema: str | None = None) -> None:
         out.write(json.dumps(summary, default=_default))
         out.write(f',\n  "{report.items_key}": [')
         spool.seek(0)
-        decode = codecs.getincrementaldecoder("utf-8")().decode
-        while chunk := spool.read(1 << 20):
-            out.write(decode(chunk))
-        out.write(decode(b"", final=True))
+        binary = _binary(out)
+        if binary is not None:  # the spool's bytes as they are: nothing decoded, re-encoded
+            out.flush()
+            shutil.copyfileobj(spool, binary, 1 << 20)
+        else:
+            decode = codecs.getincrementaldecoder("utf-8")().decode
+            while chunk := spool.read(1 << 20):
+                out.write(decode(chunk))
+            out.write(decode(b"", final=True))
         out.write("\n  ]" if not first else "]")
         for key, value in extra.items():
             out.write(f",\n  {json.dumps(key)}: ")
@@ -128,6 +136,20 @@ def write_json(report: Report, out: TextIO, schema: str | None = None) -> None:
             else:
                 out.write(json.dumps(value, default=_default, indent=None))
         out.write("\n}\n")
+
+
+def _binary(out: TextIO) -> BinaryIO | None:
+    """The byte stream under ``out`` when the spool's bytes can go there as they are: the
+    items are ASCII (``ensure_ascii``), so any ASCII-compatible encoding takes them, and
+    where the line separator is a bare line feed no newline is translated."""
+    buffer = getattr(out, "buffer", None)
+    if buffer is None or os.linesep != "\n" or not isinstance(out, io.TextIOWrapper):
+        return None
+    try:
+        name = codecs.lookup(out.encoding).name
+    except LookupError:
+        return None
+    return buffer if name in ("utf-8", "ascii", "iso8859-1", "cp1252") else None  # type: ignore[no-any-return]
 
 
 _LEAD = "\n    "  # before the first item

@@ -1,0 +1,42 @@
+"""The JSON document is the same text whichever stream it goes to: a file or stdout (its
+spooled items copied as bytes) or a text-only stream (decoded on the way)."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+import x12core.render
+from x12core.render import EncodedBlock, Report, encode_item, write_json
+
+
+def _report() -> Report:
+    items = [{"claim_id": f"C{n}", "paid": Decimal(f"{n}.50"), "note": "caf\u00e9 \u2713"}
+             for n in range(200)]
+    block = EncodedBlock(",\n    ".join(encode_item(i) for i in items[:3]).encode())
+    return Report("claims", [*items[3:50], block, *items[50:]],  # type: ignore[list-item]
+                  lambda: {"claims": 200}, lambda i: [i], ["claim_id"],
+                  lambda _i, _o: None, lambda: {"files": ["a.835"]})
+
+
+@pytest.mark.parametrize("spool", [32, 8 << 20])  # spilled to disk, held in memory
+def test_json_is_the_same_text_on_every_kind_of_stream(tmp_path: Path, spool: int,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(x12core.render, "JSON_SPOOL_MEMORY", spool)
+    text = io.StringIO()  # no bytes under it: decoded
+    write_json(_report(), text, schema="remit")
+    raw = io.BytesIO()
+    wrapped = io.TextIOWrapper(raw, encoding="utf-8", newline="")  # bytes under it: copied
+    wrapped.write("lead ")  # written before: the copy must come after it
+    write_json(_report(), wrapped, schema="remit")
+    wrapped.write("tail")
+    wrapped.flush()
+    assert raw.getvalue().decode() == "lead " + text.getvalue() + "tail"
+    path = tmp_path / "out.json"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        write_json(_report(), handle, schema="remit")
+    assert path.read_text(encoding="utf-8") == text.getvalue()
+    assert "\\u00e9" in text.getvalue() and '"paid": "7.50"' in text.getvalue()
