@@ -44,7 +44,7 @@ from edi837.scan import (
     preflight,
 )
 from x12core.census import Tally, unread_claims_finding
-from x12core.chunks import Chunk, ChunkEnd, ChunkReader, chunk_size, plan, restarted
+from x12core.chunks import Chunk, ChunkEnd, ChunkReader, chunk_size, iter_plan, restarted
 from x12core.envelope import Envelope
 from x12core.errors import InputError
 from x12core.findings import Finding
@@ -200,7 +200,9 @@ class ParallelScanner:
         self.chunk_bytes = chunk_bytes
         self.task = task or scan_chunk  # what a worker runs: scan_chunk(options, chunk)
         self._queue: deque[tuple[ParallelFileScan, Chunk, Handle]] = deque()
-        self._pending: deque[tuple[ParallelFileScan, Chunk]] = deque()
+        # Files still to submit, each with its chunks as the pre-scan cuts them (lazily: the
+        # first chunks are at work while the rest of the file is pre-scanned).
+        self._pending: deque[tuple[ParallelFileScan, Iterator[Chunk]]] = deque()
         # The run's index of what earlier chunks touched (and files scanned here), the
         # chunks' entries kept as the tasks pickled them (unpickled only if a later chunk
         # touches the same key).
@@ -233,15 +235,18 @@ class ParallelScanner:
         else:
             preflight(path)
         target = self.chunk_bytes or chunk_size(size(name), self.pool.width)
-        chunks = plan(name, target)
-        scan = ParallelFileScan(self, name, chunks)
-        self._pending.extend((scan, c) for c in chunks)
+        scan = ParallelFileScan(self, name)
+        self._pending.append((scan, iter_plan(name, target)))
         return JoinedFileScan(scan) if full else scan
 
     # -- the pipeline ------------------------------------------------------
     def _fill(self) -> None:
         while self._pending and len(self._queue) < 2 * self.pool.width:
-            scan, chunk = self._pending.popleft()
+            scan, chunks = self._pending[0]
+            chunk = next(chunks, None)
+            if chunk is None:
+                self._pending.popleft()
+                continue
             if self.sink is not None:
                 from edi837.scan_outdir import scan_chunk_to
 
@@ -251,13 +256,19 @@ class ParallelScanner:
                 handle = self.pool.submit(self.task, self.options, chunk)
             self._queue.append((scan, chunk, handle))
 
-    def next_result(self, scan: ParallelFileScan, chunk: Chunk) -> Any:
+    def next_result(self, scan: ParallelFileScan) -> tuple[Chunk, Any] | None:
+        """``scan``'s next chunk and its task's result, in file order; None after its last.
+
+        Files are submitted in the order they were asked for and read in that order, so
+        the head of the queue is ``scan``'s next chunk unless ``scan`` has no more."""
         self._fill()
-        owner, queued, handle = self._queue.popleft()
-        assert owner is scan and queued is chunk, "chunks are consumed in submission order"
+        if not self._queue or self._queue[0][0] is not scan:
+            assert not any(s is scan for s, _ in self._pending), "files are read in order"
+            return None
+        _, chunk, handle = self._queue.popleft()
         result = handle.result()
         self._fill()
-        return result
+        return chunk, result
 
     def settle(self, chunk: Chunk, result: ChunkScan, previous: ChunkEnd | None) -> ChunkScan:
         """Check a chunk's result against the run so far; scan it again here if needed."""
@@ -355,11 +366,10 @@ def _merge_entry(earlier: object, mine: object) -> dict[object, object] | None:
 class ParallelFileScan:
     """One file scanned chunk by chunk; iterate once, as :class:`FileScan`."""
 
-    def __init__(self, owner: ParallelScanner, path: str, chunks: list[Chunk]) -> None:
+    def __init__(self, owner: ParallelScanner, path: str) -> None:
         self.owner = owner
         self.scanner = owner.scanner
         self.path = path
-        self.chunks = chunks
         self.file_findings: list[Finding] = []
         self.claims = 0
         self.held = 0
@@ -370,8 +380,8 @@ class ParallelFileScan:
         txn: list[Finding] = []
         envelope: list[Finding] = []
         previous: ChunkEnd | None = None
-        for chunk in self.chunks:
-            result = self.owner.next_result(self, chunk)
+        while (got := self.owner.next_result(self)) is not None:
+            chunk, result = got
             result = self.owner.settle(chunk, result, previous)
             previous = result.end
             tally.add(result.census)

@@ -34,7 +34,7 @@ from remit835.report import (
 )
 from remit835.report_text import text_rows
 from x12core.census import Tally, unread_claims_finding
-from x12core.chunks import Chunk, ChunkEnd, ChunkReader, chunk_size, plan, restarted
+from x12core.chunks import Chunk, ChunkEnd, ChunkReader, chunk_size, iter_plan, restarted
 from x12core.findings import Finding
 from x12core.parallel import Handle, Pool
 from x12core.pickling import fast_pickle
@@ -131,32 +131,41 @@ def parallel_report(paths: Sequence[str | os.PathLike[str]], causes: CauseMap,
     ``task`` (default :func:`remit_chunk`) and ``settled`` (called with each chunk's
     final result, in order): ``--out-dir`` (remit835.remit_outdir). A path may be a URL."""
     run = task or remit_chunk
-    chunks = [c for p in paths for c in plan(os.fspath(p), chunk_size(
-        size(os.fspath(p)), pool.width), inner=False)]
+
+    def chunks() -> Iterator[Chunk]:  # cut as they are submitted (the report reads once)
+        for p in paths:
+            name = os.fspath(p)
+            yield from iter_plan(name, chunk_size(size(name), pool.width), inner=False)
+
     return remit_report(
         paths, causes,
-        records=lambda totals: _records(chunks, causes, pool, totals,
+        records=lambda totals: _records(chunks(), causes, pool, totals,
                                         "json" if fmt == "json" else "records", run, settled),
-        text_rows=lambda totals: _records(chunks, causes, pool, totals, "rows", run, settled))
+        text_rows=lambda totals: _records(chunks(), causes, pool, totals, "rows", run, settled))
 
 
 Task = Callable[[CauseMap, Chunk, str], RemitChunk]
 
 
-def _records(chunks: list[Chunk], causes: CauseMap, pool: Pool, totals: Totals,
+def _records(chunks: Iterator[Chunk], causes: CauseMap, pool: Pool, totals: Totals,
              view: str, task: Task = remit_chunk,
              settled: Callable[[Chunk, RemitChunk], None] | None = None) -> Iterator[Any]:
     """Claim records (``view`` records) or text rows (``rows``), in file order."""
     queue: deque[tuple[Chunk, Handle]] = deque()
-    pending = deque(chunks)
     previous: ChunkEnd | None = None
     tally: Tally | None = None
     held: list[Finding] = []  # the file's own findings, reported after its payments
     held_env: list[Finding] = []  # ... and its envelope findings after those
-    while pending or queue:
-        while pending and len(queue) < 2 * pool.width:
-            chunk = pending.popleft()
-            queue.append((chunk, pool.submit(task, causes, chunk, view)))
+    more = True
+    while more or queue:
+        while more and len(queue) < 2 * pool.width:
+            chunk = next(chunks, None)
+            if chunk is None:
+                more = False
+            else:
+                queue.append((chunk, pool.submit(task, causes, chunk, view)))
+        if not queue:
+            break
         chunk, handle = queue.popleft()
         part: RemitChunk = handle.result()
         if chunk.number == 0:

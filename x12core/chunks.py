@@ -139,30 +139,38 @@ def plan(path: str | os.PathLike[str], target: int, inner: bool = True) -> list[
     ``path`` may be a URL (:mod:`x12core.remote`): the pre-scan then runs on a local copy
     streamed in blocks, and the chunks name the URL (each task fetches its own bytes).
     """
+    return list(iter_plan(path, target, inner))
+
+
+def iter_plan(path: str | os.PathLike[str], target: int, inner: bool = True
+              ) -> Iterator[Chunk]:
+    """:func:`plan`'s chunks, each as soon as the pre-scan has found where it ends (the
+    first can be at work while the rest of the file is pre-scanned)."""
     name = os.fspath(path)
     size = remote.size(name)
     target = max(1, target)
     if size < 2 * target:
-        return whole(name, size)
+        yield from whole(name, size)
+        return
     with remote.local_copy(name) as local:
         size = os.path.getsize(local)
         with open(local, "rb") as handle, mmap.mmap(handle.fileno(), 0,
                                                    access=mmap.ACCESS_READ) as data:
-            cuts = list(_Planner(data, name, target, inner).cuts())
-    if not cuts:
-        return whole(name, size)
-    chunks: list[Chunk] = []
-    start, state = 0, None
-    prior: _Cut | None = None
-    for k, cut in enumerate([*cuts, None]):
-        end = cut.offset if cut is not None else size
-        chunks.append(Chunk(name, k, Span(start, end, state),
-                            prior.context if prior else (), prior.where if prior else Context(),
-                            prior.envelope if prior else None, final=cut is None,
-                            terminators=prior.terminators if prior else frozenset()))
-        if cut is not None:
-            start, state, prior = cut.offset, cut.state, cut
-    return chunks
+            start, state = 0, None
+            prior: _Cut | None = None
+            for k, cut in enumerate(_Planner(data, name, target, inner).cuts()):
+                yield _chunk(name, k, start, cut.offset, state, prior, final=False)
+                start, state, prior = cut.offset, cut.state, cut
+    yield _chunk(name, 0 if prior is None else k + 1, start, size, state, prior, final=True)
+
+
+def _chunk(name: str, number: int, start: int, end: int, state: ReaderState | None,
+           prior: _Cut | None, final: bool) -> Chunk:
+    """The chunk from the cut ``prior`` (None: the file's start) to ``end``."""
+    if prior is None:
+        return Chunk(name, number, Span(start, end, state), final=final)
+    return Chunk(name, number, Span(start, end, state), prior.context, prior.where,
+                 prior.envelope, final=final, terminators=prior.terminators)
 
 
 @dataclass(frozen=True, slots=True)
