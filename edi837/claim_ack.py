@@ -34,7 +34,8 @@ def _bht03(path: str, st: Segment) -> str:
     at the ST's byte offset per transaction set gets it without another pass.
     """
     try:
-        with open_input(path) as handle:  # a URL input too (x12core.remote)
+        # a URL input too (x12core.remote): one small range, not a read-ahead block
+        with open_input(path, block_size=4096) as handle:
             handle.seek(st.offset)
             head = handle.read(1024).decode("latin-1")
     except OSError:

@@ -145,23 +145,24 @@ def read_range(name: str, start: int, end: int) -> bytes:
     return data  # type: ignore[no-any-return]
 
 
-def open_binary(name: str) -> BinaryIO:
+def open_binary(name: str, block_size: int = 1 << 20) -> BinaryIO:
     """A seekable binary stream over the object at ``name`` (a URL); close it after use.
+    ``block_size``: bytes fetched per request (read-ahead); small for one short read.
 
     A read that fails midway (the host went away, the object was deleted) is one
     :class:`~x12core.errors.InputError` line, as a failure to open is."""
     fs, path = _fs(name)
     try:
-        inner = fs.open(path, "rb", block_size=1 << 20)
+        inner = fs.open(path, "rb", block_size=block_size)
     except Exception as err:
         raise _failed(name, err) from None
     return _Guarded(name, inner)  # type: ignore[return-value]
 
 
-def open_input(name: str | os.PathLike[str]) -> BinaryIO:
+def open_input(name: str | os.PathLike[str], block_size: int = 1 << 20) -> BinaryIO:
     """An input opened for reading: a local file, or for a URL :func:`open_binary`."""
     if is_url(name):
-        return open_binary(str(name))
+        return open_binary(str(name), block_size)
     return open(name, "rb")
 
 
