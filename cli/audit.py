@@ -11,7 +11,8 @@ from cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
     FailOnOpt,
-    MixedFilesArg,
+    MixedInputsArg,
+    Names,
     OutOpt,
     Paths,
     ReportFormat,
@@ -20,6 +21,7 @@ from cli.common import (
     WorkersOpt,
     check_inputs,
     check_out,
+    input_paths,
     output,
     pool,
     profile_file,
@@ -36,13 +38,13 @@ from x12core.render import render
 
 
 def audit(
-    files: MixedFilesArg = None,
-    claims: Annotated[Paths, typer.Option(
-        "--claims", "-c", help="837P claim batch (repeatable; one per batch date gives "
-        "the trend).")] = None,
-    remits: Annotated[Paths, typer.Option(
-        "--remits", "-r", help="835 remittance file (repeatable): adds denial rates and "
-        "root causes.")] = None,
+    files: MixedInputsArg = None,
+    claims: Annotated[Names, typer.Option(
+        "--claims", "-c", help="837P claim batch, a path or URL (repeatable; one per batch "
+        "date gives the trend).")] = None,
+    remits: Annotated[Names, typer.Option(
+        "--remits", "-r", help="835 remittance file, a path or URL (repeatable): adds "
+        "denial rates and root causes.")] = None,
     fmt: ReportFormatOpt = ReportFormat.text,
     out: OutOpt = None,
     fail_on: FailOnOpt = "error",  # type: ignore[assignment]
@@ -66,13 +68,13 @@ def audit(
     Exit 1 when a claim is held (a finding at or above --fail-on), as `scan` does;
     2 when an input cannot be read.
     """
-    named = [*(claims or ()), *(remits or ()), *(files or ()), *(icd10_file or ())]
-    inputs = [*named, causes, *profile_file(payer_profile)]
+    sent, paid, mixed = (input_paths(names or ()) for names in (claims, remits, files))
+    inputs = [*sent, *paid, *mixed, *(icd10_file or ()), causes, *profile_file(payer_profile)]
     check_inputs(inputs)
     check_out(out, inputs)
-    extra_claims, extra_remits = sort_files(files or ())
-    claim_files = [str(p) for p in claims or ()] + extra_claims
-    remit_files = [str(p) for p in remits or ()] + extra_remits
+    extra_claims, extra_remits = sort_files(mixed)
+    claim_files = [str(p) for p in sent] + extra_claims  # a URL stays as given
+    remit_files = [str(p) for p in paid] + extra_remits
     if not claim_files:
         raise InputError("audit needs at least one 837P claim file (--claims)")
     options = ScanOptions(profile=payer_profile, fail_on=fail_on.severity,

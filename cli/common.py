@@ -61,6 +61,10 @@ MixedFilesArg = Annotated[Paths, typer.Argument(
 OutOpt = Annotated[Path | None, typer.Option(
     "--out", "-o", help="Write the report to this file (atomically; never onto an input) "
     "instead of stdout; - is stdout.")]
+Names = list[str] | None  # inputs that may be URLs: Path would fold "https://" to "https:/"
+MixedInputsArg = Annotated[Names, typer.Argument(
+    help="More 837P or 835 files (paths or URLs); each is sorted by its first ST01.",
+    show_default=False)]
 FailOnOpt = Annotated[FailOn, typer.Option(
     "--fail-on", help="Lowest severity that holds a claim and makes the exit code 1.")]
 

@@ -10,15 +10,16 @@ import typer
 from cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
-    MixedFilesArg,
+    MixedInputsArg,
+    Names,
     OutOpt,
-    Paths,
     ReportFormat,
     ReportFormatOpt,
     SchedulerOpt,
     WorkersOpt,
     check_inputs,
     check_out,
+    input_paths,
     output,
     pool,
     profile_file,
@@ -34,11 +35,12 @@ from x12core.render import render
 
 
 def reconcile(
-    files: MixedFilesArg = None,
-    claims: Annotated[Paths, typer.Option(
-        "--claims", "-c", help="837P claim file that was sent (repeatable).")] = None,
-    remits: Annotated[Paths, typer.Option(
-        "--remits", "-r", help="835 remittance file (repeatable).")] = None,
+    files: MixedInputsArg = None,
+    claims: Annotated[Names, typer.Option(
+        "--claims", "-c", help="837P claim file that was sent, a path or URL (repeatable)."
+    )] = None,
+    remits: Annotated[Names, typer.Option(
+        "--remits", "-r", help="835 remittance file, a path or URL (repeatable).")] = None,
     fmt: ReportFormatOpt = ReportFormat.text,
     out: OutOpt = None,
     redact: Annotated[bool, typer.Option(
@@ -62,13 +64,13 @@ def reconcile(
     Exit 1 when a remit (claim or line) matches nothing that was sent (and, with
     --fail-on-unpaid, when a sent claim has no remit); 2 when an input cannot be read.
     """
-    named = [*(claims or ()), *(remits or ()), *(files or ())]
-    inputs = [*named, causes, *profile_file(payer_profile)]
+    sent, paid, mixed = (input_paths(names or ()) for names in (claims, remits, files))
+    inputs = [*sent, *paid, *mixed, causes, *profile_file(payer_profile)]
     check_inputs(inputs)
     check_out(out, inputs)
-    extra_claims, extra_remits = sort_files(files or ())
-    claim_files = [str(p) for p in claims or ()] + extra_claims
-    remit_files = [str(p) for p in remits or ()] + extra_remits
+    extra_claims, extra_remits = sort_files(mixed)
+    claim_files = [str(p) for p in sent] + extra_claims  # a URL stays as given
+    remit_files = [str(p) for p in paid] + extra_remits
     if not claim_files or not remit_files:
         raise InputError("reconcile needs at least one 837P claim file (--claims) and one 835 "
                          "remittance file (--remits)")

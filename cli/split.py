@@ -19,6 +19,7 @@ from cli.common import (
     SchedulerOpt,
     WorkersOpt,
     check_inputs,
+    input_paths,
     pool,
 )
 from cli.scan import IgnoreOpt, ProfileOpt, SelectOpt
@@ -30,7 +31,9 @@ from x12core import schemas
 
 
 def split(
-    file: Annotated[Path, typer.Argument(help="The 837P batch to split.", show_default=False)],
+    file: Annotated[str, typer.Argument(
+        help="The 837P batch to split: a path, or a URL fsspec reads (s3://, https://, "
+        "file://...); the outputs are local files.", show_default=False)],
     clean: Annotated[Path, typer.Option("--clean", help="Write the clean claims here.",
                                         show_default=False)],
     held: Annotated[Path, typer.Option("--held", help="Write the held claims here.",
@@ -69,7 +72,8 @@ def split(
     scheduler: SchedulerOpt = None,
 ) -> None:
     """Split an 837P batch into clean and held files; optionally acknowledge it (999, 277CA)."""
-    check_inputs([file])
+    source = input_paths([file])[0]  # a URL stays a str
+    check_inputs([source])
     check_inputs([*(ptp_file or ()), *(mue_file or ()), *(hcpcs_file or ())])
     if fmt not in ("text", "json"):
         raise SplitError(f"--format {fmt}: split prints its summary as text or json")
@@ -78,7 +82,7 @@ def split(
                           ptp_files=tuple(ptp_file or ()), mue_files=tuple(mue_file or ()),
                           hcpcs_files=tuple(hcpcs_file or ()))
     with pool(workers, scheduler) as running:
-        summary = run_split(file, SplitTargets(clean, held, report, ack, claim_ack), options,
+        summary = run_split(source, SplitTargets(clean, held, report, ack, claim_ack), options,
                             validate=validate, force=force,
                             controls=ControlNumbers(isa_control, gs_control, st_control),
                             scanner=ParallelScanner(options, running) if running.parallel

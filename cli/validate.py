@@ -11,24 +11,26 @@ from cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
     FailOnOpt,
-    FilesArg,
     FormatOpt,
+    InputsArg,
     OutOpt,
     SchedulerOpt,
     WorkersOpt,
     check_inputs,
     check_out,
+    input_paths,
     output,
     pool,
 )
 from x12core.errors import InputError
 from x12core.fileio import atomic_write, check_output, shown
+from x12core.remote import basename, local_path
 from x12core.render import render
 from x12core.validation_report import validate_files, validation_report
 
 
 def validate(
-    files: FilesArg,
+    files: InputsArg,
     fmt: FormatOpt = "text",  # type: ignore[assignment]
     out: OutOpt = None,
     fail_on: FailOnOpt = "error",  # type: ignore[assignment]
@@ -42,15 +44,19 @@ def validate(
     workers: WorkersOpt = "1",
     scheduler: SchedulerOpt = None,
 ) -> None:
-    """Validate X12 files against their implementation guide (pyx12) and envelope rules."""
+    """Validate X12 files against their implementation guide (pyx12) and envelope rules.
+
+    A URL input is streamed to a temporary local copy for pyx12; findings name the URL.
+    """
+    files = input_paths(files)  # type: ignore[assignment]  # a URL stays a str
     check_inputs(files)
     check_out(out, files)
     if ack is not None and len(files) > 1 and not ack.is_dir():
         raise InputError(f"{shown(ack)}: --ack with several files must name an existing "
                          "directory")
     acks = {} if ack is None else {
-        str(path): check_output(ack / (path.name + ".999") if ack.is_dir() else ack,
-                                [*files, *([out] if out is not None else [])])
+        str(path): check_output(ack / (basename(path) + ".999") if ack.is_dir() else ack,
+                                [*map(local_path, files), *([out] if out is not None else [])])
         for path in files}
     if jobs is not None and workers == "1":
         workers = str(jobs)  # the former option, still accepted

@@ -21,6 +21,7 @@ from edi837.ack277 import Ack277Writer, AckMessage, Batch, ClaimAck, Entity
 from edi837.model import Claim, Party
 from edi837.scan import ClaimResult
 from x12core.findings import Finding, Location, Severity
+from x12core.remote import open_input
 from x12core.segment import Segment
 
 RULE_999 = "X12-999"
@@ -33,7 +34,8 @@ def _bht03(path: str, st: Segment) -> str:
     at the ST's byte offset per transaction set gets it without another pass.
     """
     try:
-        with open(path, "rb") as handle:
+        # a URL input too (x12core.remote): one small range, not a read-ahead block
+        with open_input(path, block_size=4096) as handle:
             handle.seek(st.offset)
             head = handle.read(1024).decode("latin-1")
     except OSError:

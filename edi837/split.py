@@ -32,6 +32,7 @@ from x12core.census import count_claims
 from x12core.errors import ClaimkitError
 from x12core.fileio import OutputSet, shown
 from x12core.reader import SegmentReader
+from x12core.remote import local_path, open_input
 from x12core.segment import Segment
 from x12core.values import is_digits
 
@@ -248,7 +249,7 @@ def _line_ending(path: str) -> str:
     if second is None:
         return "\n"
     end = first.offset + len(first.text()) + len(first.delimiters.segment)
-    with open(path, "rb") as handle:
+    with open_input(path) as handle:  # a URL input too (x12core.remote)
         handle.seek(end)
         gap = handle.read(max(0, second.offset - end)).decode("latin-1")
     return gap if gap in ("", "\n", "\r\n") else "\n"
@@ -273,7 +274,7 @@ def split_file(path: str | os.PathLike[str], clean_out: str | os.PathLike[str],
     """
     name = os.fspath(path)
     if outputs is None:
-        with OutputSet(force=force, inputs=[name]) as own:
+        with OutputSet(force=force, inputs=[local_path(name)]) as own:
             return split_file(path, clean_out, held_out, held, controls=controls, outputs=own)
     controls = controls or ControlNumbers()
     clean = SideResult(outputs.reserve(clean_out, "the clean batch"))

@@ -23,6 +23,7 @@ from edi837.scan_parallel import ParallelScanner
 from edi837.split import ControlNumbers, OutputSet, SplitError, SplitResult, split_file
 from x12core.findings import Finding
 from x12core.reader import SegmentReader
+from x12core.remote import local_path, modified
 from x12core.render import Report, render
 from x12core.validate import ValidationResult, validate_file
 from x12core.values import is_digits
@@ -39,7 +40,7 @@ class SplitTargets:
     claim_ack: Path | None = None
 
 
-def run_split(file: Path, targets: SplitTargets, options: ScanOptions, *,
+def run_split(file: Path | str, targets: SplitTargets, options: ScanOptions, *,
               validate: bool = False, controls: ControlNumbers | None = None,
               force: bool = False, scanner: ParallelScanner | None = None) -> dict[str, Any]:
     """Scan ``file``, write the outputs in ``targets`` atomically; return the summary.
@@ -47,11 +48,13 @@ def run_split(file: Path, targets: SplitTargets, options: ScanOptions, *,
     A claim is held exactly when ``claimkit scan`` with the same options holds it
     (``validate`` adds pyx12 errors; an ``ack`` whose 999 rejects a transaction set holds
     every claim of that set). Raises :class:`SplitError` when the file cannot be split.
+    ``file`` may be a URL (:mod:`x12core.remote`): it is read as a stream, never written;
+    the outputs are local files.
     """
     # pyx12 runs once, here, for both the 999 and validate (not again inside the scan).
     # refuses files that are not 837P; ``scanner``: rules run on a pool (--workers)
     scan = scanner.scan(file, full=True) if scanner is not None else scan_file(file, options)
-    with OutputSet(force=force, inputs=[file]) as outputs:
+    with OutputSet(force=force, inputs=[local_path(file)]) as outputs:
         for path, role in ((targets.clean, "the clean batch"), (targets.held, "the held batch"),
                            (targets.report, "the report"), (targets.ack, "the 999"),
                            (targets.claim_ack, "the 277CA")):
@@ -67,7 +70,8 @@ def run_split(file: Path, targets: SplitTargets, options: ScanOptions, *,
         acks = None
         if targets.claim_ack is not None:
             claim_ack = targets.claim_ack
-            received = date.fromtimestamp(file.stat().st_mtime)
+            stamp = modified(file)  # a URL's object store may not say: then today
+            received = date.today() if stamp is None else date.fromtimestamp(stamp)
             acks = Ack277Writer(
                 lambda: outputs.open(claim_ack, "w", encoding="latin-1", newline=""),
                 when=datetime.now(), received=received, isa_control=_first_isa13(file))
@@ -105,7 +109,7 @@ def _counted(results: Iterable[ClaimResult], totals: ScanTotals) -> Iterator[Cla
         yield r
 
 
-def _first_isa13(path: Path) -> int:
+def _first_isa13(path: Path | str) -> int:
     """The input's first ISA13: the 277CA's interchange number, so the two are easy to match."""
     for seg in SegmentReader(path):
         text = seg[13].strip()
@@ -143,7 +147,7 @@ def _write_999(result: ValidationResult, target: Path, outputs: OutputSet) -> st
     return f"{accepted} of {total} transaction set(s) accepted"
 
 
-def _summary(file: Path, result: SplitResult, report: Path | None, ack: Path | None,
+def _summary(file: Path | str, result: SplitResult, report: Path | None, ack: Path | None,
              ack_note: str | None, claim_ack: Path | None, acks: Any) -> dict[str, Any]:
     def side(s: Any) -> dict[str, Any]:
         return {"file": str(s.path) if s.written else None, "claims": s.claims,

@@ -24,6 +24,7 @@ from typing import Any, BinaryIO
 from x12core.errors import NotX12Error
 from x12core.findings import Finding, Location, Severity
 from x12core.reader import ISA_LENGTH, parse_isa_header
+from x12core.remote import open_input
 
 _CHUNK = 1 << 20
 # A candidate segment id: ISA (to learn its terminator), CLM (837 claim), CLP (835 claim),
@@ -184,9 +185,9 @@ def _declare(buf: bytes, pos: int, declared: set[int], name: str) -> None:
 
 def _opened(path: str | os.PathLike[str], source: BinaryIO | None
             ) -> contextlib.AbstractContextManager[BinaryIO]:
-    """``path`` opened, or ``source`` (a chunk's bytes of a URL input) left open for the
-    next reader of the same bytes."""
-    return open(path, "rb") if source is None else contextlib.nullcontext(source)
+    """``path`` opened (a URL too, :func:`x12core.remote.open_input`), or ``source`` (a
+    chunk's bytes of a URL input) left open for the next reader of the same bytes."""
+    return open_input(path) if source is None else contextlib.nullcontext(source)
 
 
 def _line_at(path: str | os.PathLike[str], start: int, line: int, offset: int,

@@ -41,6 +41,7 @@ _BLANKS = _LEADING_WS
 # An ISA header candidate: the id and an element separator (not a letter, digit or blank).
 _ISA_CANDIDATE = re.compile(r"ISA[^A-Za-z0-9 \t\r\n]")
 _SPECIAL_TAGS = CONTROL_TAGS
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")  # as x12core.remote.is_url
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,9 +78,9 @@ class SegmentReader:
     >>> for seg in SegmentReader("batch.837"):
     ...     print(seg.tag, seg.index, seg.line)
 
-    ``path`` names the file in messages; ``source`` may be a path or an open binary
-    stream. Raises :class:`NotX12Error` when the input does not begin with a
-    readable ISA header.
+    ``path`` names the file in messages; ``source`` may be a path, a URL
+    (:mod:`x12core.remote`) or an open binary stream. Raises :class:`NotX12Error` when
+    the input does not begin with a readable ISA header.
     """
 
     def __init__(
@@ -99,6 +100,10 @@ class SegmentReader:
         self.bytes_read = 0
 
     def _open(self) -> BinaryIO:
+        if isinstance(self._source, str) and _URL.match(self._source):
+            from x12core.remote import open_binary  # a URL (fsspec): x12core.remote
+
+            return open_binary(self._source)
         if isinstance(self._source, (str, os.PathLike)):
             try:
                 return open(self._source, "rb")

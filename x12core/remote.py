@@ -1,8 +1,8 @@
 """Inputs named by URL (``s3://``, ``gs://``, ``http(s)://``, ``file://`` ...), read via fsspec.
 
 A local path keeps the local fast path everywhere (a memory map for the pre-scan,
-``open``/``seek`` for a chunk's bytes): nothing here is called for it but
-:func:`size` and :func:`check`, which fall through to the file system at once.
+``open``/``seek`` for a chunk's bytes): what is called here for it (:func:`size`,
+:func:`check`, :func:`open_input`, :func:`modified`) falls through to the file system at once.
 A URL goes through `fsspec <https://filesystem-spec.readthedocs.io>`_:
 
 * :func:`check` asks for the object's size before any work (missing, unreachable,
@@ -11,7 +11,11 @@ A URL goes through `fsspec <https://filesystem-spec.readthedocs.io>`_:
   (``fs.cat_file(path, start, end)``): each worker fetches only its own bytes;
 * :func:`local_copy` streams the object in blocks into a temporary file for the
   pre-scan (:func:`x12core.chunks.plan`), which then runs on it as on a local file;
-* :func:`open_binary` is a seekable stream for the quick checks that read the head.
+* :func:`open_binary` is a seekable stream for the quick checks that read the head,
+  and for the passes that read a URL input from start to end (``split``, the joined
+  claims of ``audit``/``reconcile``, an 835 read in this process): the reader, the
+  census and ``split`` open an input with :func:`open_input`, so a URL reads as the
+  same bytes a local copy would.
 
 Which protocols work is fsspec's business: ``file``, ``http``/``https`` (aiohttp),
 ``memory`` out of the box; ``s3://`` with ``s3fs``, ``gs://`` with ``gcsfs``,
@@ -141,13 +145,115 @@ def read_range(name: str, start: int, end: int) -> bytes:
     return data  # type: ignore[no-any-return]
 
 
-def open_binary(name: str) -> BinaryIO:
-    """A seekable binary stream over the object at ``name`` (a URL); close it after use."""
+def open_binary(name: str, block_size: int = 1 << 20) -> BinaryIO:
+    """A seekable binary stream over the object at ``name`` (a URL); close it after use.
+    ``block_size``: bytes fetched per request (read-ahead); small for one short read.
+
+    A read that fails midway (the host went away, the object was deleted) is one
+    :class:`~x12core.errors.InputError` line, as a failure to open is."""
     fs, path = _fs(name)
     try:
-        return fs.open(path, "rb", block_size=1 << 20)  # type: ignore[no-any-return]
+        inner = fs.open(path, "rb", block_size=block_size)
     except Exception as err:
         raise _failed(name, err) from None
+    return _Guarded(name, inner)  # type: ignore[return-value]
+
+
+def open_input(name: str | os.PathLike[str], block_size: int = 1 << 20) -> BinaryIO:
+    """An input opened for reading: a local file, or for a URL :func:`open_binary`."""
+    if is_url(name):
+        return open_binary(str(name), block_size)
+    return open(name, "rb")
+
+
+def modified(name: str | os.PathLike[str]) -> float | None:
+    """When the input was last modified (POSIX seconds), or ``None`` when the store does
+    not say: ``st_mtime`` of a path, else the ``mtime``, ``LastModified``, ``updated``,
+    ``last_modified`` or HTTP ``Last-Modified`` fsspec reports for the object."""
+    if not is_url(name):
+        return os.stat(name).st_mtime
+    url = str(name)
+    fs, path = _fs(url)
+    try:
+        info = fs.info(path)
+    except Exception as err:
+        raise _failed(url, err) from None
+    for key in ("mtime", "LastModified", "updated", "last_modified", "Last-Modified",
+                "created"):
+        stamp = _timestamp(info.get(key))
+        if stamp is not None:
+            return stamp
+    return None
+
+
+def _timestamp(value: object) -> float | None:
+    """POSIX seconds from what the backends report: a number, a datetime, an ISO 8601
+    string (GCS) or an HTTP date (RFC 9110)."""
+    from datetime import datetime
+    from email.utils import parsedate_to_datetime
+
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, datetime):
+        return value.timestamp()
+    if isinstance(value, str) and value:
+        with contextlib.suppress(ValueError, TypeError):
+            return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+        with contextlib.suppress(ValueError, TypeError):
+            return parsedate_to_datetime(value).timestamp()
+    return None
+
+
+def basename(name: str | os.PathLike[str]) -> str:
+    """The last part of a path or of a URL's path (``.../week49.835?x=1`` -> ``week49.835``)."""
+    if not is_url(name):
+        return os.path.basename(os.fspath(name))
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(str(name))
+    return parts.path.rstrip("/").rsplit("/", 1)[-1] or parts.netloc or "input"
+
+
+class _Guarded(io.RawIOBase):
+    """An fsspec file whose failures are one :class:`InputError` line naming the URL."""
+
+    def __init__(self, url: str, inner: Any) -> None:
+        super().__init__()
+        self.name = url
+        self._inner = inner
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def read(self, n: int | None = -1) -> bytes:
+        try:
+            return self._inner.read(-1 if n is None else n)  # type: ignore[no-any-return]
+        except Exception as err:
+            raise _failed(self.name, err) from None
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        try:
+            return self._inner.seek(offset, whence)  # type: ignore[no-any-return]
+        except Exception as err:
+            raise _failed(self.name, err) from None
+
+    def tell(self) -> int:
+        return self._inner.tell()  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        if not self.closed:
+            try:
+                self._inner.close()
+            finally:
+                super().close()
 
 
 @contextlib.contextmanager

@@ -28,6 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from x12core import remote
 from x12core.errors import InputError, NotX12Error
 from x12core.findings import Finding, Location, Severity
 from x12core.reader import SegmentReader, parse_isa_header
@@ -113,11 +114,13 @@ def validate_file(path: str | os.PathLike[str], *, substitute_versions: bool = T
     """Validate one file with pyx12; never raises for problems inside the file.
 
     Raises :class:`NotX12Error` / :class:`InputError` when the file cannot be read
-    as X12 at all (the CLI turns those into exit code 2).
+    as X12 at all (the CLI turns those into exit code 2). ``path`` may be a URL
+    (:mod:`x12core.remote`): pyx12 then validates a temporary local copy, streamed in
+    blocks, and the findings still name the URL.
     """
     name = os.fspath(path)
     try:
-        with open(name, "rb") as handle:
+        with remote.local_copy(name) as local, open(local, "rb") as handle:
             raw = handle.read()
     except FileNotFoundError:
         raise InputError(f"{name}: no such file") from None
