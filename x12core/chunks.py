@@ -26,6 +26,7 @@ not cut past that point.
 
 from __future__ import annotations
 
+import heapq
 import io
 import mmap
 import os
@@ -280,6 +281,11 @@ class _Planner:
             k -= 1
         return k >= 0 and data[k:k + len(term)] == term
 
+    def _tagged(self, tag: bytes, el: bytes, term: bytes, start: int, end: int
+                ) -> Iterator[tuple[int, bytes]]:
+        for at in self._starts(tag, el, term, start, end):
+            yield at, tag
+
     def _after(self, at: int, term: bytes, tags: tuple[bytes, ...]) -> bool:
         """Is the segment before ``at`` one of ``tags``? (An ST is cut only after an SE or
         a GS: a transaction set that never closed would carry its walk into the next.)"""
@@ -303,10 +309,11 @@ class _Planner:
         self.terms.add(term[0])
         self._open_isa(isa_at, delims, term)
         iea = next(self._starts(b"IEA", el, term, isa_at, len(data)), len(data))
-        events = sorted([(at, tag) for tag in (b"GS", b"ST", b"GE")
-                         for at in self._starts(tag, el, term, isa_at, iea)])
-        if iea < len(data):
-            events.append((iea, b"IEA"))
+        # The envelope segments in file order, found as the walk goes (a cut is handed on
+        # before the rest of the interchange is searched).
+        events = heapq.merge(*(self._tagged(tag, el, term, isa_at, iea)
+                               for tag in (b"GS", b"ST", b"GE")),
+                             [(iea, b"IEA")] if iea < len(data) else [])
         st_at = -1
         for at, tag in events:
             if st_at >= 0:  # the transaction set before this segment has ended
