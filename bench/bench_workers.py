@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import filecmp
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -116,6 +117,14 @@ def compare(name: str, base: list[str], workers: int, rounds: int, extra: list[s
           f"peak {rn:6.0f} MiB (largest process) | speed-up {b1 / bn:.2f}x | "
           f"{workers} independent runs at once: ceiling {ceiling:.2f}x, so "
           f"{b1 / bn / ceiling:.0%} of it | outputs {'identical' if same else 'DIFFER'}")
+    # The machine's speed drifts between minutes (shared virtual cores): the ratio of the
+    # two runs of the same round, whose median is steadier than the ratio of the bests.
+    rounds_ratio = sorted(a / b for a, b in zip(t1, tn, strict=True))
+    ceilings = sorted(workers * a / c for a, c in zip(t1, tp, strict=True))
+    print(f"{'':6} per round: speed-up {', '.join(f'{r:.2f}x' for r in rounds_ratio)} "
+          f"(median {statistics.median(rounds_ratio):.2f}x); ceiling "
+          f"{', '.join(f'{c:.2f}x' for c in ceilings)} "
+          f"(median {statistics.median(ceilings):.2f}x)")
 
 
 def main() -> None:
