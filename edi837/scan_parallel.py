@@ -216,18 +216,19 @@ class ParallelScanner:
         """A scan of ``path``; ``full``: results carry the whole claim (split, audit).
 
         ``path`` may be a URL (:mod:`x12core.remote`): it is then always read in chunks,
-        each task fetching its own byte ranges, as it is with ``--out-dir`` (``sink``).
+        each task fetching its own byte ranges, as it is with ``--out-dir`` (``sink``);
+        with ``--validate`` it is read here, as a stream (pyx12 reads a local copy).
         """
         name = os.fspath(path)
+        if self.options.validate:
+            if self.sink is not None:
+                raise InputError(f"{name}: --validate reads a file whole in one process; it "
+                                 "cannot be combined with --out-dir")
+            # pyx12 validates a file whole (a URL: a local copy of it), here; its findings
+            # are placed on claims as the walk goes, so such a file is scanned here.
+            return self.scanner.scan(path)
         chunked = self.sink is not None or is_url(name)
         if not self.pool.parallel and not chunked:
-            return self.scanner.scan(path)
-        if self.options.validate:
-            if chunked:
-                raise InputError(f"{name}: --validate reads a local file whole in one process; "
-                                 "it cannot be combined with a URL input or --out-dir")
-            # pyx12 validates a file whole, here; its findings are placed on claims
-            # as the walk goes, so such a file is scanned in this process.
             return self.scanner.scan(path)
         if is_url(name):
             with open_binary(name) as head:

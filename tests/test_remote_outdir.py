@@ -19,6 +19,8 @@ from tests.http_fixture import serve
 from tests.test_workers import SMALL, batches, cluster  # noqa: F401 (fixtures)
 from x12core import outdir, schemas
 
+ROOT = Path(__file__).resolve().parent.parent
+
 
 @pytest.fixture(scope="module")
 def served(batches: dict[str, Path]):  # type: ignore[no-untyped-def]  # noqa: F811
@@ -91,9 +93,16 @@ def test_a_bad_url_is_one_line(cli, served, url: str, reason: str) -> None:
         assert url in r.err and reason in r.err and r.out == ""
 
 
-def test_a_url_with_validate_is_refused(cli, served) -> None:
-    r = cli("scan", f"{served[0]}/giant.837", "--validate")
-    assert r.code == 2 and r.err.count("\n") == 1 and "--validate" in r.err
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_url_with_validate_is_the_local_scan(cli, served, workers: str) -> None:
+    """pyx12 validates a local copy of the URL; the claims are read from the URL here."""
+    base, root = served
+    shutil.copy(ROOT / "fixtures" / "837p" / "mixed.837", root / "mixed.837")
+    local = cli("scan", root / "mixed.837", "--validate", "-f", "json")
+    remote = cli("scan", f"{base}/mixed.837", "--validate", "-f", "json", "--workers", workers)
+    assert local.code in (0, 1) and (remote.code, remote.err) == (local.code, local.err)
+    assert _local(remote.out, base, root) == local.out
+    assert '"rule": "X12-IG"' in local.out  # pyx12 did validate it
 
 
 # -- --out-dir ----------------------------------------------------------------------
