@@ -97,9 +97,9 @@ def test_a_bad_url_is_one_line(cli, served, url: str, reason: str) -> None:
 def test_a_url_with_validate_is_the_local_scan(cli, served, workers: str) -> None:
     """pyx12 validates a local copy of the URL; the claims are read from the URL here."""
     base, root = served
-    shutil.copy(ROOT / "fixtures" / "837p" / "mixed.837", root / "mixed.837")
-    local = cli("scan", root / "mixed.837", "--validate", "-f", "json")
-    remote = cli("scan", f"{base}/mixed.837", "--validate", "-f", "json", "--workers", workers)
+    shutil.copy(ROOT / "fixtures" / "837p" / "mixed.837", root / "ig-mixed.837")
+    local = cli("scan", root / "ig-mixed.837", "--validate", "-f", "json")
+    remote = cli("scan", f"{base}/ig-mixed.837", "--validate", "-f", "json", "--workers", workers)
     assert local.code in (0, 1) and (remote.code, remote.err) == (local.code, local.err)
     assert _local(remote.out, base, root) == local.out
     assert '"rule": "X12-IG"' in local.out  # pyx12 did validate it
