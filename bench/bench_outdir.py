@@ -20,28 +20,14 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import ROOT, file_mib, generated
+from bench.common import file_mib, generated, run_cli
 from tests.http_fixture import serve
-
-CLI = "from cli.app import main; main()"
-
-
-def _run(*args: str) -> float:
-    start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", CLI, *args], cwd=ROOT, capture_output=True,
-                          text=True)
-    took = time.perf_counter() - start
-    if done.returncode not in (0, 1):
-        raise SystemExit(f"claimkit {' '.join(args)}: exit {done.returncode}: {done.stderr}")
-    return took
 
 
 def _parts(directory: Path) -> bytes:
@@ -69,7 +55,7 @@ def main() -> None:
                 }
                 for name, args in runs.items():
                     shutil.rmtree(work / "parts", ignore_errors=True)
-                    took = _run(command, *args, "--workers", opts.workers)
+                    took = run_cli(command, *args, "--workers", opts.workers)[0]
                     best[name] = min(best.get(name, took), took)
             local = (work / "local.jsonl").read_bytes()
             same_url = (work / "url.jsonl").read_bytes().replace(

@@ -15,29 +15,16 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import ROOT, file_mib, generated
+from bench.common import file_mib, generated, run_cli
 from tests.http_fixture import serve
 
-CLI = "from cli.app import main; main()"
 COMMANDS = ("split", "validate", "reconcile", "audit")
-
-
-def _run(args: list[str]) -> tuple[float, str]:
-    start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", CLI, *args], cwd=ROOT, capture_output=True,
-                          text=True)
-    took = time.perf_counter() - start
-    if done.returncode not in (0, 1):
-        raise SystemExit(f"claimkit {' '.join(args)}: exit {done.returncode}: {done.stderr}")
-    return took, done.stdout
 
 
 def _args(command: str, where: str, claims: Path, remits: Path, small: Path, out: Path
@@ -78,7 +65,7 @@ def main() -> None:
                     for name, where in (("local", str(root)), ("url", base)):
                         out = Path(tmp) / name
                         out.mkdir(exist_ok=True)
-                        took, stdout = _run([*_args(command, where, claims, remits, small, out),
+                        took, stdout = run_cli(*[*_args(command, where, claims, remits, small, out),
                                              "--workers", workers])
                         best[name] = min(best.get(name, took), took)
                         seen[name] = _outputs(stdout, out, base, root)

@@ -64,3 +64,17 @@ def child_peak_rss(code: str, *args: str) -> dict[str, float]:
 
 def file_mib(path: Path) -> float:
     return path.stat().st_size / (1 << 20)
+
+
+CLI = "from cli.app import main; main()"
+
+
+def run_cli(*args: str) -> tuple[float, str]:
+    """Wall seconds and stdout of ``claimkit ARGS`` in a fresh process (exit 0 or 1)."""
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", CLI, *args], cwd=ROOT, capture_output=True,
+                          text=True)
+    took = time.perf_counter() - start
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"claimkit {' '.join(args)}: exit {done.returncode}: {done.stderr}")
+    return took, done.stdout
