@@ -383,7 +383,7 @@ class _Planner:
             return
         el = delims.element.encode("latin-1")
         st_index = self.marks["ST"][1]  # segments before ST
-        first_hl = next(self._loops(el, term, st_at, end, st_at), -1)
+        first_hl, _ = next(self._loops(el, term, st_at, end, st_at), (-1, b""))
         if first_hl < 0:
             return
         openers = self._openers(el, term, st_at, end)  # HL03 = 20, in order
@@ -391,7 +391,7 @@ class _Planner:
         upcoming = next(openers, -1)
         pos = max(first_hl + 1, self.last_cut + self.target)
         while pos < end:
-            at = next(self._loops(el, term, pos, end, st_at), -1)
+            at, level = next(self._loops(el, term, pos, end, st_at), (-1, b""))
             if at < 0:
                 return
             while 0 <= upcoming < at:  # the 2000A loop open at ``at``
@@ -402,7 +402,7 @@ class _Planner:
             where = Context(self.where.isa, self.where.gs, st_at, hl20)
             position = self._segments_before(at, term) - st_index
             cut = self._cut(at, delims, term, position, where, first_hl,
-                            replay_hl20=hl20 >= 0 and self._level(at, el, term, end) == b"22")
+                            replay_hl20=hl20 >= 0 and level == b"22")
             pos = self.last_cut + self.target if cut is not None else at + 1
             if cut is not None:
                 yield cut
@@ -414,22 +414,24 @@ class _Planner:
         return elements[3] if len(elements) > 3 else b""
 
     def _loops(self, el: bytes, term: bytes, start: int, end: int, floor: int
-               ) -> Iterator[int]:
-        """HL segments at or after ``start`` that open a 2000A or 2000B loop."""
+               ) -> Iterator[tuple[int, bytes]]:
+        """HL segments at or after ``start`` that open a 2000A or 2000B loop, with HL03."""
         for at in self._starts(b"HL", el, term, start, end, floor):
-            if self._level(at, el, term, end) in (b"20", b"22"):
-                yield at
+            level = self._level(at, el, term, end)
+            if level in (b"20", b"22"):
+                yield at, level
 
     def _openers(self, el: bytes, term: bytes, start: int, end: int) -> Iterator[int]:
-        """HL segments with HL03 = 20 (2000A) in ``[start, end)``, in order."""
+        """HL segments with HL03 = 20 (2000A) in ``[start, end)``, in order: the pattern
+        is HL03 = 20 itself (delimiters are one byte each), so only the terminator before
+        the match is left to check."""
         e, t = re.escape(el), re.escape(term)
         other = b"[^" + e + t + b"]*"
         pattern = re.compile(b"HL" + e + other + e + other + e + b"20(?=" + e + b"|" + t
                              + b")")
         for found in pattern.finditer(self.data, start, end):
-            at = found.start()
-            if self._opens(at, term, start) and self._level(at, el, term, end) == b"20":
-                yield at
+            if self._opens(found.start(), term, start):
+                yield found.start()
 
     def _cut(self, at: int, delims: Delimiters, term: bytes, position: int,
              where: Context, first_hl: int = -1, replay_hl20: bool = False) -> _Cut | None:

@@ -41,7 +41,6 @@ _BLANKS = _LEADING_WS
 # An ISA header candidate: the id and an element separator (not a letter, digit or blank).
 _ISA_CANDIDATE = re.compile(r"ISA[^A-Za-z0-9 \t\r\n]")
 _SPECIAL_TAGS = CONTROL_TAGS
-_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")  # as x12core.remote.is_url
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,10 +99,12 @@ class SegmentReader:
         self.bytes_read = 0
 
     def _open(self) -> BinaryIO:
-        if isinstance(self._source, str) and _URL.match(self._source):
-            from x12core.remote import open_binary  # a URL (fsspec): x12core.remote
+        if isinstance(self._source, str) and "://" in self._source:
+            # Perhaps a URL (fsspec): x12core.remote decides, imported only then.
+            from x12core import remote
 
-            return open_binary(self._source)
+            if remote.is_url(self._source):
+                return remote.open_binary(self._source)
         if isinstance(self._source, (str, os.PathLike)):
             try:
                 return open(self._source, "rb")

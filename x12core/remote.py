@@ -102,13 +102,17 @@ def check(name: str | os.PathLike[str]) -> None:
         check_input_file(name)
         return
     url = str(name)
+    if _info(url).get("type") == "directory":
+        raise InputError(f"{shown(url)}: is a directory, not a file")
+
+
+def _info(url: str) -> dict[str, Any]:
+    """What the store says of the object at ``url`` (fsspec ``info``), or one line on why not."""
     fs, path = _fs(url)
     try:
-        info = fs.info(path)
+        return fs.info(path)  # type: ignore[no-any-return]
     except Exception as err:  # backends raise their own types
         raise _failed(url, err) from None
-    if info.get("type") == "directory":
-        raise InputError(f"{shown(url)}: is a directory, not a file")
 
 
 def size(name: str | os.PathLike[str]) -> int:
@@ -172,12 +176,7 @@ def modified(name: str | os.PathLike[str]) -> float | None:
     ``last_modified`` or HTTP ``Last-Modified`` fsspec reports for the object."""
     if not is_url(name):
         return os.stat(name).st_mtime
-    url = str(name)
-    fs, path = _fs(url)
-    try:
-        info = fs.info(path)
-    except Exception as err:
-        raise _failed(url, err) from None
+    info = _info(str(name))
     for key in ("mtime", "LastModified", "updated", "last_modified", "Last-Modified",
                 "created"):
         stamp = _timestamp(info.get(key))
@@ -214,13 +213,8 @@ def basename(name: str | os.PathLike[str]) -> str:
     return parts.path.rstrip("/").rsplit("/", 1)[-1] or parts.netloc or "input"
 
 
-class _Guarded(io.RawIOBase):
-    """An fsspec file whose failures are one :class:`InputError` line naming the URL."""
-
-    def __init__(self, url: str, inner: Any) -> None:
-        super().__init__()
-        self.name = url
-        self._inner = inner
+class _Stream(io.RawIOBase):
+    """A readable, seekable raw stream whose ``read`` says it all (``readinto`` on it)."""
 
     def readable(self) -> bool:
         return True
@@ -228,16 +222,28 @@ class _Guarded(io.RawIOBase):
     def seekable(self) -> bool:
         return True
 
-    def read(self, n: int | None = -1) -> bytes:
-        try:
-            return self._inner.read(-1 if n is None else n)  # type: ignore[no-any-return]
-        except Exception as err:
-            raise _failed(self.name, err) from None
+    def read(self, n: int | None = -1) -> bytes:  # pragma: no cover - subclasses define it
+        raise NotImplementedError
 
     def readinto(self, buffer: Any) -> int:
         data = self.read(len(buffer))
         buffer[:len(data)] = data
         return len(data)
+
+
+class _Guarded(_Stream):
+    """An fsspec file whose failures are one :class:`InputError` line naming the URL."""
+
+    def __init__(self, url: str, inner: Any) -> None:
+        super().__init__()
+        self.name = url
+        self._inner = inner
+
+    def read(self, n: int | None = -1) -> bytes:
+        try:
+            return self._inner.read(-1 if n is None else n)  # type: ignore[no-any-return]
+        except Exception as err:
+            raise _failed(self.name, err) from None
 
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
         try:
@@ -275,7 +281,7 @@ def local_copy(name: str) -> Iterator[str]:
         yield copy.name
 
 
-class RangeSource(io.RawIOBase):
+class RangeSource(_Stream):
     """Bytes ``[start, end)`` of a URL as a seekable stream with the object's own offsets
     (the census of a chunk, :class:`x12core.census.Tally`, seeks to ``start``)."""
 
@@ -284,12 +290,6 @@ class RangeSource(io.RawIOBase):
         self._data = read_range(name, start, end)
         self._start = start
         self._pos = start
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
 
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
         if whence == io.SEEK_SET:
@@ -303,14 +303,9 @@ class RangeSource(io.RawIOBase):
     def tell(self) -> int:
         return self._pos
 
-    def read(self, n: int = -1) -> bytes:
+    def read(self, n: int | None = -1) -> bytes:
         at = max(0, self._pos - self._start)
         stop = len(self._data) if n is None or n < 0 else min(len(self._data), at + n)
         out = self._data[at:stop]
         self._pos = self._start + stop if stop > at else self._pos
         return out
-
-    def readinto(self, buffer: Any) -> int:
-        data = self.read(len(buffer))
-        buffer[:len(data)] = data
-        return len(data)

@@ -84,13 +84,17 @@ def write_json(report: Report, out: TextIO, schema: str | None = None) -> None:
         first = True
         batch: list[str] = []
         write = spool.write
+
+        def flush() -> None:  # the batch's items, after what was written before them
+            nonlocal first
+            write(((_LEAD if first else ITEM_SEPARATOR) + ITEM_SEPARATOR.join(batch)).encode())
+            first = False
+            batch.clear()
+
         for item in report.items:
             if isinstance(item, EncodedBlock):
                 if batch:
-                    write(((_LEAD if first else ITEM_SEPARATOR) + ITEM_SEPARATOR.join(batch))
-                          .encode())
-                    first = False
-                    batch.clear()
+                    flush()
                 if any(item.pieces):
                     write(_LEAD_BYTES if first else _SEPARATOR_BYTES)
                     for piece in item.pieces:
@@ -99,13 +103,9 @@ def write_json(report: Report, out: TextIO, schema: str | None = None) -> None:
                 continue
             batch.append(_encode_item(item))
             if len(batch) >= _BATCH:
-                write(((_LEAD if first else ITEM_SEPARATOR) + ITEM_SEPARATOR.join(batch))
-                      .encode())
-                first = False
-                batch.clear()
+                flush()
         if batch:
-            write(((_LEAD if first else ITEM_SEPARATOR) + ITEM_SEPARATOR.join(batch)).encode())
-            first = False
+            flush()
         summary = report.summary()
         extra = report.extra()
         out.write("{\n")
@@ -154,8 +154,8 @@ def _binary(out: TextIO) -> BinaryIO | None:
 
 def _copy(spool: Any, binary: BinaryIO) -> None:
     """The spool's bytes (from its position) onto ``binary``: by ``sendfile`` in the kernel
-    when the spool went to disk and ``binary`` is a file or pipe (a remit report is ~5x its
-    835; a user-space copy of it was a visible share of the run), else by reading."""
+    when the spool went to disk and ``binary`` is a file or pipe (a remit report is several
+    times its 835; a user-space copy of it was a visible share of the run), else by reading."""
     if getattr(spool, "_rolled", False) and hasattr(os, "sendfile"):
         try:
             target = binary.fileno()
