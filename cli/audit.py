@@ -19,9 +19,7 @@ from cli.common import (
     ReportFormatOpt,
     SchedulerOpt,
     WorkersOpt,
-    check_inputs,
-    check_out,
-    input_paths,
+    claims_and_remits,
     output,
     pool,
     profile_file,
@@ -31,7 +29,6 @@ from edi837.scan import ScanOptions
 from reconcile.audit import TOP_CAUSES, build_scorecard
 from reconcile.audit_html import build_html
 from reconcile.audit_report import audit_report
-from reconcile.index import sort_files
 from remit835.causes import CauseMap
 from x12core.errors import InputError
 from x12core.render import render
@@ -68,13 +65,8 @@ def audit(
     Exit 1 when a claim is held (a finding at or above --fail-on), as `scan` does;
     2 when an input cannot be read.
     """
-    sent, paid, mixed = (input_paths(names or ()) for names in (claims, remits, files))
-    inputs = [*sent, *paid, *mixed, *(icd10_file or ()), causes, *profile_file(payer_profile)]
-    check_inputs(inputs)
-    check_out(out, inputs)
-    extra_claims, extra_remits = sort_files(mixed)
-    claim_files = [str(p) for p in sent] + extra_claims  # a URL stays as given
-    remit_files = [str(p) for p in paid] + extra_remits
+    inputs, claim_files, remit_files = claims_and_remits(
+        claims, remits, files, [*(icd10_file or ()), causes, *profile_file(payer_profile)], out)
     if not claim_files:
         raise InputError("audit needs at least one 837P claim file (--claims)")
     options = ScanOptions(profile=payer_profile, fail_on=fail_on.severity,

@@ -119,6 +119,24 @@ def check_inputs(paths: Iterable[Path | str | None]) -> None:
                 check_input_file(path)
 
 
+def claims_and_remits(claims: Names, remits: Names, files: Names,
+                      also: Iterable[Path | str | None], out: Path | None
+                      ) -> tuple[list[Path | str | None], list[str], list[str]]:
+    """The inputs of ``reconcile`` and ``audit``: every one (``also`` too) checked and
+    never ``--out`` (one line, exit 2) before any is read; then the 837P files
+    (``--claims``, then the positional files whose first ST01 is 837) and the 835 files
+    likewise. A URL stays as it was given."""
+    from reconcile.index import sort_files
+
+    sent, paid, mixed = (input_paths(names or ()) for names in (claims, remits, files))
+    inputs = [*sent, *paid, *mixed, *also]
+    check_inputs(inputs)
+    check_out(out, inputs)
+    extra_claims, extra_remits = sort_files(mixed)
+    return (inputs, [str(p) for p in sent] + extra_claims,
+            [str(p) for p in paid] + extra_remits)
+
+
 def check_out(out: Path | None, inputs: Iterable[Path | str | None]) -> None:
     """Refuse ``--out`` onto an input (or a directory) before any work is done."""
     if out is not None and str(out) != "-":

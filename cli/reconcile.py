@@ -17,9 +17,7 @@ from cli.common import (
     ReportFormatOpt,
     SchedulerOpt,
     WorkersOpt,
-    check_inputs,
-    check_out,
-    input_paths,
+    claims_and_remits,
     output,
     pool,
     profile_file,
@@ -27,7 +25,6 @@ from cli.common import (
 from edi837.scan import ScanOptions
 from reconcile.engine import Reconciler
 from reconcile.html import write_html
-from reconcile.index import sort_files
 from reconcile.report import reconcile_report
 from remit835.causes import CauseMap
 from x12core.errors import InputError
@@ -64,13 +61,8 @@ def reconcile(
     Exit 1 when a remit (claim or line) matches nothing that was sent (and, with
     --fail-on-unpaid, when a sent claim has no remit); 2 when an input cannot be read.
     """
-    sent, paid, mixed = (input_paths(names or ()) for names in (claims, remits, files))
-    inputs = [*sent, *paid, *mixed, causes, *profile_file(payer_profile)]
-    check_inputs(inputs)
-    check_out(out, inputs)
-    extra_claims, extra_remits = sort_files(mixed)
-    claim_files = [str(p) for p in sent] + extra_claims  # a URL stays as given
-    remit_files = [str(p) for p in paid] + extra_remits
+    inputs, claim_files, remit_files = claims_and_remits(
+        claims, remits, files, [causes, *profile_file(payer_profile)], out)
     if not claim_files or not remit_files:
         raise InputError("reconcile needs at least one 837P claim file (--claims) and one 835 "
                          "remittance file (--remits)")
