@@ -249,9 +249,10 @@ def _line_ending(path: str) -> str:
     if second is None:
         return "\n"
     end = first.offset + len(first.text()) + len(first.delimiters.segment)
-    with open_input(path) as handle:  # a URL input too (x12core.remote)
-        handle.seek(end)
-        gap = handle.read(max(0, second.offset - end)).decode("latin-1")
+    # The head read from the start, not sought into: a URL whose server answers no range
+    # requests (x12core.remote) reads from its beginning only.
+    with open_input(path) as handle:
+        gap = handle.read(second.offset)[end:].decode("latin-1")
     return gap if gap in ("", "\n", "\r\n") else "\n"
 
 

@@ -20,6 +20,7 @@ _RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     root: Path
+    ranges = True  # False: a plain server that answers every GET with the whole file
 
     def log_message(self, format: str, *args: object) -> None:  # quiet
         pass
@@ -41,7 +42,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return
         data = target.read_bytes()
         size = len(data)
-        match = _RANGE.match(self.headers.get("Range", ""))
+        match = _RANGE.match(self.headers.get("Range", "")) if self.ranges else None
         if match and (match.group(1) or match.group(2)):
             first, last = match.groups()
             if first:
@@ -59,7 +60,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         else:
             chunk = data
             self.send_response(200)
-        self.send_header("Accept-Ranges", "bytes")
+        if self.ranges:
+            self.send_header("Accept-Ranges", "bytes")
         # as object stores do: split dates a 277CA's receipt by it (x12core.remote.modified)
         self.send_header("Last-Modified", formatdate(target.stat().st_mtime, usegmt=True))
         self.send_header("Content-Length", str(len(chunk)))
@@ -70,9 +72,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def serve(root: str | os.PathLike[str]) -> Iterator[str]:
-    """``http://127.0.0.1:PORT`` serving the files of ``root`` until the block ends."""
-    handler = type("Handler", (_Handler,), {"root": Path(root)})
+def serve(root: str | os.PathLike[str], ranges: bool = True) -> Iterator[str]:
+    """``http://127.0.0.1:PORT`` serving the files of ``root`` until the block ends
+    (``ranges`` False: without byte ranges, as a plain web server may)."""
+    handler = type("Handler", (_Handler,), {"root": Path(root), "ranges": ranges})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

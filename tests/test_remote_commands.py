@@ -89,6 +89,27 @@ def test_a_url_run_is_the_local_run(cli, monkeypatch: pytest.MonkeyPatch, served
         assert f"{base}/{batches['pipes' if command == 'validate' else 'mixed'].name}" in got.out
 
 
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_server_without_byte_ranges_serves_the_same_run(cli, served,
+                                                          batches: dict[str, Path],  # noqa: F811
+                                                          tmp_path: Path, command: str) -> None:
+    """A plain web server answers every GET with the whole file: every pass must read it
+    from the start (none may seek into it) and give the local file's run."""
+    _, root = served
+    local_out, url_out = tmp_path / "local", tmp_path / "url"
+    local_out.mkdir()
+    url_out.mkdir()
+    local = cli(*_args(command, str(root), batches, local_out))
+    with serve(root, ranges=False) as base:
+        got = cli(*_args(command, base, batches, url_out))
+    shown = got.out.replace(f"{base}/", f"{root}/").replace(str(url_out), str(local_out))
+    assert (got.code, shown, got.err) == (local.code, local.out, local.err)
+    files = _files(url_out)
+    if "report.json" in files:
+        files["report.json"] = files["report.json"].replace(f"{base}/", f"{root}/")
+    assert files == _files(local_out)
+
+
 def test_file_urls_are_never_overwritten(cli, batches: dict[str, Path],  # noqa: F811
                                          tmp_path: Path) -> None:
     path = batches["giant"]
