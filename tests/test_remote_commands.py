@@ -93,8 +93,8 @@ def test_a_url_run_is_the_local_run(cli, monkeypatch: pytest.MonkeyPatch, served
 def test_a_server_without_byte_ranges_serves_the_same_run(cli, served,
                                                           batches: dict[str, Path],  # noqa: F811
                                                           tmp_path: Path, command: str) -> None:
-    """A plain web server answers every GET with the whole file: every pass must read it
-    from the start (none may seek into it) and give the local file's run."""
+    """A plain web server answers every GET with the whole file. A file within one read
+    block is read whole by every pass (none may seek into it): the local file's run."""
     _, root = served
     local_out, url_out = tmp_path / "local", tmp_path / "url"
     local_out.mkdir()
@@ -108,6 +108,25 @@ def test_a_server_without_byte_ranges_serves_the_same_run(cli, served,
     if "report.json" in files:
         files["report.json"] = files["report.json"].replace(f"{base}/", f"{root}/")
     assert files == _files(local_out)
+
+
+def test_a_large_file_without_byte_ranges_is_one_line(cli, monkeypatch: pytest.MonkeyPatch,
+                                                      tmp_path: Path) -> None:
+    """Past its first block a URL is read by byte ranges; a server that ignores them is
+    named as the reason, in one line (exit 2): by the chunked read of the scan and by a
+    stream read past its first block."""
+    generate.write_837(tmp_path / "big.837", claims=3000, seed=3)  # 1.5 MB
+    monkeypatch.setenv("CLAIMKIT_CHUNK_BYTES", "200000")  # the scan cuts it in chunks
+    with serve(tmp_path, ranges=False) as base:
+        url = f"{base}/big.837"
+        r = cli("scan", url)
+        assert r.code == 2 and r.err.count("\n") == 1, r.err
+        assert "does not answer byte-range requests" in r.err and url in r.err
+        with (remote.open_binary(url, block_size=1 << 16) as stream,
+              pytest.raises(InputError, match="does not answer byte-range requests")):
+            while stream.read(1 << 16):
+                pass
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.837"]  # nothing written
 
 
 def test_file_urls_are_never_overwritten(cli, batches: dict[str, Path],  # noqa: F811

@@ -89,11 +89,19 @@ def _failed(url: str, err: BaseException) -> InputError:
         cause = cause.__cause__ or cause.__context__
     if isinstance(err, FileNotFoundError):
         return InputError(f"{shown(url)}: no such file (not found at that URL)")
+    if isinstance(err, ValueError) and "support range requests" in str(err):
+        # fsspec's HTTP file past its first block on a server that ignores Range headers
+        return _no_ranges(url)
     if isinstance(err, PermissionError):
         return InputError(f"{shown(url)}: permission denied")
     if isinstance(err, IsADirectoryError):
         return InputError(f"{shown(url)}: is a directory, not a file")
     return InputError(f"{shown(url)}: cannot read ({_first_line(err)})")
+
+
+def _no_ranges(url: str) -> InputError:
+    return InputError(f"{shown(url)}: the server does not answer byte-range requests, which "
+                      "reading a URL in parts needs; download the file and name the local copy")
 
 
 def check(name: str | os.PathLike[str]) -> None:
@@ -142,6 +150,8 @@ def read_range(name: str, start: int, end: int) -> bytes:
         data = fs.cat_file(path, start=start, end=end)
     except Exception as err:
         raise _failed(name, err) from None
+    if len(data) > end - start:  # the whole object came back: the Range header was ignored
+        raise _no_ranges(name)
     if len(data) != end - start:
         raise InputError(f"{shown(name)}: changed while it was read (bytes {start}-{end}: got "
                          f"{len(data)} of {end - start})")
