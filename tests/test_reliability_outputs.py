@@ -225,3 +225,54 @@ def _ledger_rows(db: Path) -> list[str]:
 
     with closing(sqlite3.connect(db)) as con:
         return list(con.iterdump())
+
+
+def test_a_killed_writers_temporary_file_goes_with_the_next_write(tmp_path: Path) -> None:
+    """SIGKILL leaves a hidden temporary file (nothing can remove it then); the next write
+    of the same output removes those of writers of this host that are gone, and only
+    those: a live writer's, another host's (shared storage) and other outputs' stay."""
+    from x12core import fileio
+
+    out = tmp_path / "report.json"
+    host = fileio._host()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]); "
+         "from x12core.fileio import atomic_write\n"
+         "with atomic_write(sys.argv[2], 'w') as h:\n"
+         "    h.write('half'); h.flush(); print('ready', flush=True); sys.stdin.read()",
+         str(ROOT), str(out)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    orphan = [p.name for p in tmp_path.glob(".report.json.*.tmp")]
+    assert len(orphan) == 1 and f".{host}-{proc.pid}." in orphan[0]  # left by the kill
+    live = tmp_path / f".report.json.{host}-{os.getpid()}.abc.tmp"
+    remote_host = tmp_path / f".report.json.otherhost-{proc.pid}.abc.tmp"
+    other_output = tmp_path / f".other.json.{host}-{proc.pid}.abc.tmp"
+    for path in (live, remote_host, other_output):
+        path.write_text("in use")
+    with fileio.atomic_write(out, "w") as handle:
+        handle.write("whole")
+    assert out.read_text() == "whole"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["report.json", live.name, remote_host.name, other_output.name])
+
+
+def test_a_killed_writer_not_yet_reaped_counts_as_gone(tmp_path: Path) -> None:
+    """Killed but not yet waited for by its parent (a zombie): its temporary file goes."""
+    from x12core import fileio
+
+    proc = subprocess.Popen(["sleep", "60"])
+    try:
+        orphan = tmp_path / f".out.txt.{fileio._host()}-{proc.pid}.abc.tmp"
+        orphan.write_text("half")
+        proc.kill()
+        deadline = time.monotonic() + 10
+        while fileio._alive(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        with fileio.atomic_write(tmp_path / "out.txt", "w") as handle:
+            handle.write("whole")
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["out.txt"]
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)

@@ -130,8 +130,10 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "w", *, overwrite: bo
     directory = target.parent if str(target.parent) else Path(".")
     if not directory.is_dir():
         raise InputError(f"{shown(target)}: directory {shown(directory)} does not exist")
+    _sweep_orphans(directory, target.name)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{_host()}-{os.getpid()}.",
+                                   suffix=".tmp", dir=directory)
     except OSError as err:
         raise InputError(f"{shown(target)}: cannot write ({err.strerror})") from None
     try:
@@ -148,6 +150,44 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "w", *, overwrite: bo
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+# Who writes a temporary file, in its name: ``.NAME.HOST-PID.RANDOM.tmp``. A run killed
+# outright (SIGKILL, power loss) cannot remove its own; the next write of the same NAME
+# does, for writers of this host that are gone. A writer on another host (shared storage:
+# Dask workers) or one still running is left alone.
+@functools.cache
+def _host() -> str:
+    node = os.uname().nodename if hasattr(os, "uname") else os.environ.get("COMPUTERNAME", "")
+    return node.replace(".", "_").replace(os.sep, "_") or "host"
+
+
+def _sweep_orphans(directory: Path, name: str) -> None:
+    prefix = f".{name}.{_host()}-"
+    try:
+        entries = [e for e in os.scandir(directory)
+                   if e.name.startswith(prefix) and e.name.endswith(".tmp")]
+    except OSError:
+        return
+    for entry in entries:
+        pid = entry.name[len(prefix):].split(".", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by another user
+        return True
+    try:  # Linux: a killed process not yet reaped by its parent (a zombie) is gone too
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            return handle.read().rsplit(b")", 1)[-1].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return True
 
 
 def _umask() -> int:
