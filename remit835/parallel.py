@@ -1,15 +1,20 @@
 """``claimkit remit`` with several processes (``--workers``) or on Dask (``--scheduler``).
 
-835 files are cut at ST (one payment per transaction set, 005010X221A1 section
-1.10.2: a payment balances within its own ST..SE, so no check spans two chunks).
+835 files are cut at ST and, inside a large transaction set, at CLP (x12core.chunks):
+a claim balances on its own (005010X221A1 section 1.10.2.1), so a claim check never
+spans two chunks, but a payment's equation (BPR02 = sum of CLP04 - sum of PLB) does.
 Each chunk task walks its payments exactly as :func:`remit835.report.file_outcomes`
 does for a whole file, with its own :class:`~remit835.report.Totals`, and hands back
-the claim records, those totals and the state it ended in. Here the totals are added
-up chunk by chunk in file order (counters add; first-seen order of categories and
-codes is kept), and what spans chunks is decided in order: a claim is a
-correction when an earlier claim of the run reversed its CLP01 (reversals may sit in
-an earlier chunk or file). Envelope findings follow a file's payment findings, as in
-a one-process run; a chunk whose predicted start state was wrong is read again here.
+the claim records, those totals and the state it ended in. A payment the chunk holds
+only part of (cut before its first claim or after its last) comes back as a
+:class:`PaymentPart`: its sums so far, PLB and structure findings. Here the totals are
+added up chunk by chunk in file order (counters add; first-seen order of categories
+and codes is kept), and what spans chunks is decided in order: a payment's parts are
+added up and it is balanced and reported when its last part arrives, in the place a
+one-process run reports it; a claim is a correction when an earlier claim of the run
+reversed its CLP01 (reversals may sit in an earlier chunk or file). Envelope findings
+follow a file's payment findings, as in a one-process run; a chunk whose predicted
+start state was wrong is read again here.
 """
 
 from __future__ import annotations
@@ -21,8 +26,10 @@ from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any
 
+from remit835.balance import check_payment
 from remit835.causes import CauseMap
-from remit835.parse import RemitReader
+from remit835.model import HeaderNumber, Payment, PaymentHeader, ProviderAdjustment
+from remit835.parse import PaymentStream, RemitReader
 from remit835.report import (
     Report,
     Totals,
@@ -31,6 +38,7 @@ from remit835.report import (
     claim_record,
     file_outcomes,
     remit_report,
+    settle_payment,
 )
 from remit835.report_text import text_rows
 from x12core.census import Tally, unread_claims_finding
@@ -40,10 +48,41 @@ from x12core.parallel import Handle, Pool
 from x12core.pickling import fast_pickle
 from x12core.remote import size
 from x12core.render import ITEM_SEPARATOR, EncodedBlock, encode_item
+from x12core.segment import Segment
 
 _NOT_A_CORRECTION = b'"correction": false}'
 _A_CORRECTION = b'"correction": true}'
 _SEPARATOR_LENGTH = len(ITEM_SEPARATOR)
+
+
+@fast_pickle
+@dataclass(frozen=True, slots=True)
+class PaymentPart:
+    """What a chunk read of a payment it holds only part of (see the module's doc)."""
+
+    at: int  # where the payment's findings go among the chunk's (when it ends there)
+    ends: bool  # the payment's last claim and SE are in this chunk
+    header: PaymentHeader
+    claims_paid: Decimal  # sum of this part's CLP04
+    claims: int
+    unbalanced: int  # claims of this part that do not balance
+    provider_adjustments: tuple[ProviderAdjustment, ...]  # PLB (in the last part)
+    header_numbers: tuple[HeaderNumber, ...]  # LX/TS3 opened in this part
+    trailer: Segment | None  # SE (in the last part)
+    findings: list[Finding]  # structure findings made in this part, in order
+
+
+def whole_payment(parts: Sequence[PaymentPart]) -> tuple[Payment, list[Finding]]:
+    """A payment from its parts in file order, balanced as a one-process read does."""
+    header = parts[0].header
+    paid = sum((p.claims_paid for p in parts), Decimal(0))
+    plb = tuple(a for p in parts for a in p.provider_adjustments)
+    payment = Payment(header=header, provider_adjustments=plb,
+                      claim_count=sum(p.claims for p in parts), claims_paid=paid,
+                      unbalanced_claims=sum(p.unbalanced for p in parts),
+                      header_numbers=tuple(n for p in parts for n in p.header_numbers),
+                      imbalances=check_payment(header, paid, plb), trailer=parts[-1].trailer)
+    return payment, [f for p in parts for f in p.findings]
 
 
 @fast_pickle
@@ -61,6 +100,7 @@ class RemitChunk:
     end: ChunkEnd
     census: tuple[int, int, tuple[int, int] | None]  # CLP segments in its bytes, missed, first
     block: bytes = b""  # view json: every claim's JSON item, encoded and joined here
+    payments: tuple[PaymentPart, ...] = ()  # payments held in part: the first, the last
 
 
 def remit_chunk(causes: CauseMap, chunk: Chunk, view: str = "records") -> RemitChunk:
@@ -81,13 +121,30 @@ def remit_chunk(causes: CauseMap, chunk: Chunk, view: str = "records") -> RemitC
         if chunk.envelope is not None:
             env.restore(chunk.envelope)
         reader.replayed = len(env.findings)
+        if reader.current is not None:  # the chunk begins inside this payment
+            reader.current.mark_replayed()
 
     segments.on_body = on_body
+    parts: list[PaymentPart] = []
+    begun = [chunk.where.st >= 0]  # the next payment settled began before the chunk
+
+    def settle(totals: Totals, stream: PaymentStream, payment: Payment) -> None:
+        continued, begun[0] = begun[0], False
+        cut = reader.partial and stream.unfinished  # the next chunk reads the rest
+        if not continued and not cut:
+            settle_payment(totals, payment, stream.findings)
+            return
+        parts.append(PaymentPart(
+            len(totals.findings), not cut, payment.header, payment.claims_paid,
+            payment.claim_count, payment.unbalanced_claims, payment.provider_adjustments,
+            payment.header_numbers[stream.replayed_numbers:], payment.trailer,
+            stream.findings[stream.replayed:]))
+
     totals = Totals()
     records = []
     items: list[str] = []
     end = -_SEPARATOR_LENGTH  # where the last item ends in the block
-    for outcome in file_outcomes(reader, causes, totals, None):
+    for outcome in file_outcomes(reader, causes, totals, None, settle):
         claim = outcome.claim
         if view == "rows":
             payload: Any = list(text_rows(outcome))
@@ -117,7 +174,7 @@ def remit_chunk(causes: CauseMap, chunk: Chunk, view: str = "records") -> RemitC
     tally.finish()
     return RemitChunk(records, state, everything[:split], reader.findings[:txn],
                       reader.findings[txn:], ending, tally.counts(),
-                      ITEM_SEPARATOR.join(items).encode())
+                      ITEM_SEPARATOR.join(items).encode(), tuple(parts))
 
 
 def parallel_report(paths: Sequence[str | os.PathLike[str]], causes: CauseMap,
@@ -135,11 +192,8 @@ def parallel_report(paths: Sequence[str | os.PathLike[str]], causes: CauseMap,
     def chunks() -> Iterator[Chunk]:  # cut as they are submitted (the report reads once)
         for p in paths:
             name = os.fspath(p)
-            # Cut only at ST (a payment balances inside its own), so a file holds few cut
-            # points: aim at 16 chunks per worker, which cuts at nearly every one of them
-            # and balances payments of unequal size better than 8 did.
-            target = chunk_size(size(name), pool.width, per_slot=16)
-            yield from iter_plan(name, target, inner=False)
+            target = chunk_size(size(name), pool.width)
+            yield from iter_plan(name, target)
 
     return remit_report(
         paths, causes,
@@ -160,6 +214,7 @@ def _records(chunks: Iterator[Chunk], causes: CauseMap, pool: Pool, totals: Tota
     tally: Tally | None = None
     held: list[Finding] = []  # the file's own findings, reported after its payments
     held_env: list[Finding] = []  # ... and its envelope findings after those
+    pending: list[PaymentPart] = []  # the parts so far of a payment that spans chunks
     more = True
     while more or queue:
         while more and len(queue) < 2 * pool.width:
@@ -175,7 +230,7 @@ def _records(chunks: Iterator[Chunk], causes: CauseMap, pool: Pool, totals: Tota
         if chunk.number == 0:
             tally = Tally.empty()
             previous = None
-            held, held_env = [], []
+            held, held_env, pending = [], [], []
         elif previous is not None and not previous.matches(chunk):
             chunk = restarted(chunk, previous)
             part = task(causes, chunk, view)
@@ -202,7 +257,7 @@ def _records(chunks: Iterator[Chunk], causes: CauseMap, pool: Pool, totals: Tota
                 yield from payload
         if view == "json" and part.block:
             yield EncodedBlock(*_mark_corrections(part.block, corrected))
-        _merge(totals, part)
+        _merge(totals, part, pending)
         held.extend(part.file_findings)
         held_env.extend(part.envelope_findings)
         if chunk.final:
@@ -229,8 +284,21 @@ def _mark_corrections(block: bytes, ends: list[int]) -> list[bytes | memoryview]
     return pieces
 
 
-def _merge(totals: Totals, part: RemitChunk) -> None:
-    """Add one chunk's totals: counters add, lists extend, dicts keep first-seen order."""
+def _merge(totals: Totals, part: RemitChunk, pending: list[PaymentPart]) -> None:
+    """Add one chunk's totals: counters add, lists extend, dicts keep first-seen order.
+
+    ``pending``: the parts read so far of a payment that spans chunks; it is settled
+    where its last part ends, before the chunk's own payments (it is the chunk's
+    first), so payments and findings keep a one-process run's order."""
+    done = 0
+    for payment in part.payments:
+        for record in part.findings[done:payment.at]:
+            totals.findings.append(record)
+        done = payment.at
+        pending.append(payment)
+        if payment.ends:
+            settle_payment(totals, *whole_payment(pending))
+            pending.clear()
     for name, value in part.totals.items():
         if name in ("reversed_ids", "corrections", "claim_segments"):
             continue  # decided in order here
@@ -249,5 +317,5 @@ def _merge(totals: Totals, part: RemitChunk) -> None:
                     mine[key] = [a + b for a, b in zip(mine[key], item, strict=True)]
                 else:
                     mine[key] = mine[key] + item
-    for record in part.findings:
+    for record in part.findings[done:]:
         totals.findings.append(record)

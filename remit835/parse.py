@@ -67,6 +67,10 @@ class PaymentStream:
         self._unbalanced = 0
         self._plb: list[ProviderAdjustment] = []
         self._numbers: list[HeaderNumber] = []
+        # A chunk cut inside this payment (remit835.parallel) reads the header and the
+        # open LX again: the findings and LX numbers made before its own bytes began.
+        self.replayed = 0
+        self.replayed_numbers = 0
 
     # -- header (BPR, TRN, DTM*405, 1000A, 1000B) ---------------------------------
     def _read_header(self, path: str) -> PaymentHeader:
@@ -175,6 +179,16 @@ class PaymentStream:
             imbalances=check_payment(self.header, self._claims_paid, plb),
             trailer=self._body.trailer)
 
+    @property
+    def unfinished(self) -> bool:
+        """The input ended inside this transaction set (no SE read)."""
+        return self._body.unfinished
+
+    def mark_replayed(self) -> None:
+        """What this payment holds so far was read again for a chunk's context."""
+        self.replayed = len(self.findings)
+        self.replayed_numbers = len(self._numbers)
+
     def finish(self) -> Payment:
         """Read whatever claims are left; the payment with PLB, totals and balancing."""
         rest = self._gen if self._gen is not None else iter(self)
@@ -214,6 +228,7 @@ class RemitReader:
         self.partial = partial
         self.envelope: Envelope | None = None
         self.replayed = 0  # envelope findings of replayed chunk headers (not reported)
+        self.current: PaymentStream | None = None  # the payment being read
 
     def __iter__(self) -> Iterator[PaymentStream]:
         env = self.envelope = Envelope(self._reader, self.path)
@@ -228,9 +243,10 @@ class RemitReader:
                     Location.at(txn.segment, "ST01", **txn.location(self.path)),
                     name="not-835"))
                 continue
-            stream = PaymentStream(body, self.path)
+            stream = self.current = PaymentStream(body, self.path)
             yield stream
             stream.finish()
+            self.current = None
         self.findings.extend(env.findings[self.replayed:])
         self.counts = env.counts
 

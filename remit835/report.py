@@ -29,7 +29,7 @@ from remit835.outcome import (
     LineOutcome,
     assess,
 )
-from remit835.parse import RemitReader, read_remits
+from remit835.parse import PaymentStream, RemitReader, read_remits
 from remit835.report_text import write_rows, write_text
 from x12core.census import Tally, unread_claims_finding
 from x12core.findings import Finding, Severity
@@ -283,9 +283,31 @@ def iter_outcomes(paths: Sequence[str | os.PathLike[str]], causes: CauseMap,
         yield from file_outcomes(read_remits(path), causes, totals, Tally(path, "CLP"))
 
 
+def settle_payment(totals: Totals, payment: Payment, findings: Iterable[Finding]) -> None:
+    """A payment read to its end: its record, amount, structure findings (``findings``,
+    in order) and the transaction equation's findings, after those of its claims."""
+    totals.payments.append(payment_record(payment))
+    header = payment.header
+    totals.payment_total += -header.amount if header.credit_debit == "D" else header.amount
+    for f in findings:
+        _add_finding(totals, f)
+    for imbalance in payment.imbalances:
+        _add_finding(totals, imbalance.finding, imbalance)
+
+
+Settle = Callable[[Totals, PaymentStream, Payment], None]
+
+
+def _settle(totals: Totals, stream: PaymentStream, payment: Payment) -> None:
+    settle_payment(totals, payment, stream.findings)
+
+
 def file_outcomes(reader: RemitReader, causes: CauseMap, totals: Totals,
-                  tally: Tally | None) -> Iterator[ClaimOutcome]:
-    """The claims of one file (or one chunk of it: ``tally`` None), assessed."""
+                  tally: Tally | None, settle: Settle = _settle) -> Iterator[ClaimOutcome]:
+    """The claims of one file (or one chunk of it: ``tally`` None), assessed.
+
+    ``settle`` adds each payment once its claims are read (a chunk task defers the
+    payments it holds only part of: remit835.parallel)."""
     path = reader.path
     for stream in reader:
         for claim in stream:
@@ -297,15 +319,7 @@ def file_outcomes(reader: RemitReader, causes: CauseMap, totals: Totals,
             if claim.is_reversal:
                 totals.reversed_ids[claim.claim_id] = None
             yield outcome
-        payment = stream.finish()
-        totals.payments.append(payment_record(payment))
-        header = payment.header
-        totals.payment_total += -header.amount if header.credit_debit == "D" \
-            else header.amount
-        for f in stream.findings:
-            _add_finding(totals, f)
-        for imbalance in payment.imbalances:
-            _add_finding(totals, imbalance.finding, imbalance)
+        settle(totals, stream, stream.finish())
     for f in reader.findings:
         _add_finding(totals, f)
     if tally is None:

@@ -62,7 +62,7 @@ def test_the_batches_are_really_cut(batches: dict[str, Path]) -> None:
     chunks = plan(batches["mixed"], int(SMALL))
     assert len(chunks) > 10
     inner = [c for c in chunks if c.where.st >= 0]  # cut inside a transaction set
-    assert inner and any(c.where.hl20 >= 0 for c in inner)
+    assert inner and any(c.where.loop >= 0 for c in inner)
     assert len({c.body.state.delimiters for c in chunks[1:]}) == 2  # type: ignore[union-attr]
 
 
@@ -87,11 +87,11 @@ def test_inner_cuts_open_loops_where_a_segment_walk_finds_them(batches: dict[str
         at += len(raw) + 1
     chunks = plan(batches["giant"], int(SMALL))
     inner = [c for c in chunks if c.where.st >= 0]
-    assert len(inner) > 5 and len({c.where.hl20 for c in inner}) > 2  # several 2000A loops
+    assert len(inner) > 5 and len({c.where.loop for c in inner}) > 2  # several 2000A loops
     assert any(levels[c.body.start] == b"20" for c in inner)  # cut at a 2000A loop too
     for chunk in inner:
         assert levels[chunk.body.start] in (b"20", b"22")
-        assert chunk.where.hl20 == hl20_before[chunk.body.start]
+        assert chunk.where.loop == hl20_before[chunk.body.start]
         assert chunk.body.start - chunks[chunk.number - 1].body.start >= int(SMALL)
 
 

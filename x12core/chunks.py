@@ -3,16 +3,20 @@
 A fast pre-scan over the raw bytes (a memory map, regular expressions and
 ``bytes.count``: no segment objects) finds the envelope segments (ISA, GS, ST,
 GE, IEA) and, inside a transaction set larger than the target chunk size, the
-HL segments that open a 2000A billing-provider or 2000B subscriber loop
-(005010X222A1 section 2.3.2.1; HL03 = 20 or 22). Each chunk starts at one of
-those segments and carries what a reader needs to carry on there:
+segments a reader can pick up from: in an 837, the HL segments that open a 2000A
+billing-provider or 2000B subscriber loop (005010X222A1 section 2.3.2.1; HL03 = 20
+or 22); in an 835, the CLP segments that open a 2100 claim payment loop
+(005010X221A1 section 2.3.2.1; a payment's claims are independent, and its totals
+are added up by the caller). Each chunk starts at one of those segments and
+carries what a reader needs to carry on there:
 
 * the reader state: segments and lines before it, the position inside the open
   transaction set, the interchange's delimiters (:class:`ReaderState`);
 * the *context*: the header segments that the chunk's segments depend on (the
   open ISA and GS; for a cut inside a transaction, ST through the 1000A/B
-  names and the open 2000A loop), read again from their own byte ranges so
-  the claims built from them are exactly those of a whole-file read;
+  names and the open 2000A loop (837) or 2000 LX header-number loop (835)),
+  read again from their own byte ranges so the claims built from them are
+  exactly those of a whole-file read;
 * the predicted envelope counters (:meth:`Envelope.snapshot`): control numbers
   seen so far and the transaction/group counts GE01 and IEA01 are checked
   against.
@@ -64,7 +68,8 @@ class Context:
     isa: int = -1
     gs: int = -1
     st: int = -1
-    hl20: int = -1  # the open 2000A loop's HL, for a cut inside a transaction
+    # For a cut inside a transaction: the open 2000A loop's HL (837) or 2000 LX (835).
+    loop: int = -1
 
 
 @dataclass(frozen=True)
@@ -136,7 +141,8 @@ def whole(path: str, size: int | None = None) -> list[Chunk]:
 def plan(path: str | os.PathLike[str], target: int, inner: bool = True) -> list[Chunk]:
     """Chunks of about ``target`` bytes, in file order (see :func:`chunk_size`).
 
-    ``inner``: also cut inside a large 837 transaction set at 2000A/2000B loops.
+    ``inner``: also cut inside a large transaction set (837: at 2000A/2000B loops; 835:
+    at 2100 claims).
     ``path`` may be a URL (:mod:`x12core.remote`): the pre-scan then runs on a local copy
     streamed in blocks, and the chunks name the URL (each task fetches its own bytes).
     """
@@ -369,6 +375,17 @@ class _Planner:
 
     def _inside(self, st_at: int, end: int, delims: Delimiters,
                 term: bytes) -> Iterator[_Cut]:
+        """Cuts inside one transaction set larger than the target (837 and 835 only)."""
+        if not self.inner or end - st_at < self.target:
+            return
+        kind = self._elements(st_at, delims)[1:2]
+        if kind == ["837"]:
+            yield from self._inside_837(st_at, end, delims, term)
+        elif kind == ["835"]:
+            yield from self._inside_835(st_at, end, delims, term)
+
+    def _inside_837(self, st_at: int, end: int, delims: Delimiters,
+                    term: bytes) -> Iterator[_Cut]:
         """Cuts at 2000A/2000B HL segments inside one large 837 transaction set.
 
         Only the HL segments near a cut are looked at: from ``target`` bytes past the last
@@ -376,18 +393,13 @@ class _Planner:
         2000A loop open there is the last HL03 = 20 before it, which one regular
         expression finds (a billing provider opens few loops; subscribers open most).
         """
-        if not self.inner or end - st_at < self.target:
-            return
-        elements = self._elements(st_at, delims)
-        if not elements or elements[1:2] != ["837"]:
-            return
         el = delims.element.encode("latin-1")
         st_index = self.marks["ST"][1]  # segments before ST
         first_hl, _ = next(self._loops(el, term, st_at, end, st_at), (-1, b""))
         if first_hl < 0:
             return
         openers = self._openers(el, term, st_at, end)  # HL03 = 20, in order
-        hl20 = marked = -1
+        loop = marked = -1
         upcoming = next(openers, -1)
         pos = max(first_hl + 1, self.last_cut + self.target)
         while pos < end:
@@ -395,14 +407,50 @@ class _Planner:
             if at < 0:
                 return
             while 0 <= upcoming < at:  # the 2000A loop open at ``at``
-                hl20, upcoming = upcoming, next(openers, -1)
-            if hl20 >= 0 and hl20 != marked:
-                self._mark("HL", hl20, term)  # counting only moves forward: hl20 > last cut
-                marked = hl20
-            where = Context(self.where.isa, self.where.gs, st_at, hl20)
+                loop, upcoming = upcoming, next(openers, -1)
+            if loop >= 0 and loop != marked:
+                self._mark("loop", loop, term)  # counting only moves forward: loop > last cut
+                marked = loop
+            where = Context(self.where.isa, self.where.gs, st_at, loop)
             position = self._segments_before(at, term) - st_index
             cut = self._cut(at, delims, term, position, where, first_hl,
-                            replay_hl20=hl20 >= 0 and level == b"22")
+                            replay_loop=loop >= 0 and level == b"22")
+            pos = self.last_cut + self.target if cut is not None else at + 1
+            if cut is not None:
+                yield cut
+
+    def _inside_835(self, st_at: int, end: int, delims: Delimiters,
+                    term: bytes) -> Iterator[_Cut]:
+        """Cuts at CLP segments (2100 claim payment) inside one large 835 transaction set.
+
+        The header the chunk replays runs from ST to the first LX or CLP (BPR, TRN, the
+        1000A/B names: what ``PaymentStream`` reads before its first claim); the 2000 LX
+        open at the cut is replayed too (LX01 numbers the claims under it). LX segments
+        are few (one per provider or bill type), so they are found as the walk goes.
+        """
+        el = delims.element.encode("latin-1")
+        st_index = self.marks["ST"][1]
+        lxs = self._starts(b"LX", el, term, st_at, end)
+        first = min(next(self._starts(b"CLP", el, term, st_at, end), end),
+                    next(self._starts(b"LX", el, term, st_at, end), end))
+        if first >= end:
+            return
+        loop = marked = -1
+        upcoming = next(lxs, -1)
+        pos = max(first + 1, self.last_cut + self.target)
+        while pos < end:
+            at = next(self._starts(b"CLP", el, term, pos, end, st_at), -1)
+            if at < 0:
+                return
+            while 0 <= upcoming < at:  # the 2000 loop open at ``at``
+                loop, upcoming = upcoming, next(lxs, -1)
+            if loop >= 0 and loop != marked:
+                self._mark("loop", loop, term)  # counting only moves forward: loop > last cut
+                marked = loop
+            where = Context(self.where.isa, self.where.gs, st_at, loop)
+            position = self._segments_before(at, term) - st_index
+            cut = self._cut(at, delims, term, position, where, first, replay_loop=loop >= 0,
+                            opener=b"CLP", forbidden=(b"CLP", b"PLB"))
             pos = self.last_cut + self.target if cut is not None else at + 1
             if cut is not None:
                 yield cut
@@ -434,8 +482,14 @@ class _Planner:
                 yield found.start()
 
     def _cut(self, at: int, delims: Delimiters, term: bytes, position: int,
-             where: Context, first_hl: int = -1, replay_hl20: bool = False) -> _Cut | None:
-        """A cut at ``at`` (None: its context would replay a claim; not cut here)."""
+             where: Context, first: int = -1, replay_loop: bool = False,
+             opener: bytes = b"HL", forbidden: tuple[bytes, ...] = (b"CLM",)
+             ) -> _Cut | None:
+        """A cut at ``at`` (None: its context would replay a claim; not cut here).
+
+        Inside a transaction set the context is ST up to ``first`` (the header) and, with
+        ``replay_loop``, the open loop's segment up to the next ``opener``; none of it may
+        hold a ``forbidden`` segment (it would be read twice)."""
         spans: list[Span] = []
         # The ISA is replayed with its delimiters known: read as the reader splits it
         # (up to the first terminator), whatever the header holds.
@@ -445,20 +499,21 @@ class _Planner:
             spans.append(Span(where.gs, self._end_of(where.gs, term),
                               self._replay_state(where.gs, delims)))
         if where.st >= 0:
-            spans.append(Span(where.st, first_hl, self._replay_state(where.st, delims)))
-        if replay_hl20:
+            spans.append(Span(where.st, first, self._replay_state(where.st, delims)))
+        if replay_loop:
             st_index = self._replay_state(where.st, delims).index
-            hl_state = self._replay_state(where.hl20, delims)
-            nxt = self.data.find(term, where.hl20)
-            end = self._next_hl(nxt + len(term), delims, term)
-            spans.append(Span(where.hl20, end,
+            hl_state = self._replay_state(where.loop, delims)
+            nxt = self.data.find(term, where.loop)
+            end = self._next(opener, nxt, delims, term)
+            spans.append(Span(where.loop, end,
                               ReaderState(hl_state.offset, hl_state.index, hl_state.line,
                                           hl_state.index - st_index, delims)))
         el = delims.element.encode("latin-1")
         for span in spans[1:]:
-            # Context is headers only; a CLM in it (a broken HL) would be read twice.
-            if next(self._starts(b"CLM", el, term, span.start, span.end), -1) >= 0:
-                return None
+            # Context is headers only; a claim in it (a broken HL) would be read twice.
+            for tag in forbidden:
+                if next(self._starts(tag, el, term, span.start, span.end), -1) >= 0:
+                    return None
         self.last_cut = at
         assert self.isa is not None
         envelope = (self.isa[0], self.isa[1], self.gs[0] if self.gs else None,
@@ -475,10 +530,12 @@ class _Planner:
                 return ReaderState(offset, index, line, 0, delims)
         raise AssertionError(f"no mark at byte {offset}")  # pragma: no cover
 
-    def _next_hl(self, start: int, delims: Delimiters, term: bytes) -> int:
-        """Where the first HL at or after ``start`` begins."""
+    def _next(self, tag: bytes, ending: int, delims: Delimiters, term: bytes) -> int:
+        """Where the first ``tag`` segment after the terminator at ``ending`` begins (it
+        may follow at once, after a line break)."""
         el = delims.element.encode("latin-1")
-        return next(self._starts(b"HL", el, term, start, len(self.data)), len(self.data))
+        return next(self._starts(tag, el, term, ending + len(term), len(self.data), ending),
+                    len(self.data))
 
 
 def _count(data: mmap.mmap, byte: bytes, start: int, end: int) -> int:
@@ -509,6 +566,7 @@ class ChunkReader:
         self.last: Segment | None = None
         self.newlines = 0
         self.where = Context()
+        self.remit = False  # the open transaction set is an 835
 
     def __iter__(self) -> Iterator[Segment]:
         chunk = self.chunk
@@ -541,16 +599,22 @@ class ChunkReader:
             yield from SegmentReader(io.BytesIO(data), name=self.chunk.path, resume=span.state)
 
     def _track(self, segments: Iterator[Segment]) -> Iterator[Segment]:
-        """Follow the open ISA/GS/ST/2000A offsets, as :class:`_Planner` records them."""
+        """Follow the open ISA/GS/ST offsets and the open 2000A HL (837) or 2000 LX (835),
+        as :class:`_Planner` records them."""
         for seg in segments:
             tag = seg.tag
             if tag == "HL":
                 if seg[3] == "20":
                     w = self.where
                     self.where = Context(w.isa, w.gs, w.st, seg.offset)
+            elif tag == "LX":  # 2000 in an 835; 2400 (a service line) in an 837
+                if self.remit:
+                    w = self.where
+                    self.where = Context(w.isa, w.gs, w.st, seg.offset)
             elif tag in _ENVELOPE_TAGS:
                 w = self.where
                 if tag == "ST":
+                    self.remit = seg[1] == "835"
                     self.where = Context(w.isa, w.gs, seg.offset)
                 elif tag == "SE":
                     self.where = Context(w.isa, w.gs)
@@ -591,7 +655,7 @@ def restarted(chunk: Chunk, end: ChunkEnd) -> Chunk:
     state = ReaderState(end.offset, end.index, end.line, end.position, end.delimiters)
     context = chunk.context
     if chunk.where != end.where:
-        if end.where.st >= 0 or end.where.hl20 >= 0:
+        if end.where.st >= 0 or end.where.loop >= 0:
             raise InputError(f"{chunk.path}: the file could not be cut into chunks here (byte "
                              f"{chunk.body.start}); run it with --workers 1")
         context = tuple(_header_span(seg) for seg in end.headers if seg is not None)

@@ -96,6 +96,9 @@ class TransactionBody:
         self.transaction = transaction
         self.trailer: Segment | None = None
         self.done = False
+        # The input ended inside it: a truncated file, or (Envelope.partial) a chunk cut
+        # inside the transaction set, whose rest the next chunk reads.
+        self.unfinished = False
         self._iter: Iterator[Segment] | None = None
 
     def __iter__(self) -> Iterator[Segment]:
@@ -315,6 +318,7 @@ class Envelope:
         to the walk (pushed back)."""
         control = body.transaction.control
         if seg is None:
+            body.unfinished = True
             if not self.partial:
                 self._report(body.transaction.segment, f"transaction {control} has no SE "
                              "trailer (file ends inside it)",
