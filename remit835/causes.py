@@ -100,7 +100,7 @@ class CauseMap:
         """The bundled map, with ``overlay`` (a user TOML file) merged on top."""
         if overlay is None:
             return default_map()
-        data = merge(_read(DEFAULT_MAP), _read(Path(overlay)))
+        data = merge(_read_shipped(), _read(Path(overlay)))
         return cls(data, origin=f"{DEFAULT_MAP.name} + {os.fspath(overlay)}")
 
     # -- lookups --------------------------------------------------------
@@ -249,6 +249,13 @@ def _read(path: Path) -> dict[str, Any]:
     return read_toml(path, "cause map", SCHEMA)
 
 
+def _read_shipped() -> dict[str, Any]:
+    # Without the schema check: jsonschema's import and the check cost every remit,
+    # reconcile and audit start; tests/remit/test_causes_map.py holds the shipped map
+    # to the schema. A user's overlay is still checked (``_read``).
+    return read_toml(DEFAULT_MAP, "cause map")
+
+
 SCHEMA = Path(__file__).resolve().parent / "causes.schema.json"
 
 
@@ -307,4 +314,4 @@ def _check(data: dict[str, Any], origin: str) -> None:
 @cache
 def default_map() -> CauseMap:
     """The bundled map, loaded once per process."""
-    return CauseMap(_read(DEFAULT_MAP), origin=DEFAULT_MAP.name)
+    return CauseMap(_read_shipped(), origin=DEFAULT_MAP.name)

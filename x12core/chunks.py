@@ -375,8 +375,10 @@ class _Planner:
 
     def _inside(self, st_at: int, end: int, delims: Delimiters,
                 term: bytes) -> Iterator[_Cut]:
-        """Cuts inside one transaction set larger than the target (837 and 835 only)."""
-        if not self.inner or end - st_at < self.target:
+        """Cuts inside one transaction set (837 and 835 only) that ends more than the target
+        past the last cut: a small one after the leftover of another is cut too, so no
+        chunk grows to twice the target."""
+        if not self.inner or end - self.last_cut < self.target:
             return
         kind = self._elements(st_at, delims)[1:2]
         if kind == ["837"]:
