@@ -35,7 +35,7 @@ import io
 import mmap
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -571,25 +571,34 @@ class ChunkReader:
         self.remit = False  # the open transaction set is an 835
 
     def __iter__(self) -> Iterator[Segment]:
+        # One generator for the whole chunk, the tracking inline: this is a frame on the
+        # way of every segment, and nested generators cost one resume each per segment.
         chunk = self.chunk
-        if remote.is_url(chunk.path):  # each span fetched by byte range (fsspec)
-            yield from self._segments(None)
-            return
-        with open(chunk.path, "rb") as handle:
-            yield from self._segments(handle)
-
-    def _segments(self, handle: BinaryIO | None) -> Iterator[Segment]:
-        chunk = self.chunk
-        for span in chunk.context:
-            yield from self._track(self._read(handle, span))
-        if self.on_body is not None:
-            self.on_body()
-        for seg in self._track(self._read(handle, chunk.body, count=True)):
-            self.last = seg
-            yield seg
+        handle = None if remote.is_url(chunk.path) else open(chunk.path, "rb")  # noqa: SIM115
+        tracked = _TRACKED_TAGS
+        seg: Segment | None = None
+        try:
+            for span in chunk.context:
+                for seg in self._read(handle, span):
+                    if seg.tag in tracked:
+                        self._track(seg)
+                    yield seg
+            if self.on_body is not None:
+                self.on_body()
+            seg = None
+            for seg in self._read(handle, chunk.body, count=True):
+                if seg.tag in tracked:
+                    self._track(seg)
+                yield seg
+        finally:
+            if seg is not None:
+                self.last = seg
+            if handle is not None:
+                handle.close()
 
     def _read(self, handle: BinaryIO | None, span: Span, count: bool = False
-              ) -> Iterator[Segment]:
+              ) -> Iterable[Segment]:
+        """The span's segments (``handle`` None: fetched by byte range, fsspec)."""
         if handle is None:
             data = remote.read_range(self.chunk.path, span.start, span.end)
         else:
@@ -597,38 +606,34 @@ class ChunkReader:
             data = handle.read(span.end - span.start)
         if count:
             self.newlines = data.count(b"\n")
-        if data:
-            yield from SegmentReader(io.BytesIO(data), name=self.chunk.path, resume=span.state)
+        if not data:
+            return ()
+        return SegmentReader(io.BytesIO(data), name=self.chunk.path, resume=span.state)
 
-    def _track(self, segments: Iterator[Segment]) -> Iterator[Segment]:
+    def _track(self, seg: Segment) -> None:
         """Follow the open ISA/GS/ST offsets and the open 2000A HL (837) or 2000 LX (835),
         as :class:`_Planner` records them."""
-        for seg in segments:
-            tag = seg.tag
-            if tag == "HL":
-                if seg[3] == "20":
-                    w = self.where
-                    self.where = Context(w.isa, w.gs, w.st, seg.offset)
-            elif tag == "LX":  # 2000 in an 835; 2400 (a service line) in an 837
-                if self.remit:
-                    w = self.where
-                    self.where = Context(w.isa, w.gs, w.st, seg.offset)
-            elif tag in _ENVELOPE_TAGS:
-                w = self.where
-                if tag == "ST":
-                    self.remit = seg[1] == "835"
-                    self.where = Context(w.isa, w.gs, seg.offset)
-                elif tag == "SE":
-                    self.where = Context(w.isa, w.gs)
-                elif tag == "GS":
-                    self.where = Context(w.isa, seg.offset)
-                elif tag == "GE":
-                    self.where = Context(w.isa)
-                elif tag == "ISA":
-                    self.where = Context(seg.offset)
-                else:
-                    self.where = Context()
-            yield seg
+        tag = seg.tag
+        w = self.where
+        if tag == "HL":
+            if seg[3] == "20":
+                self.where = Context(w.isa, w.gs, w.st, seg.offset)
+        elif tag == "LX":  # 2000 in an 835; 2400 (a service line) in an 837
+            if self.remit:
+                self.where = Context(w.isa, w.gs, w.st, seg.offset)
+        elif tag == "ST":
+            self.remit = seg[1] == "835"
+            self.where = Context(w.isa, w.gs, seg.offset)
+        elif tag == "SE":
+            self.where = Context(w.isa, w.gs)
+        elif tag == "GS":
+            self.where = Context(w.isa, seg.offset)
+        elif tag == "GE":
+            self.where = Context(w.isa)
+        elif tag == "ISA":
+            self.where = Context(seg.offset)
+        else:  # IEA
+            self.where = Context()
 
     def end(self, envelope: tuple[object, ...],
             headers: tuple[Segment | None, Segment | None] = (None, None)) -> ChunkEnd:
@@ -671,4 +676,4 @@ def _header_span(seg: Segment) -> Span:
                                              seg.delimiters))
 
 
-_ENVELOPE_TAGS = frozenset({"ISA", "GS", "ST", "SE", "GE", "IEA"})
+_TRACKED_TAGS = frozenset({"ISA", "GS", "ST", "SE", "GE", "IEA", "HL", "LX"})
