@@ -50,16 +50,18 @@ Source = str | os.PathLike[str] | BinaryIO
 
 
 class PaymentStream:
-    """One ST*835: ``header`` at once, claims by iterating, :meth:`finish` for the rest."""
+    """One ST*835: ``header`` after :meth:`start`, claims by iterating, :meth:`finish` for
+    the rest."""
 
     def __init__(self, body: TransactionBody, path: str) -> None:
         self._body = body
+        self._path = path
         txn = body.transaction
         where = txn.location(path)
         self.problems = Problems({k: str(v) for k, v in where.items()})
         self.findings = self.problems.findings
         self._pending: Segment | None = None
-        self.header = self._read_header(path)
+        self.header: PaymentHeader
         self.payment: Payment | None = None
         self._gen: Iterator[Claim] | None = None
         self._claims_paid = ZERO
@@ -71,6 +73,14 @@ class PaymentStream:
         # open LX again: the findings and LX numbers made before its own bytes began.
         self.replayed = 0
         self.replayed_numbers = 0
+
+    def start(self) -> PaymentStream:
+        """Read the header (a chunk's own bytes may begin right after it: the stream must
+        be known as the one being read before then, see ``mark_replayed``)."""
+        self.header = self._read_header(self._path)
+        if self.replayed < 0:  # the chunk's bytes began as the header ended: it was all replay
+            self.mark_replayed()
+        return self
 
     # -- header (BPR, TRN, DTM*405, 1000A, 1000B) ---------------------------------
     def _read_header(self, path: str) -> PaymentHeader:
@@ -186,6 +196,9 @@ class PaymentStream:
 
     def mark_replayed(self) -> None:
         """What this payment holds so far was read again for a chunk's context."""
+        if not hasattr(self, "header"):  # still reading it: its findings come after
+            self.replayed = -1
+            return
         self.replayed = len(self.findings)
         self.replayed_numbers = len(self._numbers)
 
@@ -244,7 +257,7 @@ class RemitReader:
                     name="not-835"))
                 continue
             stream = self.current = PaymentStream(body, self.path)
-            yield stream
+            yield stream.start()
             stream.finish()
             self.current = None
         self.findings.extend(env.findings[self.replayed:])

@@ -7,7 +7,9 @@ one-process run does. The files here are cut every few claims
 (``CLAIMKIT_CHUNK_BYTES``) and carry what could be counted twice or lost at a cut:
 payments that do not balance, a PLB, a header finding (a BPR02 that is not an amount)
 and a TS3 finding in the replayed context, a file truncated inside its last payment,
-a transaction set without SE, one payment alone in its file.
+a transaction set without SE, one payment alone in its file; and what a fuzz run
+found: a stray SE inside a payment, an ST without BPR or LX inside another, an LX
+without elements.
 """
 
 from __future__ import annotations
@@ -38,11 +40,17 @@ def _variants(root: Path) -> dict[str, Path]:
     bad = bad[:lx] + b"LX*1~\nTS3*1999900016*11*20251231*5*abc~" + bad[lx + 5:]
     se = data.index(b"SE*", sts[3])
     after_se = data.index(b"~", se) + 2
+    trn = data.index(b"~", data.index(b"TRN*", sts[5])) + 2
+    middle = data.index(b"\nCLP*", (sts[6] + sts[7]) // 2) + 1
+    lx = data.index(b"LX*1~", sts[8])
     files = {
         "unbalanced": data,
         "bad-header": bad,
         "truncated": data[:sts[-1] + (len(data) - sts[-1]) // 2],
         "no-se": data[:se] + data[after_se:],
+        "stray-se": data[:trn] + b"SE*3*0001~\n" + data[trn:],
+        "st-inside": data[:middle] + b"ST*835*9~\n" + data[middle:],
+        "empty-lx": data[:lx] + b"LX~1~" + data[lx + 5:],
         # the first interchange's envelope around its first payment alone
         "one-payment": data[:data.index(b"SE*", sts[0])] + data[data.index(b"SE*", sts[0]):]
         .split(b"\n", 1)[0] + b"\nGE*1*1~\nIEA*1*000000001~\n",
@@ -95,7 +103,7 @@ def test_cuts_sit_on_claims_and_carry_the_open_lx(remits: dict[str, Path]) -> No
 
 @pytest.mark.parametrize("fmt", ["json", "text", "csv"])
 @pytest.mark.parametrize("name", ["unbalanced", "bad-header", "truncated", "no-se",
-                                  "one-payment"])
+                                  "one-payment", "stray-se", "st-inside", "empty-lx"])
 def test_a_payment_cut_in_pieces_is_reported_as_one(cli, monkeypatch: pytest.MonkeyPatch,
                                                     remits: dict[str, Path], name: str,
                                                     fmt: str) -> None:

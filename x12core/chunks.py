@@ -380,6 +380,13 @@ class _Planner:
         chunk grows to twice the target."""
         if not self.inner or end - self.last_cut < self.target:
             return
+        # Only up to the transaction set's first SE (or a stray ISA): the reader ends the
+        # set there, so a cut past it would not be inside the set it predicts.
+        el = delims.element.encode("latin-1")
+        for tag in (b"SE", b"ISA"):
+            end = next(self._starts(tag, el, term, st_at, end), end)
+        if end - self.last_cut < self.target:
+            return
         kind = self._elements(st_at, delims)[1:2]
         if kind == ["837"]:
             yield from self._inside_837(st_at, end, delims, term)
@@ -619,7 +626,8 @@ class ChunkReader:
             if seg[3] == "20":
                 self.where = Context(w.isa, w.gs, w.st, seg.offset)
         elif tag == "LX":  # 2000 in an 835; 2400 (a service line) in an 837
-            if self.remit:
+            # With an element, as the pre-scan finds it ("LX*"): an empty LX opens no loop.
+            if self.remit and len(seg.elements) > 1:
                 self.where = Context(w.isa, w.gs, w.st, seg.offset)
         elif tag == "ST":
             self.remit = seg[1] == "835"
