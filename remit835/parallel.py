@@ -20,10 +20,13 @@ start state was wrong is read again here.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from remit835.balance import check_payment
@@ -47,7 +50,7 @@ from x12core.findings import Finding
 from x12core.parallel import Handle, Pool
 from x12core.pickling import fast_pickle
 from x12core.remote import size
-from x12core.render import ITEM_SEPARATOR, EncodedBlock, encode_item
+from x12core.render import ITEM_SEPARATOR, EncodedBlock, FileRange, encode_item
 from x12core.segment import Segment
 
 _NOT_A_CORRECTION = b'"correction": false}'
@@ -101,15 +104,21 @@ class RemitChunk:
     census: tuple[int, int, tuple[int, int] | None]  # CLP segments in its bytes, missed, first
     block: bytes = b""  # view json: every claim's JSON item, encoded and joined here
     payments: tuple[PaymentPart, ...] = ()  # payments held in part: the first, the last
+    # view json on a local worker: the block went to this file instead (``block_bytes``)
+    block_file: str = ""
+    block_bytes: int = 0
 
 
-def remit_chunk(causes: CauseMap, chunk: Chunk, view: str = "records") -> RemitChunk:
+def remit_chunk(causes: CauseMap, chunk: Chunk, view: str = "records",
+                spool: str = "") -> RemitChunk:
     """The task: read and assess one chunk of an 835 file.
 
     ``view``: ``records`` (the JSONL/CSV claim records), ``json`` (the same, encoded
     here as the JSON report writes them, in one block of bytes: the submitting process
     only writes it) or ``rows`` (the text view's denied and partially paid lines),
-    whichever the report will write.
+    whichever the report will write. ``spool``: a directory of this machine; the json
+    block is written to a file there rather than sent back (a remit's JSON is several
+    times its 835: sending it through a pipe was a visible share of a run).
     """
     segments = ChunkReader(chunk)
     reader = RemitReader(chunk.path, name=chunk.path, segments=segments,
@@ -172,9 +181,28 @@ def remit_chunk(causes: CauseMap, chunk: Chunk, view: str = "records") -> RemitC
         if record[1] >= 0:
             tally.read(record[1])
     tally.finish()
+    if spool and items:
+        path = _spool_items(spool, items)
+        return RemitChunk(records, state, everything[:split], reader.findings[:txn],
+                          reader.findings[txn:], ending, tally.counts(), b"", tuple(parts),
+                          path, end)
     return RemitChunk(records, state, everything[:split], reader.findings[:txn],
                       reader.findings[txn:], ending, tally.counts(),
                       ITEM_SEPARATOR.join(items).encode(), tuple(parts))
+
+
+def _spool_items(spool: str, items: list[str]) -> str:
+    """The items joined by ITEM_SEPARATOR in a new file of ``spool``, written in batches
+    (no single copy of the whole block in memory); its path."""
+    handle, path = tempfile.mkstemp(dir=spool, suffix=".json")
+    with os.fdopen(handle, "wb") as out:
+        for k in range(0, len(items), _BATCH):
+            text = ITEM_SEPARATOR.join(items[k:k + _BATCH])
+            out.write(((ITEM_SEPARATOR if k else "") + text).encode())
+    return path
+
+
+_BATCH = 256
 
 
 def parallel_report(paths: Sequence[str | os.PathLike[str]], causes: CauseMap,
@@ -188,6 +216,10 @@ def parallel_report(paths: Sequence[str | os.PathLike[str]], causes: CauseMap,
     ``task`` (default :func:`remit_chunk`) and ``settled`` (called with each chunk's
     final result, in order): ``--out-dir`` (remit835.remit_outdir). A path may be a URL."""
     run = task or remit_chunk
+    spool = ""
+    if task is None and pool.local and fmt == "json":  # workers on this machine: by file
+        spool = tempfile.mkdtemp(prefix="claimkit-remit-")
+        run = partial(remit_chunk, spool=spool)
 
     def chunks() -> Iterator[Chunk]:  # cut as they are submitted (the report reads once)
         for p in paths:
@@ -195,10 +227,16 @@ def parallel_report(paths: Sequence[str | os.PathLike[str]], causes: CauseMap,
             target = chunk_size(size(name), pool.width)
             yield from iter_plan(name, target)
 
+    def records(totals: Totals) -> Iterator[Any]:
+        try:
+            yield from _records(chunks(), causes, pool, totals,
+                                "json" if fmt == "json" else "records", run, settled)
+        finally:  # what a failed run left (each file goes once it is copied)
+            if spool:
+                shutil.rmtree(spool, ignore_errors=True)
+
     return remit_report(
-        paths, causes,
-        records=lambda totals: _records(chunks(), causes, pool, totals,
-                                        "json" if fmt == "json" else "records", run, settled),
+        paths, causes, records=records,
         text_rows=lambda totals: _records(chunks(), causes, pool, totals, "rows", run, settled))
 
 
@@ -255,8 +293,11 @@ def _records(chunks: Iterator[Chunk], causes: CauseMap, pool: Pool, totals: Tota
                 yield payload
             else:
                 yield from payload
-        if view == "json" and part.block:
-            yield EncodedBlock(*_mark_corrections(part.block, corrected))
+        if view == "json" and part.block_file:
+            yield EncodedBlock(*_mark_corrections(part.block_file, part.block_bytes, corrected))
+            os.unlink(part.block_file)  # written out when the block's consumer returns
+        elif view == "json" and part.block:
+            yield EncodedBlock(*_mark_corrections(part.block, len(part.block), corrected))
         _merge(totals, part, pending)
         held.extend(part.file_findings)
         held_env.extend(part.envelope_findings)
@@ -268,19 +309,22 @@ def _records(chunks: Iterator[Chunk], causes: CauseMap, pool: Pool, totals: Tota
                 _add_finding(totals, unread_claims_finding(chunk.path, tally, "CLP"))
 
 
-def _mark_corrections(block: bytes, ends: list[int]) -> list[bytes | memoryview]:
-    """``block`` with ``"correction": true`` in the items ending at ``ends`` (in order),
-    as pieces to write one after the other (views of ``block``: nothing is copied)."""
-    if not ends:
-        return [block]
-    view = memoryview(block)
-    pieces: list[bytes | memoryview] = []
+def _mark_corrections(block: bytes | str, size: int, ends: list[int]
+                      ) -> list[bytes | memoryview | FileRange]:
+    """``block`` (bytes, or a file of ``size`` bytes) with ``"correction": true`` in the
+    items ending at ``ends`` (in order), as pieces to write one after the other (views of
+    ``block`` or ranges of its file: nothing is copied here)."""
+    def piece(start: int, end: int) -> bytes | memoryview | FileRange:
+        return FileRange(block, start, end) if isinstance(block, str) else view[start:end]
+
+    view = memoryview(block) if isinstance(block, bytes) else None
+    pieces: list[bytes | memoryview | FileRange] = []
     start = 0
     for end in ends:
         cut = end - len(_NOT_A_CORRECTION)
-        pieces += [view[start:cut], _A_CORRECTION]
+        pieces += [piece(start, cut), _A_CORRECTION]
         start = end
-    pieces.append(view[start:])
+    pieces.append(piece(start, size))
     return pieces
 
 

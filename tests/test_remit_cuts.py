@@ -137,3 +137,30 @@ def test_out_dir_parts_of_cut_payments_are_the_jsonl_report(
     assert r.code == jsonl.code == 1 and r.err == ""
     _, text = _parts(tmp_path / "out")
     assert text == jsonl.out
+
+
+def test_workers_json_blocks_go_by_file_and_leave_nothing(
+        cli, monkeypatch: pytest.MonkeyPatch, remits: dict[str, Path], tmp_path: Path) -> None:
+    """Local workers write their JSON items to files here; each is gone once copied."""
+    import tempfile
+
+    import remit835.parallel
+
+    one = cli("remit", remits["unbalanced"], "-f", "json")
+    spool_items = remit835.parallel._spool_items
+    marks, temp = tmp_path / "marks", tmp_path / "temp"
+    marks.mkdir()
+    temp.mkdir()
+
+    def spied(spool: str, items: list[str]) -> str:  # runs in a worker: leaves a mark
+        path = spool_items(spool, items)
+        (marks / Path(path).name).touch()
+        return path
+
+    monkeypatch.setattr(remit835.parallel, "_spool_items", spied)
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    monkeypatch.setenv("CLAIMKIT_CHUNK_BYTES", str(CUT))
+    two = cli("remit", remits["unbalanced"], "-f", "json", "--workers", "2")
+    assert (two.code, two.out) == (one.code, one.out)
+    assert len(list(marks.iterdir())) > 3  # the chunks' items went by file
+    assert not list(temp.iterdir())  # the spool directory and its files are gone

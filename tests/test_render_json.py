@@ -40,3 +40,31 @@ def test_json_is_the_same_text_on_every_kind_of_stream(tmp_path: Path, spool: in
         write_json(_report(), handle, schema="remit")
     assert path.read_text(encoding="utf-8") == text.getvalue()
     assert "\\u00e9" in text.getvalue() and '"paid": "7.50"' in text.getvalue()
+
+
+@pytest.mark.parametrize("spool", [32, 8 << 20])
+def test_a_block_in_a_workers_file_is_the_same_text(tmp_path: Path, spool: int,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """``FileRange`` pieces (a local worker's file, copied file to file) and literal
+    pieces between them give the document the same pieces as bytes give."""
+    from x12core.render import FileRange
+
+    monkeypatch.setattr(x12core.render, "JSON_SPOOL_MEMORY", spool)
+    items = [encode_item({"claim_id": f"C{n}", "correction": False}) for n in range(40)]
+    data = ",\n    ".join(items).encode()
+    worker = tmp_path / "chunk.json"
+    worker.write_bytes(data)
+    cut = data.index(b"C7") + 40  # a piece boundary inside an item, with bytes put between
+
+    def report(*pieces: bytes | memoryview | FileRange) -> Report:
+        return Report("claims", [{"claim_id": "first"}, EncodedBlock(*pieces),
+                                 {"claim_id": "last"}],  # type: ignore[list-item]
+                      lambda: {}, lambda i: [i], ["claim_id"], lambda _i, _o: None)
+
+    expected, got = io.StringIO(), tmp_path / "out.json"
+    write_json(report(data[:cut], b"", data[cut:]), expected)
+    with got.open("w", encoding="utf-8", newline="") as handle:
+        write_json(report(FileRange(str(worker), 0, cut), b"",
+                          FileRange(str(worker), cut, len(data))), handle)
+    assert got.read_text("utf-8") == expected.getvalue()
+    assert '"claim_id": "C39"' in expected.getvalue()

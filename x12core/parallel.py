@@ -67,6 +67,12 @@ class Pool:
     def parallel(self) -> bool:
         return self._local is not None or self._client is not None
 
+    @property
+    def local(self) -> bool:
+        """Tasks run in processes of this machine (they can hand back files in its temp
+        directory instead of sending their bytes)."""
+        return self._local is not None
+
     def submit(self, fn: Callable[..., Any], *args: Any) -> Handle:
         if self._client is not None:
             # pure=False: the same chunk submitted twice (a re-run) is a new task.

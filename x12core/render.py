@@ -18,7 +18,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO, TextIO
+from typing import Any, BinaryIO, NamedTuple, TextIO
 
 from x12core import schemas
 from x12core.spool import RecordSpool
@@ -61,14 +61,23 @@ ITEM_SEPARATOR = ",\n    "  # between two items of the JSON document's list
 _SEPARATOR_BYTES = ITEM_SEPARATOR.encode()
 
 
+class FileRange(NamedTuple):
+    """Bytes ``[start, end)`` of a file a local worker wrote (copied by the kernel)."""
+
+    path: str
+    start: int
+    end: int
+
+
 class EncodedBlock:
     """Several items encoded by :func:`encode_item`, joined by :data:`ITEM_SEPARATOR` and
     UTF-8 encoded (a worker made them: this process only writes them), in ``pieces``
-    (written one after the other; views of a worker's bytes, never copied here)."""
+    (written one after the other; views of a worker's bytes, never copied here, or ranges
+    of a file it wrote, copied file to file in the kernel)."""
 
     __slots__ = ("pieces",)
 
-    def __init__(self, *pieces: bytes | memoryview) -> None:
+    def __init__(self, *pieces: bytes | memoryview | FileRange) -> None:
         self.pieces = pieces
 
 
@@ -95,10 +104,14 @@ def write_json(report: Report, out: TextIO, schema: str | None = None) -> None:
             if isinstance(item, EncodedBlock):
                 if batch:
                     flush()
-                if any(item.pieces):
+                if any(len(piece) if not isinstance(piece, FileRange)
+                       else piece.end > piece.start for piece in item.pieces):
                     write(_LEAD_BYTES if first else _SEPARATOR_BYTES)
                     for piece in item.pieces:
-                        write(piece)
+                        if isinstance(piece, FileRange):
+                            _append_range(spool, piece)
+                        else:
+                            write(piece)
                     first = False
                 continue
             batch.append(_encode_item(item))
@@ -136,6 +149,34 @@ def write_json(report: Report, out: TextIO, schema: str | None = None) -> None:
             else:
                 out.write(json.dumps(value, default=_default, indent=None))
         out.write("\n}\n")
+
+
+def _append_range(spool: Any, piece: FileRange) -> None:
+    """``piece``'s bytes at the end of ``spool``: by ``sendfile``, file to file in the
+    kernel (the spool moves to disk first: what comes this way is large), else read."""
+    if not getattr(spool, "_rolled", False):
+        spool.rollover()
+    spool.flush()
+    with open(piece.path, "rb") as source:
+        offset = piece.start
+        if hasattr(os, "sendfile"):
+            target = spool.fileno()
+            while offset < piece.end:
+                try:
+                    sent = os.sendfile(target, source.fileno(), offset, piece.end - offset)
+                except OSError:  # not for this pair of files: read and write the rest
+                    break
+                if not sent:
+                    break
+                offset += sent
+            spool.seek(0, os.SEEK_END)  # the file grew under the buffered object
+        source.seek(offset)
+        while offset < piece.end:
+            data = source.read(min(1 << 20, piece.end - offset))
+            if not data:
+                raise OSError(f"{piece.path}: shorter than the {piece.end} bytes a worker wrote")
+            spool.write(data)
+            offset += len(data)
 
 
 def _binary(out: TextIO) -> BinaryIO | None:
