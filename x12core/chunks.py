@@ -403,30 +403,16 @@ class _Planner:
         expression finds (a billing provider opens few loops; subscribers open most).
         """
         el = delims.element.encode("latin-1")
-        st_index = self.marks["ST"][1]  # segments before ST
         first_hl, _ = next(self._loops(el, term, st_at, end, st_at), (-1, b""))
         if first_hl < 0:
             return
-        openers = self._openers(el, term, st_at, end)  # HL03 = 20, in order
-        loop = marked = -1
-        upcoming = next(openers, -1)
-        pos = max(first_hl + 1, self.last_cut + self.target)
-        while pos < end:
+
+        def point(pos: int) -> tuple[int, bool]:  # the 2000A is replayed under a 2000B
             at, level = next(self._loops(el, term, pos, end, st_at), (-1, b""))
-            if at < 0:
-                return
-            while 0 <= upcoming < at:  # the 2000A loop open at ``at``
-                loop, upcoming = upcoming, next(openers, -1)
-            if loop >= 0 and loop != marked:
-                self._mark("loop", loop, term)  # counting only moves forward: loop > last cut
-                marked = loop
-            where = Context(self.where.isa, self.where.gs, st_at, loop)
-            position = self._segments_before(at, term) - st_index
-            cut = self._cut(at, delims, term, position, where, first_hl,
-                            replay_loop=loop >= 0 and level == b"22")
-            pos = self.last_cut + self.target if cut is not None else at + 1
-            if cut is not None:
-                yield cut
+            return at, level == b"22"
+
+        yield from self._walk(st_at, end, delims, term, first_hl, point,
+                              self._openers(el, term, st_at, end), b"HL", (b"CLM",))
 
     def _inside_835(self, st_at: int, end: int, delims: Delimiters,
                     term: bytes) -> Iterator[_Cut]:
@@ -438,28 +424,43 @@ class _Planner:
         are few (one per provider or bill type), so they are found as the walk goes.
         """
         el = delims.element.encode("latin-1")
-        st_index = self.marks["ST"][1]
-        lxs = self._starts(b"LX", el, term, st_at, end)
         first = min(next(self._starts(b"CLP", el, term, st_at, end), end),
                     next(self._starts(b"LX", el, term, st_at, end), end))
         if first >= end:
             return
+
+        def point(pos: int) -> tuple[int, bool]:
+            return next(self._starts(b"CLP", el, term, pos, end, st_at), -1), True
+
+        yield from self._walk(st_at, end, delims, term, first, point,
+                              self._starts(b"LX", el, term, st_at, end), b"CLP",
+                              (b"CLP", b"PLB"))
+
+    def _walk(self, st_at: int, end: int, delims: Delimiters, term: bytes, first: int,
+              point: Callable[[int], tuple[int, bool]], openers: Iterator[int],
+              opener: bytes, forbidden: tuple[bytes, ...]) -> Iterator[_Cut]:
+        """The cuts of one transaction set whose header ends at ``first``: from ``target``
+        past the last cut, ``point(pos)`` gives the next place to cut and whether the loop
+        open there is replayed; that loop is the last of ``openers`` (offsets of the
+        segments that open one, in order) before it. ``opener``/``forbidden``: ``_cut``."""
+        st_index = self.marks["ST"][1]  # segments before ST
         loop = marked = -1
-        upcoming = next(lxs, -1)
+        upcoming = next(openers, -1)
         pos = max(first + 1, self.last_cut + self.target)
         while pos < end:
-            at = next(self._starts(b"CLP", el, term, pos, end, st_at), -1)
+            at, replay = point(pos)
             if at < 0:
                 return
-            while 0 <= upcoming < at:  # the 2000 loop open at ``at``
-                loop, upcoming = upcoming, next(lxs, -1)
+            while 0 <= upcoming < at:  # the loop open at ``at``
+                loop, upcoming = upcoming, next(openers, -1)
             if loop >= 0 and loop != marked:
                 self._mark("loop", loop, term)  # counting only moves forward: loop > last cut
                 marked = loop
             where = Context(self.where.isa, self.where.gs, st_at, loop)
             position = self._segments_before(at, term) - st_index
-            cut = self._cut(at, delims, term, position, where, first, replay_loop=loop >= 0,
-                            opener=b"CLP", forbidden=(b"CLP", b"PLB"))
+            cut = self._cut(at, delims, term, position, where, first,
+                            replay_loop=loop >= 0 and replay, opener=opener,
+                            forbidden=forbidden)
             pos = self.last_cut + self.target if cut is not None else at + 1
             if cut is not None:
                 yield cut
