@@ -46,6 +46,7 @@ from remit835.report import (
 from remit835.report_text import text_rows
 from x12core.census import Tally, unread_claims_finding
 from x12core.chunks import Chunk, ChunkEnd, ChunkReader, chunk_size, iter_plan, restarted
+from x12core.fileio import spool_directory
 from x12core.findings import Finding
 from x12core.parallel import Handle, Pool
 from x12core.pickling import fast_pickle
@@ -135,10 +136,11 @@ def remit_chunk(causes: CauseMap, chunk: Chunk, view: str = "records",
 
     segments.on_body = on_body
     parts: list[PaymentPart] = []
-    begun = [chunk.where.st >= 0]  # the next payment settled began before the chunk
+    begun = chunk.where.st >= 0  # the next payment settled began before the chunk
 
     def settle(totals: Totals, stream: PaymentStream, payment: Payment) -> None:
-        continued, begun[0] = begun[0], False
+        nonlocal begun
+        continued, begun = begun, False
         cut = reader.partial and stream.unfinished  # the next chunk reads the rest
         if not continued and not cut:
             settle_payment(totals, payment, stream.findings)
@@ -218,7 +220,7 @@ def parallel_report(paths: Sequence[str | os.PathLike[str]], causes: CauseMap,
     run = task or remit_chunk
     spool = ""
     if task is None and pool.local and fmt == "json":  # workers on this machine: by file
-        spool = tempfile.mkdtemp(prefix="claimkit-remit-")
+        spool = spool_directory("remit")
         run = partial(remit_chunk, spool=spool)
 
     def chunks() -> Iterator[Chunk]:  # cut as they are submitted (the report reads once)

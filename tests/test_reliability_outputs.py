@@ -276,3 +276,28 @@ def test_a_killed_writer_not_yet_reaped_counts_as_gone(tmp_path: Path) -> None:
     finally:
         proc.kill()
         proc.wait(timeout=30)
+
+
+def test_a_killed_runs_spool_directory_goes_with_the_next_run(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Local workers write a remit's JSON items to a run's spool directory, which the run
+    removes; one killed outright leaves it, and the next run removes it (only those of
+    this host's runs that are gone)."""
+    import tempfile
+
+    from x12core import fileio
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    host = fileio._host()
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    dead = tmp_path / f"claimkit-remit-{host}-{gone.pid}-abc"
+    live = tmp_path / f"claimkit-remit-{host}-{os.getppid()}-abc"
+    other = tmp_path / f"claimkit-remit-otherhost-{gone.pid}-abc"
+    for path in (dead, live, other):
+        path.mkdir()
+        (path / "chunk.json").write_text("items")
+    new = Path(fileio.spool_directory("remit"))
+    assert new.parent == tmp_path and new.is_dir()
+    assert new.name.startswith(f"claimkit-remit-{host}-{os.getpid()}-")
+    assert not dead.exists() and live.exists() and other.exists()

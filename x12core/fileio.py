@@ -12,6 +12,7 @@ import contextlib
 import errno
 import functools
 import os
+import shutil
 import stat
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -174,6 +175,22 @@ def _sweep_orphans(directory: Path, name: str) -> None:
         if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
             with contextlib.suppress(OSError):
                 os.unlink(entry.path)
+
+
+def spool_directory(kind: str) -> str:
+    """A new directory in the temporary directory for one run's worker files, named
+    ``claimkit-KIND-HOST-PID-RANDOM``; those of this host's runs that are gone (killed
+    outright: a run removes its own) are removed first."""
+    prefix = f"claimkit-{kind}-{_host()}-"
+    root = tempfile.gettempdir()
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(root):
+            if not entry.name.startswith(prefix) or not entry.is_dir(follow_symlinks=False):
+                continue
+            pid = entry.name[len(prefix):].split("-", 1)[0]
+            if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+                shutil.rmtree(entry.path, ignore_errors=True)
+    return tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=root)
 
 
 def _alive(pid: int) -> bool:
