@@ -261,3 +261,40 @@ def test_results_crossing_processes_pickle_back_equal() -> None:
     back = pickle.loads(pickle.dumps(result))
     assert back == result and back.findings[0].location == where
     assert type(back.findings[0].severity) is Severity
+
+
+def test_workers_go_with_a_killed_parent() -> None:
+    """SIGKILL of the submitting process takes its workers with it (Linux: they would
+    otherwise wait for ever on their task queue)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = ("import sys, time; sys.path.insert(0, sys.argv[1])\n"
+              "from x12core.parallel import Pool\n"
+              "pool = Pool(2)\nprint('ready', flush=True)\ntime.sleep(60)\n")
+    proc = subprocess.Popen([sys.executable, "-c", script, str(ROOT)], stdout=subprocess.PIPE,
+                            text=True)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+    assert len(children) == 2
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    deadline = time.monotonic() + 20
+    alive = children
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.1)
+        alive = [c for c in alive if _running(int(c))]
+    assert not alive
+
+
+def _running(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().rsplit(")", 1)[-1].split()[0] != "Z"

@@ -10,9 +10,11 @@ interchangeable; results are collected in submission order by the caller.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
 import signal
+import sys
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, Protocol
@@ -55,7 +57,7 @@ class Pool:
         elif workers > 1:
             self._local = ProcessPoolExecutor(
                 max_workers=workers, mp_context=multiprocessing.get_context("fork"),
-                initializer=_worker_started)
+                initializer=_worker_started, initargs=(os.getpid(),))
             # Start every worker now, before the caller starts threads (a progress bar).
             for f in [self._local.submit(os.getpid) for _ in range(workers)]:
                 f.result()
@@ -98,12 +100,32 @@ class Pool:
         self.close()
 
 
-def _worker_started() -> None:
+def _worker_started(parent: int) -> None:
     """A forked worker: default signal handling (the command's handlers turn a signal into
-    a one-line exit in the parent; a worker is simply stopped), Ctrl-C left to the parent."""
+    a one-line exit in the parent; a worker is simply stopped), Ctrl-C left to the parent,
+    and it goes with its parent (``parent``: its pid)."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGHUP, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with(parent)
+
+
+def _die_with(parent: int) -> None:
+    """Linux: the kernel kills this worker when the submitting process dies, even by
+    SIGKILL. Otherwise a worker outlives it, waiting for ever on its task queue (it holds
+    an inherited write end of that pipe, so no end of file ever comes)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # pragma: no cover - no prctl: as before
+        return
+    if os.getppid() != parent:  # it died before the request took effect
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def _connect(address: str) -> Any:
