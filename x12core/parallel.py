@@ -113,7 +113,9 @@ def _worker_started(parent: int) -> None:
 def _die_with(parent: int) -> None:
     """Linux: the kernel kills this worker when the submitting process dies, even by
     SIGKILL. Otherwise a worker outlives it, waiting for ever on its task queue (it holds
-    an inherited write end of that pipe, so no end of file ever comes)."""
+    an inherited write end of that pipe, so no end of file ever comes). The kernel acts
+    when the *thread* that forked the worker ends: a pool is made and closed by one
+    ``with`` block (cli.common), so that thread outlives it."""
     if not sys.platform.startswith("linux"):
         return
     try:
