@@ -158,18 +158,8 @@ def _append_range(spool: Any, piece: FileRange) -> None:
         spool.rollover()
     spool.flush()
     with open(piece.path, "rb") as source:
-        offset = piece.start
-        if hasattr(os, "sendfile"):
-            target = spool.fileno()
-            while offset < piece.end:
-                try:
-                    sent = os.sendfile(target, source.fileno(), offset, piece.end - offset)
-                except OSError:  # not for this pair of files: read and write the rest
-                    break
-                if not sent:
-                    break
-                offset += sent
-            spool.seek(0, os.SEEK_END)  # the file grew under the buffered object
+        offset = _sendfile(spool.fileno(), source.fileno(), piece.start, piece.end)
+        spool.seek(0, os.SEEK_END)  # the file grew under the buffered object
         source.seek(offset)
         while offset < piece.end:
             data = source.read(min(1 << 20, piece.end - offset))
@@ -197,7 +187,7 @@ def _copy(spool: Any, binary: BinaryIO) -> None:
     """The spool's bytes (from its position) onto ``binary``: by ``sendfile`` in the kernel
     when the spool went to disk and ``binary`` is a file or pipe (a remit report is several
     times its 835; a user-space copy of it was a visible share of the run), else by reading."""
-    if getattr(spool, "_rolled", False) and hasattr(os, "sendfile"):
+    if getattr(spool, "_rolled", False):
         try:
             target = binary.fileno()
         except (OSError, ValueError, io.UnsupportedOperation):
@@ -205,19 +195,29 @@ def _copy(spool: Any, binary: BinaryIO) -> None:
         if target >= 0:
             binary.flush()
             source = spool.fileno()
-            offset, end = spool.tell(), os.fstat(source).st_size
-            while offset < end:
-                try:
-                    sent = os.sendfile(target, source, offset, end - offset)
-                except OSError:  # not for this pair of files: read and write the rest
-                    break
-                if not sent:
-                    break
-                offset += sent
+            end = os.fstat(source).st_size
+            offset = _sendfile(target, source, spool.tell(), end)
             if offset >= end:
                 return
             spool.seek(offset)
     shutil.copyfileobj(spool, binary, 1 << 20)
+
+
+def _sendfile(target: int, source: int, offset: int, end: int) -> int:
+    """Bytes ``[offset, end)`` of ``source`` onto ``target`` (file descriptors) by
+    ``sendfile``, in the kernel; where it stopped: ``end``, or earlier when ``sendfile`` does
+    not serve this pair of files (the caller reads and writes the rest)."""
+    if not hasattr(os, "sendfile"):
+        return offset
+    while offset < end:
+        try:
+            sent = os.sendfile(target, source, offset, end - offset)
+        except OSError:
+            break
+        if not sent:
+            break
+        offset += sent
+    return offset
 
 
 _LEAD = "\n    "  # before the first item
