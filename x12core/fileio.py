@@ -164,15 +164,8 @@ def _host() -> str:
 
 
 def _sweep_orphans(directory: Path, name: str) -> None:
-    prefix = f".{name}.{_host()}-"
-    try:
-        entries = [e for e in os.scandir(directory)
-                   if e.name.startswith(prefix) and e.name.endswith(".tmp")]
-    except OSError:
-        return
-    for entry in entries:
-        pid = entry.name[len(prefix):].split(".", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+    for entry in _gone_writers(directory, f".{name}.{_host()}-", "."):
+        if entry.name.endswith(".tmp"):
             with contextlib.suppress(OSError):
                 os.unlink(entry.path)
 
@@ -183,14 +176,26 @@ def spool_directory(kind: str) -> str:
     outright: a run removes its own) are removed first."""
     prefix = f"claimkit-{kind}-{_host()}-"
     root = tempfile.gettempdir()
-    with contextlib.suppress(OSError):
-        for entry in os.scandir(root):
-            if not entry.name.startswith(prefix) or not entry.is_dir(follow_symlinks=False):
-                continue
-            pid = entry.name[len(prefix):].split("-", 1)[0]
-            if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
-                shutil.rmtree(entry.path, ignore_errors=True)
+    for entry in _gone_writers(root, prefix, "-"):
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, ignore_errors=True)
     return tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=root)
+
+
+def _gone_writers(directory: str | os.PathLike[str], prefix: str, end: str
+                  ) -> list[os.DirEntry[str]]:
+    """Entries of ``directory`` named ``PREFIX + PID + END...`` whose process (of this host:
+    ``prefix`` names it) is gone; none when the directory cannot be listed."""
+    gone = []
+    try:
+        entries = [e for e in os.scandir(directory) if e.name.startswith(prefix)]
+    except OSError:
+        return []
+    for entry in entries:
+        pid = entry.name[len(prefix):].split(end, 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            gone.append(entry)
+    return gone
 
 
 def _alive(pid: int) -> bool:
