@@ -29,10 +29,9 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
-from remit835.balance import check_payment
 from remit835.causes import CauseMap
 from remit835.model import HeaderNumber, Payment, PaymentHeader, ProviderAdjustment
-from remit835.parse import PaymentStream, RemitReader
+from remit835.parse import PaymentStream, RemitReader, balanced_payment
 from remit835.report import (
     Report,
     Totals,
@@ -78,14 +77,11 @@ class PaymentPart:
 
 def whole_payment(parts: Sequence[PaymentPart]) -> tuple[Payment, list[Finding]]:
     """A payment from its parts in file order, balanced as a one-process read does."""
-    header = parts[0].header
-    paid = sum((p.claims_paid for p in parts), Decimal(0))
-    plb = tuple(a for p in parts for a in p.provider_adjustments)
-    payment = Payment(header=header, provider_adjustments=plb,
-                      claim_count=sum(p.claims for p in parts), claims_paid=paid,
-                      unbalanced_claims=sum(p.unbalanced for p in parts),
-                      header_numbers=tuple(n for p in parts for n in p.header_numbers),
-                      imbalances=check_payment(header, paid, plb), trailer=parts[-1].trailer)
+    payment = balanced_payment(
+        parts[0].header, tuple(a for p in parts for a in p.provider_adjustments),
+        sum(p.claims for p in parts), sum((p.claims_paid for p in parts), Decimal(0)),
+        sum(p.unbalanced for p in parts), tuple(n for p in parts for n in p.header_numbers),
+        parts[-1].trailer)
     return payment, [f for p in parts for f in p.findings]
 
 
@@ -183,14 +179,14 @@ def remit_chunk(causes: CauseMap, chunk: Chunk, view: str = "records",
         if record[1] >= 0:
             tally.read(record[1])
     tally.finish()
+    block, path = b"", ""
     if spool and items:
         path = _spool_items(spool, items)
-        return RemitChunk(records, state, everything[:split], reader.findings[:txn],
-                          reader.findings[txn:], ending, tally.counts(), b"", tuple(parts),
-                          path, end)
+    else:
+        block = ITEM_SEPARATOR.join(items).encode()
     return RemitChunk(records, state, everything[:split], reader.findings[:txn],
-                      reader.findings[txn:], ending, tally.counts(),
-                      ITEM_SEPARATOR.join(items).encode(), tuple(parts))
+                      reader.findings[txn:], ending, tally.counts(), block, tuple(parts),
+                      path, end if path else 0)
 
 
 def _spool_items(spool: str, items: list[str]) -> str:

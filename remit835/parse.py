@@ -24,6 +24,7 @@ import io
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
+from decimal import Decimal
 from typing import BinaryIO
 
 from remit835.balance import check_claim, check_payment
@@ -73,12 +74,13 @@ class PaymentStream:
         # open LX again: the findings and LX numbers made before its own bytes began.
         self.replayed = 0
         self.replayed_numbers = 0
+        self._replay_header = False  # marked while its header was read: all of it was replay
 
     def start(self) -> PaymentStream:
         """Read the header (a chunk's own bytes may begin right after it: the stream must
         be known as the one being read before then, see ``mark_replayed``)."""
         self.header = self._read_header(self._path)
-        if self.replayed < 0:  # the chunk's bytes began as the header ended: it was all replay
+        if self._replay_header:  # the chunk's bytes began as the header ended
             self.mark_replayed()
         return self
 
@@ -181,13 +183,9 @@ class PaymentStream:
                                                 element))
 
     def _finish(self) -> None:
-        plb = tuple(self._plb)
-        self.payment = Payment(
-            header=self.header, provider_adjustments=plb, claim_count=self._count,
-            claims_paid=self._claims_paid, unbalanced_claims=self._unbalanced,
-            header_numbers=tuple(self._numbers),
-            imbalances=check_payment(self.header, self._claims_paid, plb),
-            trailer=self._body.trailer)
+        self.payment = balanced_payment(
+            self.header, tuple(self._plb), self._count, self._claims_paid, self._unbalanced,
+            tuple(self._numbers), self._body.trailer)
 
     @property
     def unfinished(self) -> bool:
@@ -197,7 +195,7 @@ class PaymentStream:
     def mark_replayed(self) -> None:
         """What this payment holds so far was read again for a chunk's context."""
         if not hasattr(self, "header"):  # still reading it: its findings come after
-            self.replayed = -1
+            self._replay_header = True
             return
         self.replayed = len(self.findings)
         self.replayed_numbers = len(self._numbers)
@@ -209,6 +207,19 @@ class PaymentStream:
             pass
         assert self.payment is not None
         return self.payment
+
+
+def balanced_payment(header: PaymentHeader, provider_adjustments: tuple[ProviderAdjustment, ...],
+                     claims: int, claims_paid: Decimal, unbalanced: int,
+                     header_numbers: tuple[HeaderNumber, ...], trailer: Segment | None
+                     ) -> Payment:
+    """A payment read to its end (in one stream, or added up from a chunked run's parts:
+    remit835.parallel), with its transaction equation checked."""
+    return Payment(header=header, provider_adjustments=provider_adjustments,
+                   claim_count=claims, claims_paid=claims_paid, unbalanced_claims=unbalanced,
+                   header_numbers=header_numbers,
+                   imbalances=check_payment(header, claims_paid, provider_adjustments),
+                   trailer=trailer)
 
 
 def _n1(found: tuple[list[str], list[tuple[str, str]]] | None) -> Party:
