@@ -4,6 +4,7 @@ spooled items copied as bytes) or a text-only stream (decoded on the way)."""
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -68,3 +69,46 @@ def test_a_block_in_a_workers_file_is_the_same_text(tmp_path: Path, spool: int,
                           FileRange(str(worker), cut, len(data))), handle)
     assert got.read_text("utf-8") == expected.getvalue()
     assert '"claim_id": "C39"' in expected.getvalue()
+
+
+@pytest.mark.parametrize("held", [64, 1])  # every file held open; past the limit: copied now
+def test_workers_files_are_copied_once_in_order_even_when_removed(
+        tmp_path: Path, held: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker's file is held open and copied to the output at the end, so it may be
+    removed as soon as its block is consumed (the remit's spool directory is). Over
+    ``MAX_HELD_FILES`` open files, a range is copied into the spool at once instead.
+    Either way the document is the one the same bytes give."""
+    from x12core.render import FileRange
+
+    monkeypatch.setattr(x12core.render, "MAX_HELD_FILES", held)
+    monkeypatch.setattr(x12core.render, "JSON_SPOOL_MEMORY", 64)
+    blocks = [",\n    ".join(encode_item({"claim_id": f"F{f}C{n}"}) for n in range(30)).encode()
+              for f in range(3)]
+
+    def items(by_file: bool) -> Iterator[object]:
+        for f, data in enumerate(blocks):
+            yield {"claim_id": f"lead{f}"}
+            if not by_file:
+                yield EncodedBlock(data)
+                continue
+            worker = tmp_path / f"chunk{f}.json"
+            worker.write_bytes(data)
+            half = len(data) // 2
+            yield EncodedBlock(FileRange(str(worker), 0, half), FileRange(str(worker), half,
+                                                                          len(data)))
+            worker.unlink()  # as parallel.py does once the block is consumed
+        yield {"claim_id": "last"}
+
+    def report(by_file: bool) -> Report:
+        return Report("claims", items(by_file), lambda: {"n": 1}, lambda i: [i],  # type: ignore[arg-type]
+                      ["claim_id"], lambda _i, _o: None)
+
+    expected = io.StringIO()
+    write_json(report(False), expected)
+    text, path = io.StringIO(), tmp_path / "out.json"
+    write_json(report(True), text)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        write_json(report(True), handle)
+    assert text.getvalue() == expected.getvalue()
+    assert path.read_text("utf-8") == expected.getvalue()
+    assert '"claim_id": "F2C29"' in expected.getvalue() and not list(tmp_path.glob("chunk*"))

@@ -14,7 +14,6 @@ import csv
 import io
 import json
 import os
-import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -87,12 +86,10 @@ def write_json(report: Report, out: TextIO, schema: str | None = None) -> None:
     ``schema`` names the document's schema (:mod:`x12core.schemas`); its version is the
     first key. Without it the document starts with the summary.
     """
-    # A binary spool: items are ASCII (``ensure_ascii``) and blocks from workers are bytes
-    # already; a text spool would decode and re-scan for newlines on the way back.
-    with tempfile.SpooledTemporaryFile(max_size=JSON_SPOOL_MEMORY, mode="w+b") as spool:
+    with _Items() as items:
         first = True
         batch: list[str] = []
-        write = spool.write
+        write = items.write
 
         def flush() -> None:  # the batch's items, after what was written before them
             nonlocal first
@@ -109,7 +106,7 @@ def write_json(report: Report, out: TextIO, schema: str | None = None) -> None:
                     write(_LEAD_BYTES if first else _SEPARATOR_BYTES)
                     for piece in item.pieces:
                         if isinstance(piece, FileRange):
-                            _append_range(spool, piece)
+                            items.add_range(piece)
                         else:
                             write(piece)
                     first = False
@@ -127,16 +124,7 @@ def write_json(report: Report, out: TextIO, schema: str | None = None) -> None:
         out.write('  "summary": ')
         out.write(json.dumps(summary, default=_default))
         out.write(f',\n  "{report.items_key}": [')
-        spool.seek(0)
-        binary = _binary(out)
-        if binary is not None:  # the spool's bytes as they are: nothing decoded, re-encoded
-            out.flush()
-            _copy(spool, binary)
-        else:
-            decode = codecs.getincrementaldecoder("utf-8")().decode
-            while chunk := spool.read(1 << 20):
-                out.write(decode(chunk))
-            out.write(decode(b"", final=True))
+        items.copy_to(out)
         out.write("\n  ]" if not first else "]")
         for key, value in extra.items():
             out.write(f",\n  {json.dumps(key)}: ")
@@ -149,6 +137,84 @@ def write_json(report: Report, out: TextIO, schema: str | None = None) -> None:
             else:
                 out.write(json.dumps(value, default=_default, indent=None))
         out.write("\n}\n")
+
+
+MAX_HELD_FILES = 64  # workers' files held open until the end; later ranges are copied now
+
+
+class _Items:
+    """The bytes of a JSON document's item list, kept until its summary is written.
+
+    What this process writes goes to a spool (memory, then a temporary file). A range
+    of a local worker's file (:class:`FileRange`) is not copied into the spool: the
+    file is held open (its name may go: the worker's spool directory is removed before
+    the end) and the range is copied once, straight to the output, by ``sendfile``. A
+    remit report is several times its 835, so a second copy of every byte was a visible
+    share of a ``--workers`` run. Past :data:`MAX_HELD_FILES` open files a range is
+    copied into the spool at once, as every range was before.
+    """
+
+    def __init__(self) -> None:
+        # A binary spool: items are ASCII (``ensure_ascii``) and blocks from workers are
+        # bytes already; a text spool would decode and re-scan for newlines on the way back.
+        self.spool = tempfile.SpooledTemporaryFile(  # noqa: SIM115  (closed by __exit__)
+            max_size=JSON_SPOOL_MEMORY, mode="w+b")
+        self.write = self.spool.write
+        # In order: (None, start, end) for the spool's bytes, (file, start, end) for a
+        # worker's; ``_mark`` is where the spool's bytes not yet listed start.
+        self._parts: list[tuple[BinaryIO | None, int, int]] = []
+        self._mark = 0
+        self._files: dict[str, BinaryIO] = {}
+
+    def add_range(self, piece: FileRange) -> None:
+        source = self._files.get(piece.path)
+        if source is None and len(self._files) >= MAX_HELD_FILES:
+            _append_range(self.spool, piece)
+            return
+        if source is None:
+            source = self._files[piece.path] = open(piece.path, "rb")  # noqa: SIM115
+        size = os.fstat(source.fileno()).st_size
+        if size < piece.end:
+            raise OSError(f"{piece.path}: shorter than the {piece.end} bytes a worker wrote")
+        self._close_run()
+        self._parts.append((source, piece.start, piece.end))
+
+    def _close_run(self) -> None:
+        end = self.spool.tell()
+        if end > self._mark:
+            self._parts.append((None, self._mark, end))
+        self._mark = end
+
+    def copy_to(self, out: TextIO) -> None:
+        """Every part, in order, onto ``out``: as bytes where a byte stream is under it
+        (``sendfile`` from a file), else decoded."""
+        self._close_run()
+        self.spool.flush()
+        binary = _binary(out)
+        if binary is not None:  # the bytes as they are: nothing decoded, re-encoded
+            out.flush()
+            for source, start, end in self._parts:
+                _copy(self.spool if source is None else source, start, end, binary)
+            return
+        decode = codecs.getincrementaldecoder("utf-8")().decode
+        for source, start, end in self._parts:
+            handle = self.spool if source is None else source
+            handle.seek(start)
+            while start < end:
+                chunk = handle.read(min(1 << 20, end - start))
+                if not chunk:
+                    raise OSError("a spooled JSON file ended early")
+                out.write(decode(chunk))
+                start += len(chunk)
+        out.write(decode(b"", final=True))
+
+    def __enter__(self) -> _Items:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for handle in self._files.values():
+            handle.close()
+        self.spool.close()
 
 
 def _append_range(spool: Any, piece: FileRange) -> None:
@@ -183,24 +249,25 @@ def _binary(out: TextIO) -> BinaryIO | None:
     return buffer if name in ("utf-8", "ascii", "iso8859-1", "cp1252") else None  # type: ignore[no-any-return]
 
 
-def _copy(spool: Any, binary: BinaryIO) -> None:
-    """The spool's bytes (from its position) onto ``binary``: by ``sendfile`` in the kernel
-    when the spool went to disk and ``binary`` is a file or pipe (a remit report is several
-    times its 835; a user-space copy of it was a visible share of the run), else by reading."""
-    if getattr(spool, "_rolled", False):
+def _copy(source: Any, start: int, end: int, binary: BinaryIO) -> None:
+    """Bytes ``[start, end)`` of ``source`` (the spool or a worker's file) onto ``binary``:
+    by ``sendfile`` in the kernel when ``source`` is on disk and ``binary`` is a file or
+    pipe, else by reading."""
+    if getattr(source, "_rolled", True):  # a worker's file, or a spool on disk
         try:
             target = binary.fileno()
         except (OSError, ValueError, io.UnsupportedOperation):
             target = -1
         if target >= 0:
             binary.flush()
-            source = spool.fileno()
-            end = os.fstat(source).st_size
-            offset = _sendfile(target, source, spool.tell(), end)
-            if offset >= end:
-                return
-            spool.seek(offset)
-    shutil.copyfileobj(spool, binary, 1 << 20)
+            start = _sendfile(target, source.fileno(), start, end)
+    source.seek(start)
+    while start < end:
+        data = source.read(min(1 << 20, end - start))
+        if not data:
+            raise OSError("a spooled JSON file ended early")
+        binary.write(data)
+        start += len(data)
 
 
 def _sendfile(target: int, source: int, offset: int, end: int) -> int:
