@@ -30,7 +30,6 @@ not cut past that point.
 
 from __future__ import annotations
 
-import heapq
 import io
 import mmap
 import os
@@ -50,6 +49,8 @@ if TYPE_CHECKING:
 MIN_CHUNK = 1 << 20  # below this the per-chunk overhead outweighs the gain
 MAX_CHUNK = 16 << 20  # a chunk is read into memory whole: keep it bounded
 _BLANKS = b" \t\r\n"
+_ENVELOPE_TAGS = (b"GS", b"ST", b"GE", b"IEA")
+_EVENT_WINDOW = 4 << 20  # bytes searched for envelope segments at a time
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,10 +288,27 @@ class _Planner:
             k -= 1
         return k >= 0 and data[k:k + len(term)] == term
 
-    def _tagged(self, tag: bytes, el: bytes, term: bytes, start: int, end: int
-                ) -> Iterator[tuple[int, bytes]]:
-        for at in self._starts(tag, el, term, start, end):
-            yield at, tag
+    def _events(self, el: bytes, term: bytes, isa_at: int) -> Iterator[tuple[int, bytes]]:
+        """The GS, ST and GE segments of the interchange at ``isa_at``, then its IEA, in file
+        order, searched a window at a time: a cut is handed on before the rest of the file
+        is searched (a whole-file search for the GE and IEA, which close the interchange,
+        held the first chunk of a one-interchange file back)."""
+        size = len(self.data)
+        lo = isa_at
+        while lo < size:
+            hi = min(size, lo + _EVENT_WINDOW)
+            found: list[tuple[int, bytes]] = []
+            for tag in _ENVELOPE_TAGS:
+                # A segment that starts before ``hi`` may end past it: it is this window's.
+                reach = min(size, hi + len(tag) + len(el) - 1)
+                found += [(at, tag) for at in self._starts(tag, el, term, lo, reach, isa_at)
+                          if at < hi]
+            found.sort()
+            for at, tag in found:
+                yield at, tag
+                if tag == b"IEA":
+                    return
+            lo = hi
 
     def _after(self, at: int, term: bytes, tags: tuple[bytes, ...]) -> bool:
         """Is the segment before ``at`` one of ``tags``? (An ST is cut only after an SE or
@@ -314,14 +332,8 @@ class _Planner:
         el = delims.element.encode("latin-1")
         self.terms.add(term[0])
         self._open_isa(isa_at, delims, term)
-        iea = next(self._starts(b"IEA", el, term, isa_at, len(data)), len(data))
-        # The envelope segments in file order, found as the walk goes (a cut is handed on
-        # before the rest of the interchange is searched).
-        events = heapq.merge(*(self._tagged(tag, el, term, isa_at, iea)
-                               for tag in (b"GS", b"ST", b"GE")),
-                             [(iea, b"IEA")] if iea < len(data) else [])
         st_at = -1
-        for at, tag in events:
+        for at, tag in self._events(el, term, isa_at):
             if st_at >= 0:  # the transaction set before this segment has ended
                 yield from self._inside(st_at, at, delims, term)
                 st_at = -1
