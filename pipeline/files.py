@@ -11,7 +11,7 @@ from pathlib import Path
 from pipeline import retry
 from pipeline.journal import Entry
 from x12core.errors import ClaimkitError, InputError
-from x12core.fileio import shown
+from x12core.fileio import shown, sync_directory
 from x12core.reader import SegmentReader
 
 STAGING = ".claimkit-staging"
@@ -79,6 +79,8 @@ def move(src: Path, dst: Path) -> None:
         raise InputError(f"{shown(src)}: left the inbox before it could be moved")
     try:
         os.replace(src, dst)
+        sync_directory(dst.parent)  # the journal's next step must not outlive the move
+        sync_directory(src.parent)
         return
     except OSError as err:
         if err.errno != errno.EXDEV:
@@ -88,7 +90,9 @@ def move(src: Path, dst: Path) -> None:
     with open(tmp, "rb") as handle:
         os.fsync(handle.fileno())
     os.replace(tmp, dst)
+    sync_directory(dst.parent)
     src.unlink()
+    sync_directory(src.parent)
 
 
 def error_text(err: BaseException) -> str:

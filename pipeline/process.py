@@ -48,7 +48,7 @@ from pipeline.files import (
 )
 from pipeline.journal import Entry, Journal
 from x12core.errors import InputError
-from x12core.fileio import atomic_write, shown
+from x12core.fileio import atomic_write, shown, sync_directory
 from x12core.findings import Severity
 
 Log = Callable[[dict[str, Any]], None]
@@ -247,6 +247,7 @@ class Pipeline:
         for n, (staged, final) in enumerate(entry.outputs):
             if os.path.exists(staged):
                 os.replace(staged, final)
+                sync_directory(os.path.dirname(final) or ".")
                 if n == 0:
                     retry.crash_point("mid-publish")
             elif not os.path.exists(final):

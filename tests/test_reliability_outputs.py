@@ -301,3 +301,52 @@ def test_a_killed_runs_spool_directory_goes_with_the_next_run(
     assert new.parent == tmp_path and new.is_dir()
     assert new.name.startswith(f"claimkit-remit-{host}-{os.getpid()}-")
     assert not dead.exists() and live.exists() and other.exists()
+
+
+def _record_syncs(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """Every rename and fsync, in order: ("replace", target) and ("fsync", "dir:PATH"
+    or "file")."""
+    events: list[tuple[str, str]] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        mode = os.fstat(fd).st_mode
+        events.append(("fsync", f"dir:{os.readlink(f'/proc/self/fd/{fd}')}"
+                       if stat.S_ISDIR(mode) else "file"))
+        real_fsync(fd)
+
+    def replace(src: str, dst: str) -> None:
+        real_replace(src, dst)
+        events.append(("replace", str(dst)))
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    return events
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="reads /proc/self/fd")
+def test_a_written_output_and_a_watched_files_move_survive_a_power_loss(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rename that makes an output visible is durable before the call returns: the
+    file is fsynced before the rename and its directory after (POSIX: a rename is made
+    durable by the directory's fsync). ``claimkit watch`` records a step in its journal
+    only after such a call, so a power loss can never leave the journal ahead of the
+    files."""
+    from pipeline.files import move
+    from x12core.fileio import atomic_write
+
+    events = _record_syncs(monkeypatch)
+    target = tmp_path / "out" / "report.json"
+    target.parent.mkdir()
+    with atomic_write(target) as handle:
+        handle.write("{}")
+    assert events == [("fsync", "file"), ("replace", str(target)),
+                      ("fsync", f"dir:{target.parent}")]
+    events.clear()
+    inbox, archive = tmp_path / "inbox", tmp_path / "archive"
+    inbox.mkdir()
+    (inbox / "a.837").write_text("ISA")
+    move(inbox / "a.837", archive / "a.837")
+    assert events == [("replace", str(archive / "a.837")), ("fsync", f"dir:{archive}"),
+                      ("fsync", f"dir:{inbox}")]
+    assert (archive / "a.837").read_text() == "ISA"

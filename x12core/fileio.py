@@ -62,6 +62,27 @@ def _replace(src: str, dst: str) -> None:
     os.replace(src, dst)
 
 
+def sync_directory(path: str | os.PathLike[str]) -> None:
+    """Make the renames done in directory ``path`` durable.
+
+    A rename is a change to the directory, not to the file: POSIX makes it durable only
+    when the directory itself is fsynced. Without this a power loss shortly after a
+    run can undo the rename, leaving the old file (or none) while a journal written
+    after it (``claimkit watch``) says the new one is there. Best effort: a filesystem
+    or platform that cannot fsync a directory is left as it is.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 def _is_regular_or_absent(path: Path) -> bool:
     try:
         return stat.S_ISREG(os.stat(path).st_mode)
@@ -147,6 +168,7 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "w", *, overwrite: bo
             os.chmod(tmp, stat.S_IMODE(os.stat(target).st_mode) if target.exists()
                      else 0o666 & ~_umask())
         _replace(tmp, str(target))
+        sync_directory(directory)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
