@@ -173,8 +173,7 @@ class _Items:
             return
         if source is None:
             source = self._files[piece.path] = open(piece.path, "rb")  # noqa: SIM115
-        size = os.fstat(source.fileno()).st_size
-        if size < piece.end:
+        if os.fstat(source.fileno()).st_size < piece.end:
             raise OSError(f"{piece.path}: shorter than the {piece.end} bytes a worker wrote")
         self._close_run()
         self._parts.append((source, piece.start, piece.end))
@@ -198,14 +197,8 @@ class _Items:
             return
         decode = codecs.getincrementaldecoder("utf-8")().decode
         for source, start, end in self._parts:
-            handle = self.spool if source is None else source
-            handle.seek(start)
-            while start < end:
-                chunk = handle.read(min(1 << 20, end - start))
-                if not chunk:
-                    raise OSError("a spooled JSON file ended early")
-                out.write(decode(chunk))
-                start += len(chunk)
+            for data in _read(self.spool if source is None else source, start, end):
+                out.write(decode(data))
         out.write(decode(b"", final=True))
 
     def __enter__(self) -> _Items:
@@ -226,13 +219,8 @@ def _append_range(spool: Any, piece: FileRange) -> None:
     with open(piece.path, "rb") as source:
         offset = _sendfile(spool.fileno(), source.fileno(), piece.start, piece.end)
         spool.seek(0, os.SEEK_END)  # the file grew under the buffered object
-        source.seek(offset)
-        while offset < piece.end:
-            data = source.read(min(1 << 20, piece.end - offset))
-            if not data:
-                raise OSError(f"{piece.path}: shorter than the {piece.end} bytes a worker wrote")
+        for data in _read(source, offset, piece.end):
             spool.write(data)
-            offset += len(data)
 
 
 def _binary(out: TextIO) -> BinaryIO | None:
@@ -261,12 +249,19 @@ def _copy(source: Any, start: int, end: int, binary: BinaryIO) -> None:
         if target >= 0:
             binary.flush()
             start = _sendfile(target, source.fileno(), start, end)
+    for data in _read(source, start, end):
+        binary.write(data)
+
+
+def _read(source: Any, start: int, end: int) -> Iterator[bytes]:
+    """Bytes ``[start, end)`` of the open file ``source``, a MiB at a time."""
     source.seek(start)
     while start < end:
         data = source.read(min(1 << 20, end - start))
         if not data:
-            raise OSError("a spooled JSON file ended early")
-        binary.write(data)
+            name = getattr(source, "name", "the JSON spool")
+            raise OSError(f"{name}: shorter than the {end} bytes written to it")
+        yield data
         start += len(data)
 
 
