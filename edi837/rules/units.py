@@ -168,7 +168,7 @@ def drug_units_over_limit(claim: Claim, ctx: ClaimContext) -> list[Hit]:
         if days > 1:
             limit = limit * days  # a DTP*472 RD8 range: the limit holds per day
         key = (code, line.service_date, line.service_date_end if days > 1 else None)
-        before = totals.get(key, Decimal(0))
+        before = totals.get(key, _ZERO)  # (a shared zero: no Decimal built per line)
         total = totals[key] = before + line.units
         if total > limit >= before:
             billing = t.billing_unit(code, line.service_date)
