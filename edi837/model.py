@@ -129,7 +129,7 @@ class ServiceLine(NamedTuple):
     providers: tuple[Segment, ...] = ()  # 2420x NM1 and PRV segments (line providers)
 
     def has_modifier(self, modifiers: frozenset[str]) -> bool:
-        return any(m in modifiers for m in self.modifiers)
+        return not modifiers.isdisjoint(self.modifiers)
 
     def modifier_element(self, modifier: str) -> str:
         """``SV101-3`` ... for the first position holding ``modifier``."""

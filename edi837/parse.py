@@ -174,14 +174,17 @@ def iter_claims(body: Iterable[Segment], transaction: Transaction,
         prev = seg
         if tag == "CLM":
             if frozen is None:
+                # Once per patient loop; tuple.__new__ with every field, as for Claim (the
+                # NamedTuples' own __new__ is a Python frame each).
                 if billing is None:
-                    billing = BillingProvider(bp_name, bp_tin, bp_taxonomy, bp_hl, bp_prv)
-                patient = (Person(pat_person, *dmg(pat_dmg)) if pat_person is not None
+                    billing = _new(BillingProvider, (bp_name, bp_tin, bp_taxonomy, bp_hl,
+                                                     bp_prv))
+                patient = (_new(Person, (pat_person, *dmg(pat_dmg))) if pat_person is not None
                            else None)
-                subscriber = Subscriber(
-                    sub_hl, sub_sbr, Person(sub_person, *dmg(sub_dmg)), payer,
+                subscriber = _new(Subscriber, (
+                    sub_hl, sub_sbr, _new(Person, (sub_person, *dmg(sub_dmg))), payer,
                     sub_sbr[1] if sub_sbr is not None else "",
-                    sub_sbr[9] if sub_sbr is not None else "")
+                    sub_sbr[9] if sub_sbr is not None else ""))
                 frozen = (billing, subscriber, patient or subscriber.person)
             claim = claims.start(seg)
         elif tag == "HL":

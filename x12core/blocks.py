@@ -73,6 +73,11 @@ def fast_run(pieces: list[str], el: str, delims: Delimiters, seplen: int, step: 
     known = KNOWN_TAGS
     new = object.__new__
     cls = Segment
+    first = index
+    # Inside a transaction set ``position`` counts on with ``index``; outside it stays 0.
+    # Either way it follows from ``index``, so the loop keeps one counter, not three
+    # (``k`` too is recovered from ``index`` at the end).
+    shift = position - index if position else None
     try:
         for piece in islice(pieces, k, None):
             elements = piece.split(el)
@@ -80,8 +85,6 @@ def fast_run(pieces: list[str], el: str, delims: Delimiters, seplen: int, step: 
             if tag not in known:
                 break
             index += 1
-            if position:
-                position += 1
             # Segment's fields set here, as Segment.__init__ would: a third of the cost
             # of calling the class (no argument tuple, no second frame).
             seg = new(cls)
@@ -89,12 +92,13 @@ def fast_run(pieces: list[str], el: str, delims: Delimiters, seplen: int, step: 
             seg.elements = elements
             seg.delimiters = delims
             seg.index = index
-            seg.position = position
+            seg.position = 0 if shift is None else index + shift
             seg.offset = base
             seg.line = line
             yield seg
             base += len(piece) + seplen
             line += step
-            k += 1
     finally:
-        state[:] = (k, index, position, base, line, 1)
+        if shift is not None:
+            position = index + shift
+        state[:] = (k + index - first, index, position, base, line, 1)

@@ -8,6 +8,8 @@ from edi837.engine import ClaimContext, Hit, rule
 from edi837.model import Claim
 from x12core.findings import Severity
 
+_ZERO = Decimal(0)  # shared: Decimal values are immutable
+
 CLAIM_ID_MAX = 20  # CLM01: receivers must support 20 characters (X12 RFI 525/535)
 CLAIM_ID_SAFE = 17  # some payers truncate beyond 17, which breaks 835 matching
 LINE_CONTROL_MAX = 30  # REF*6R (2400 REF02)
@@ -36,7 +38,7 @@ def charge_mismatch(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     Catalog INJ-090. 005010X222A1 loop 2300 CLM02 situational rule [S25].
     """
     hits: list[Hit] = []
-    total = Decimal(0)
+    total = _ZERO
     for line in claim.lines:
         charge = line.charge
         if charge is not None:

@@ -34,8 +34,12 @@ def _ndc_lines(claim: Claim, ctx: ClaimContext) -> list[tuple[ServiceLine, str]]
     """The claim's lines with a well-formed N4 NDC, in order (shared by this family)."""
     found = ctx.memo.get("ndc_lines")
     if found is None:
-        found = ctx.memo["ndc_lines"] = [(line, ndc) for line in claim.lines
-                                         if line.drug is not None and (ndc := _ndc(line))]
+        found = ctx.memo["ndc_lines"] = []
+        for line in claim.lines:  # (a loop, not a comprehension: this runs for every claim)
+            if line.drug is not None:
+                ndc = _ndc(line)
+                if ndc:
+                    found.append((line, ndc))
     return found  # type: ignore[return-value]
 
 

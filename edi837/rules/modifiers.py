@@ -35,7 +35,10 @@ def em_without_modifier_25(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     hits: list[Hit] = []
     t = ctx.tables
     for when, lines in ctx.by_date.items():
-        if not any(ln.code in t.injection for ln in lines):
+        for ln in lines:  # a 96372 on the date? (a loop: no generator per date)
+            if ln.code in t.injection:
+                break
+        else:
             continue
         for line in lines:
             if line.code in t.em_needs_25 and "25" not in line.modifiers:
@@ -201,7 +204,10 @@ def jw_jz_missing(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     for when, lines in ctx.by_date.items():
         if when is None or when < start:
             continue
-        wasted = {ln.code for ln in lines if "JW" in ln.modifiers}
+        wasted = set()  # codes with a JW line on the date (a loop, not a comprehension)
+        for ln in lines:
+            if "JW" in ln.modifiers:
+                wasted.add(ln.code)
         for line in lines:
             mods = line.modifiers
             code = line.code

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from edi837.engine import ClaimContext, Hit, rule
 from edi837.model import Claim, ServiceLine
 from x12core.findings import Severity
@@ -35,18 +33,6 @@ def npi_valid(npi: str) -> bool:
     if len(_VALID) < 20_000:
         _VALID[npi] = ok
     return ok
-
-
-def _line_nm1s(claim: Claim) -> Iterator[tuple[Segment, ServiceLine | None]]:
-    """Provider NM1s of loops 2310x and 2420x (not 2010AA), with their service line."""
-    for seg in claim.providers:
-        if seg.tag == "NM1":
-            yield seg, None
-    for line in claim.lines:
-        if line.providers:
-            for seg in line.providers:
-                if seg.tag == "NM1":
-                    yield seg, line
 
 
 def _npi_hit(seg: Segment, line: ServiceLine | None) -> Hit:
@@ -126,16 +112,30 @@ def rendering_without_npi(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     005010X222A1 loops 2310B/2420A NM108-NM109 (required) [S25]; RARC N290 [S4].
     """
     out: list[Hit] = []
-    nm1s = _line_nm1s(claim) if ctx.line_providers else (
-        (seg, None) for seg in claim.providers if seg.tag == "NM1")
-    for seg, line in nm1s:
-        els = seg.elements
-        if els[1] == "82" and (len(els) < 10 or els[8] != "XX" or not els[9]):
-            where = "2420A" if line is not None else "2310B"
-            out.append(Hit(seg, "NM108", f"rendering provider loop {where} has no NPI (NM108 "
-                      f"{seg[8] or 'empty'})", "Send NM108 = XX and the rendering provider's "
-                      "NPI in NM109.", line=line))
+    # The 2310x NM1s, then the 2420x ones, in plain loops: a generator per claim cost
+    # as much as the check itself (this runs for every claim).
+    for seg in claim.providers:
+        if seg.tag == "NM1" and _without_npi(seg):
+            out.append(_rendering_hit(seg, None))
+    if ctx.line_providers:
+        for line in claim.lines:
+            for seg in line.providers:
+                if seg.tag == "NM1" and _without_npi(seg):
+                    out.append(_rendering_hit(seg, line))
     return out
+
+
+def _without_npi(seg: Segment) -> bool:
+    """A rendering provider NM1 (82) without NM108 = XX and an NM109."""
+    els = seg.elements
+    return els[1] == "82" and (len(els) < 10 or els[8] != "XX" or not els[9])
+
+
+def _rendering_hit(seg: Segment, line: ServiceLine | None) -> Hit:
+    where = "2420A" if line is not None else "2310B"
+    return Hit(seg, "NM108", f"rendering provider loop {where} has no NPI (NM108 "
+               f"{seg[8] or 'empty'})", "Send NM108 = XX and the rendering provider's "
+               "NPI in NM109.", line=line)
 
 
 @rule("R837-062", "taxonomy-malformed", category="missing-information",

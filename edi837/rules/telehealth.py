@@ -37,9 +37,14 @@ def injection_by_telehealth(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     t = ctx.tables
     pos_set = t.sets["telehealth_pos"]
     mods = t.sets["telehealth_modifiers"]
-    if claim.place_of_service not in pos_set and mods.isdisjoint(ctx.modifiers) and not any(
-            ln.place_of_service for ln in claim.lines):
-        return out
+    if claim.place_of_service not in pos_set and mods.isdisjoint(ctx.modifiers):
+        # No telehealth POS on the claim, no telehealth modifier: done unless a line has a
+        # POS of its own (a loop, not any(<generator>): this runs for every 96372 claim).
+        for ln in claim.lines:
+            if ln.place_of_service:
+                break
+        else:
+            return out
     for line in claim.lines:
         if line.code not in t.injection:
             continue

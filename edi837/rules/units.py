@@ -168,7 +168,7 @@ def drug_units_over_limit(claim: Claim, ctx: ClaimContext) -> list[Hit]:
         if days > 1:
             limit = limit * days  # a DTP*472 RD8 range: the limit holds per day
         key = (code, line.service_date, line.service_date_end if days > 1 else None)
-        before = totals.get(key, Decimal(0))
+        before = totals.get(key, _ZERO)  # (a shared zero: no Decimal built per line)
         total = totals[key] = before + line.units
         if total > limit >= before:
             billing = t.billing_unit(code, line.service_date)
@@ -217,7 +217,7 @@ def duplicate_injection_line(claims: Sequence[Claim], ctx: PatientContext) -> li
     hits: list[Hit] = []
     t = ctx.tables
     injection = t.injection
-    if sum(1 for c in claims for ln in c.lines if ln.code in injection) < 2:
+    if not _two_or_more(claims, injection):
         return hits
     groups: dict[tuple[date | None, str], list[tuple[Claim, ServiceLine]]] = {}
     drugs: dict[tuple[date | None, str], set[str]] = {}
@@ -240,6 +240,19 @@ def duplicate_injection_line(claims: Sequence[Claim], ctx: PatientContext) -> li
                           "extra line 76/XS per payer); remove it if it is a duplicate.",
                           line=line, claim=claim))
     return hits
+
+
+def _two_or_more(claims: Sequence[Claim], codes: frozenset[str]) -> bool:
+    """Do the claims hold two lines or more with one of ``codes``? Stops at the second
+    (most patient loops hold one 96372 line: then this is the whole rule)."""
+    seen = False
+    for claim in claims:
+        for line in claim.lines:
+            if line.code in codes:
+                if seen:
+                    return True
+                seen = True
+    return False
 
 
 @rule("R837-031", "units-not-whole", category="units", severity=Severity.ERROR,
