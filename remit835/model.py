@@ -18,8 +18,7 @@ from typing import Any, TypeVar
 
 from x12core.findings import Finding, Severity
 from x12core.segment import Segment
-
-ZERO = Decimal(0)
+from x12core.values import ZERO
 
 # CLP02 claim status codes (TR3 2100 CLP02), in words for reports.
 CLAIM_STATUS = {

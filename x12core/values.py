@@ -20,6 +20,8 @@ import re
 from datetime import date
 from decimal import Decimal
 
+ZERO = Decimal(0)  # one shared zero: Decimal values are immutable; a sum starts here
+
 R_MAX_LENGTH = 18  # the longest R element in 005010 (e.g. CLM02, SV102, CLP03)
 N0_MAX_LENGTH = 15
 # Dates outside this span are not plausible in a claim and would overflow date arithmetic

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from edi837.engine import ClaimContext, Hit, rule
 from edi837.model import Claim
 from x12core.findings import Severity
-
-_ZERO = Decimal(0)  # shared: Decimal values are immutable
+from x12core.values import ZERO
 
 CLAIM_ID_MAX = 20  # CLM01: receivers must support 20 characters (X12 RFI 525/535)
 CLAIM_ID_SAFE = 17  # some payers truncate beyond 17, which breaks 835 matching
@@ -38,7 +35,7 @@ def charge_mismatch(claim: Claim, ctx: ClaimContext) -> list[Hit]:
     Catalog INJ-090. 005010X222A1 loop 2300 CLM02 situational rule [S25].
     """
     hits: list[Hit] = []
-    total = _ZERO
+    total = ZERO
     for line in claim.lines:
         charge = line.charge
         if charge is not None:

@@ -11,6 +11,7 @@ from edi837.model import Claim, ServiceLine
 from edi837.rules.common import at_units, day, rendering_npi, units_text
 from edi837.run_index import encounter
 from x12core.findings import Severity
+from x12core.values import ZERO
 
 _MAI_WORDS = {1: "line edit", 2: "date-of-service policy limit, not appealable",
               3: "date-of-service clinical limit, appealable with documentation"}
@@ -65,7 +66,7 @@ def injection_units_over_mue(claims: Sequence[Claim], ctx: PatientContext) -> li
                 entry = encounter(ctx, claim, line.dtp[3] if line.dtp else "")
                 before = entry.get(("mue", key[1]))
                 if not isinstance(before, Decimal):
-                    before = _ZERO
+                    before = ZERO
                 s = state[key] = [entry, before, before, None, mue.value, False]
             total = s[2] = s[2] + line.units
             if track:
@@ -100,7 +101,6 @@ def injection_units_over_mue(claims: Sequence[Claim], ctx: PatientContext) -> li
     return hits
 
 
-_ZERO = Decimal(0)
 
 
 def _drug_limit(ctx: ClaimContext, code: str,
@@ -168,7 +168,7 @@ def drug_units_over_limit(claim: Claim, ctx: ClaimContext) -> list[Hit]:
         if days > 1:
             limit = limit * days  # a DTP*472 RD8 range: the limit holds per day
         key = (code, line.service_date, line.service_date_end if days > 1 else None)
-        before = totals.get(key, _ZERO)  # (a shared zero: no Decimal built per line)
+        before = totals.get(key, ZERO)  # (a shared zero: no Decimal built per line)
         total = totals[key] = before + line.units
         if total > limit >= before:
             billing = t.billing_unit(code, line.service_date)
