@@ -12,7 +12,8 @@ added up chunk by chunk in file order (counters add; first-seen order of categor
 and codes is kept), and what spans chunks is decided in order: a payment's parts are
 added up and it is balanced and reported when its last part arrives, in the place a
 one-process run reports it; a claim is a correction when an earlier claim of the run
-reversed its CLP01 (reversals may sit in an earlier chunk or file). Envelope findings
+reversed its CLP01 (reversals may sit in an earlier chunk or file: a task marks the
+corrections whose reversal it holds, and the rest are marked here). Envelope findings
 follow a file's payment findings, as in a one-process run; a chunk whose predicted
 start state was wrong is read again here.
 """
@@ -151,14 +152,19 @@ def remit_chunk(causes: CauseMap, chunk: Chunk, view: str = "records",
     records = []
     items: list[str] = []
     end = -_SEPARATOR_LENGTH  # where the last item ends in the block
+    reversed_here: set[str] = set()  # view json: CLP01 of this chunk's reversals so far
     for outcome in file_outcomes(reader, causes, totals, None, settle):
         claim = outcome.claim
         if view == "rows":
             payload: Any = list(text_rows(outcome))
         else:
             payload = claim_record(outcome)
-            if view == "json":  # "correction" last, as the report adds it; decided in order
-                payload["correction"] = False
+            if view == "json":  # "correction" last, as the report adds it
+                # A correction of a reversal in this chunk is marked here; one of a
+                # reversal in an earlier chunk or file is marked where the run is seen in
+                # order (_records, _corrected_here has the same test).
+                payload["correction"] = _corrected_here(claim.is_reversal, claim.claim_id,
+                                                        reversed_here)
                 item = encode_item(payload)  # ASCII (ensure_ascii): one character, one byte
                 items.append(item)
                 end += _SEPARATOR_LENGTH + len(item)
@@ -276,6 +282,7 @@ def _records(chunks: Iterator[Chunk], causes: CauseMap, pool: Pool, totals: Tota
         assert tally is not None
         tally.add(part.census)
         corrected: list[int] = []  # view json: ends of the items to mark as corrections
+        reversed_here: set[str] = set()
         for payload, _, reversal, claim_id in part.records:
             # B.7: a reversal (CLP02 22) is usually followed by the corrected claim.
             correction = not reversal and claim_id in totals.reversed_ids
@@ -284,7 +291,10 @@ def _records(chunks: Iterator[Chunk], causes: CauseMap, pool: Pool, totals: Tota
             if correction:
                 totals.corrections += 1
             if view == "json":
-                if correction:
+                # The task marked those it could see (most: a correction tends to follow
+                # its reversal); each mark left is a piece more to write.
+                marked = _corrected_here(reversal, claim_id, reversed_here)
+                if correction and not marked:
                     corrected.append(payload)
             elif view == "records":
                 payload["correction"] = correction
@@ -305,6 +315,15 @@ def _records(chunks: Iterator[Chunk], causes: CauseMap, pool: Pool, totals: Tota
             totals.claim_segments += tally.total
             if tally.missed:
                 _add_finding(totals, unread_claims_finding(chunk.path, tally, "CLP"))
+
+
+def _corrected_here(reversal: bool, claim_id: str, reversed_here: set[str]) -> bool:
+    """Whether a claim of a chunk corrects a reversal earlier in the same chunk (the
+    chunk's reversals so far, in ``reversed_here``, updated)."""
+    if reversal:
+        reversed_here.add(claim_id)
+        return False
+    return claim_id in reversed_here
 
 
 def _mark_corrections(block: bytes | str, size: int, ends: list[int]

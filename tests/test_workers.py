@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,9 @@ import pytest
 from edi837.scan import ScanOptions
 from edi837.scan_parallel import ParallelScanner
 from fixtures import generate
+from remit835.causes import CauseMap
+from remit835.parallel import remit_chunk
+from remit835.report import remit_report
 from x12core.chunks import plan
 from x12core.parallel import Pool
 
@@ -144,6 +148,28 @@ def test_remit_is_identical(cli, monkeypatch: pytest.MonkeyPatch, batches: dict[
     out = _same(cli, monkeypatch, "remit", batches["remits"], batches["remit"], "-f", fmt)
     if fmt == "json":  # corrections (decided in order, across chunks) are marked
         assert '"correction": true' in out and '"correction": false' in out
+
+
+def test_a_chunk_marks_the_corrections_it_can_see(cli, monkeypatch: pytest.MonkeyPatch,
+                                                  batches: dict[str, Path]) -> None:
+    """A correction whose reversal is in the same chunk is marked by the chunk's task; one
+    whose reversal is in an earlier chunk is marked here, in order: together they are
+    every correction a one-process run marks, at the same places."""
+    path, tiny = batches["remits"], 2000  # a few claims a chunk: some pairs are cut apart
+    one, _ = remit_report([path], CauseMap.load(None))
+    expected = sum(item["correction"] for item in one.items)
+    by_tasks = 0
+    with tempfile.TemporaryDirectory() as spool:
+        for chunk in plan(path, tiny):
+            part = remit_chunk(CauseMap.load(None), chunk, "json", spool)
+            if part.block_file:
+                by_tasks += Path(part.block_file).read_bytes().count(b'"correction": true')
+    assert 0 < by_tasks < expected  # both ways are taken at this chunk size
+    monkeypatch.setenv("CLAIMKIT_CHUNK_BYTES", str(tiny))
+    two = cli("remit", path, "-f", "json", "--workers", "2")
+    monkeypatch.delenv("CLAIMKIT_CHUNK_BYTES")
+    assert two.out == cli("remit", path, "-f", "json").out
+    assert two.out.count('"correction": true') == expected
 
 
 def test_split_is_identical(cli, monkeypatch: pytest.MonkeyPatch, batches: dict[str, Path],
