@@ -62,6 +62,9 @@ def run(args: list[str], out: Path) -> tuple[float, float]:
     """Wall seconds and peak RSS (MiB, largest process) of one CLI run."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPATH"] = str(ROOT)
+    # A fresh output, as a first run writes: replacing the last round's report would add
+    # the deletion of a file of up to 250 MB (freeing its blocks) to both runs alike.
+    out.unlink(missing_ok=True)
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", CLI, *args, "--out", str(out)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
