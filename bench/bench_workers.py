@@ -4,9 +4,11 @@
     python bench/bench_workers.py --claims 20000 --rounds 2
     python bench/bench_workers.py --dask                  # also on a 2-worker LocalCluster
     python bench/bench_workers.py --only remit --rounds 4 # one command only
+    python bench/bench_workers.py --format text           # the default report instead of JSON
 
 For each command (``claimkit scan FILE -f json``, ``claimkit remit FILE -f json``, the
-report written to a file) the runs with ``--workers 1`` and ``--workers N`` alternate
+report written to a file; ``--format`` picks another report format) the runs with
+``--workers 1`` and ``--workers N`` alternate
 in fresh processes, so load from other jobs hits both alike; the best wall time of
 each is compared. The outputs of the two are checked to be byte-identical. Peak RSS is
 the largest VmHWM among the command's processes (the parent and each worker),
@@ -136,14 +138,17 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--only", choices=("scan", "remit"), help="bench this command only")
+    parser.add_argument("--format", default="json", choices=("json", "text", "jsonl", "csv"),
+                        help="the report's format (-f); default json")
     parser.add_argument("--dask", action="store_true",
                         help="also run on a local Dask cluster of --workers processes")
     args = parser.parse_args()
     claims, remits = generated("837", args.claims), generated("835", args.claims)
     print(f"{args.claims:,} claims: 837 {file_mib(claims):.0f} MiB, 835 {file_mib(remits):.0f} "
           f"MiB; {os.cpu_count()} cores")
-    plans = [(name, base) for name, base in (("scan", ["scan", str(claims), "-f", "json"]),
-                                             ("remit", ["remit", str(remits), "-f", "json"]))
+    fmt = ["-f", args.format]
+    plans = [(name, base) for name, base in (("scan", ["scan", str(claims), *fmt]),
+                                             ("remit", ["remit", str(remits), *fmt]))
              if args.only in (None, name)]
     for name, base in plans:
         compare(name, base, args.workers, args.rounds, ["--workers", str(args.workers)],
