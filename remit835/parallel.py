@@ -161,8 +161,8 @@ def remit_chunk(causes: CauseMap, chunk: Chunk, view: str = "records",
             payload = claim_record(outcome)
             if view == "json":  # "correction" last, as the report adds it
                 # A correction of a reversal in this chunk is marked here; one of a
-                # reversal in an earlier chunk or file is marked where the run is seen in
-                # order (_records, _corrected_here has the same test).
+                # reversal in an earlier chunk or file is marked by _records, which sees
+                # the run in order and repeats this test to know which are left.
                 payload["correction"] = _corrected_here(claim.is_reversal, claim.claim_id,
                                                         reversed_here)
                 item = encode_item(payload)  # ASCII (ensure_ascii): one character, one byte
