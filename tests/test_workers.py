@@ -153,15 +153,16 @@ def test_remit_is_identical(cli, monkeypatch: pytest.MonkeyPatch, batches: dict[
 def test_a_chunk_marks_the_corrections_it_can_see(cli, monkeypatch: pytest.MonkeyPatch,
                                                   batches: dict[str, Path]) -> None:
     """A correction whose reversal is in the same chunk is marked by the chunk's task; one
-    whose reversal is in an earlier chunk is marked here, in order: together they are
-    every correction a one-process run marks, at the same places."""
+    whose reversal is in an earlier chunk is marked by the submitting process, in order:
+    together they are every correction a one-process run marks, at the same places."""
     path, tiny = batches["remits"], 2000  # a few claims a chunk: some pairs are cut apart
-    one, _ = remit_report([path], CauseMap.load(None))
+    causes = CauseMap.load(None)
+    one, _ = remit_report([path], causes)
     expected = sum(item["correction"] for item in one.items)
     by_tasks = 0
     with tempfile.TemporaryDirectory() as spool:
         for chunk in plan(path, tiny):
-            part = remit_chunk(CauseMap.load(None), chunk, "json", spool)
+            part = remit_chunk(causes, chunk, "json", spool)
             if part.block_file:
                 by_tasks += Path(part.block_file).read_bytes().count(b'"correction": true')
     assert 0 < by_tasks < expected  # both ways are taken at this chunk size
